@@ -1,0 +1,540 @@
+#!/usr/bin/env bash
+# bulwark vs nginx vs HAProxy, one worker each, proxying to one nginx origin, wrk on loopback.
+# See bench/README.md. Usage:
+#   bench/run.sh BULWARK_BINARY|none [--duration S] [--rounds N] [--only a,b,c,idle]
+#                [--idle-conns N] [--strict] [--keep-tmp]
+# Environment: BENCH_PROXIES (default bulwark,nginx,haproxy), BULWARK_ARGS (extra bulwark
+# arguments), BENCH_PIN=0 (no CPU pinning), BENCH_PROXY_CPU (0), BENCH_CLIENT_CPU (1).
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PY=/usr/bin/python3
+
+usage() {
+  sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() {
+  printf '[bench] error: %s\n' "$*" >&2
+  exit 1
+}
+
+# ----------------------------------------------------------------------------- arguments
+bulwark_bin=""
+duration=10
+rounds=3
+only="a,b,c,idle"
+idle_conns=10000
+strict=0
+keep_tmp=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --duration) duration=${2:?}; shift 2 ;;
+    --duration=*) duration=${1#*=}; shift ;;
+    --rounds) rounds=${2:?}; shift 2 ;;
+    --rounds=*) rounds=${1#*=}; shift ;;
+    --only) only=${2:?}; shift 2 ;;
+    --only=*) only=${1#*=}; shift ;;
+    --idle-conns) idle_conns=${2:?}; shift 2 ;;
+    --idle-conns=*) idle_conns=${1#*=}; shift ;;
+    --strict) strict=1; shift ;;
+    --keep-tmp) keep_tmp=1; shift ;;
+    -h | --help) usage ;;
+    -*) die "unknown option $1" ;;
+    *)
+      [[ -z "$bulwark_bin" ]] || die "unexpected argument $1"
+      bulwark_bin=$1
+      shift
+      ;;
+  esac
+done
+[[ -n "$bulwark_bin" ]] || usage
+[[ "$duration" =~ ^[1-9][0-9]*$ ]] || die "--duration must be a whole number of seconds"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer"
+[[ "$idle_conns" =~ ^[0-9]+$ ]] || die "--idle-conns must be a number"
+
+scenarios=()
+do_idle=0
+IFS=',' read -ra only_items <<<"$only"
+for item in "${only_items[@]}"; do
+  case "$item" in
+    a | b | c) scenarios+=("$item") ;;
+    idle) do_idle=1 ;;
+    *) die "--only takes a comma-separated subset of a,b,c,idle (got '$item')" ;;
+  esac
+done
+[[ "$idle_conns" -gt 0 ]] || do_idle=0
+
+IFS=',' read -ra proxies <<<"${BENCH_PROXIES:-bulwark,nginx,haproxy}"
+if [[ "$bulwark_bin" == "none" ]]; then
+  filtered=()
+  for p in "${proxies[@]}"; do [[ "$p" == bulwark ]] || filtered+=("$p"); done
+  proxies=("${filtered[@]}")
+fi
+[[ ${#proxies[@]} -gt 0 ]] || die "no proxy to measure"
+for p in "${proxies[@]}"; do
+  case "$p" in
+    bulwark)
+      [[ -x "$bulwark_bin" ]] || die "bulwark binary '$bulwark_bin' is not executable (pass 'none' or set BENCH_PROXIES=nginx,haproxy to skip it)"
+      bulwark_bin=$(realpath "$bulwark_bin")
+      ;;
+    nginx | haproxy) ;;
+    *) die "unknown proxy '$p' in BENCH_PROXIES (bulwark, nginx, haproxy)" ;;
+  esac
+done
+bulwark_args=()
+read -ra bulwark_args <<<"${BULWARK_ARGS:-}"
+
+for tool in nginx haproxy wrk curl taskset pgrep getconf "$PY"; do
+  command -v "$tool" >/dev/null || die "$tool is missing (make deps installs it)"
+done
+
+# ----------------------------------------------------------------------------- limits, pinning
+# 10,000 idle connections need more than the usual 1024 descriptors, in the proxies and the client.
+ulimit -Hn 65536 2>/dev/null || true
+nofile=$(ulimit -Hn)
+[[ "$nofile" == unlimited || "$nofile" -gt 65536 ]] && nofile=65536
+ulimit -Sn "$nofile"
+if [[ $do_idle -eq 1 && $((idle_conns + 512)) -gt $nofile ]]; then
+  log "open-file limit is $nofile: idle test lowered from $idle_conns to $((nofile - 512)) connections"
+  idle_conns=$((nofile - 512))
+fi
+
+# Two cores: the proxy under test gets CPU 0 to itself; the origin and wrk share CPU 1. All three
+# proxies are measured under the same arrangement, so CPU/request is compared like for like.
+proxy_cpu=${BENCH_PROXY_CPU:-0}
+client_cpu=${BENCH_CLIENT_CPU:-1}
+pin_proxy=()
+pin_client=()
+if [[ "${BENCH_PIN:-1}" != 0 ]]; then
+  if taskset -c "$proxy_cpu" true 2>/dev/null && taskset -c "$client_cpu" true 2>/dev/null && [[ "$proxy_cpu" != "$client_cpu" ]]; then
+    pin_proxy=(taskset -c "$proxy_cpu")
+    pin_client=(taskset -c "$client_cpu")
+    pinning="proxy on CPU $proxy_cpu; origin and wrk on CPU $client_cpu"
+  else
+    log "cannot pin to CPUs $proxy_cpu and $client_cpu: running unpinned"
+    pinning="none (CPUs $proxy_cpu/$client_cpu not available)"
+  fi
+else
+  pinning="none (BENCH_PIN=0)"
+fi
+
+clk_tck=$(getconf CLK_TCK)
+
+# ----------------------------------------------------------------------------- process handling
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-bench.XXXXXX")
+chmod 755 "$TMP" # nginx workers run as nobody and read the origin's files from here
+declare -A PID=() PORT=()
+idle_pid=""
+
+tree_pids() { # PID: the process and all its descendants
+  local child
+  [[ -d "/proc/$1" ]] || return 0
+  echo "$1"
+  for child in $(pgrep -P "$1" || true); do tree_pids "$child"; done
+}
+
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+  local rc=$? name pid pids=() i
+  set +e
+  trap - EXIT INT TERM
+  [[ -n "$idle_pid" ]] && kill -TERM "$idle_pid" 2>/dev/null
+  for name in "${!PID[@]}"; do
+    mapfile -t -O "${#pids[@]}" pids < <(tree_pids "${PID[$name]}")
+    kill -TERM "${PID[$name]}" 2>/dev/null
+  done
+  for ((i = 0; i < 50; i++)); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [[ $alive -eq 0 ]] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  if [[ $keep_tmp -eq 1 || $rc -ne 0 && $rc -ne 3 ]]; then
+    log "work files kept in $TMP"
+  else
+    rm -rf "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+cpu_ticks() { # ROOT_PID: utime+stime of the whole process tree, in clock ticks
+  local total=0 pid stat rest f=()
+  for pid in $(tree_pids "$1"); do
+    { stat=$(<"/proc/$pid/stat"); } 2>/dev/null || continue
+    rest=${stat##*) }
+    read -ra f <<<"$rest"
+    total=$((total + f[11] + f[12])) # fields 14 (utime) and 15 (stime)
+  done
+  echo "$total"
+}
+
+rss_kb() { # ROOT_PID: resident memory of the whole process tree, in KiB
+  local total=0 pid key value _unit
+  for pid in $(tree_pids "$1"); do
+    if [[ -r "/proc/$pid/smaps_rollup" ]]; then
+      while read -r key value _unit; do
+        [[ "$key" == Rss: ]] && total=$((total + value))
+      done <"/proc/$pid/smaps_rollup" 2>/dev/null || true
+    else
+      while read -r key value _unit; do
+        [[ "$key" == VmRSS: ]] && total=$((total + value))
+      done <"/proc/$pid/status" 2>/dev/null || true
+    fi
+  done
+  echo "$total"
+}
+
+free_ports() { # N: N distinct free loopback ports outside the ephemeral range
+  "$PY" - "$1" <<'EOF'
+import random, socket, sys
+lo, hi = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+want, held, ports = int(sys.argv[1]), [], []
+candidates = [p for p in range(10000, 32000) if not lo <= p <= hi] or list(range(1024, 65535))
+random.shuffle(candidates)
+for port in candidates:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
+    held.append(s)
+    ports.append(port)
+    if len(ports) == want:
+        break
+print(" ".join(map(str, ports)))
+EOF
+}
+
+alive() { kill -0 "${PID[$1]}" 2>/dev/null; }
+
+show_log() { # NAME
+  local f
+  for f in "$TMP/$1"/*.log; do
+    [[ -s "$f" ]] || continue
+    log "--- $f (last lines)"
+    tail -n 20 "$f" >&2
+  done
+}
+
+wait_ready() { # NAME URL EXPECTED_BYTES
+  local name=$1 url=$2 want=$3 got i
+  for ((i = 0; i < 100; i++)); do
+    alive "$name" || { show_log "$name"; die "$name exited during start-up"; }
+    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 2 "$url" 2>/dev/null) || true
+    [[ "$got" == "200 $want" ]] && return 0
+    sleep 0.1
+  done
+  show_log "$name"
+  die "$name did not answer $url with 200 and $want bytes (last: '${got:-nothing}')"
+}
+
+# ----------------------------------------------------------------------------- configs
+nginx_common() { # DIR: the parts of an nginx config that keep it inside DIR
+  cat <<EOF
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+EOF
+}
+nginx_http_common() { # DIR
+  cat <<EOF
+    access_log off;
+    server_tokens off;
+    client_body_temp_path $1/tmp/body;
+    proxy_temp_path $1/tmp/proxy;
+    fastcgi_temp_path $1/tmp/fastcgi;
+    uwsgi_temp_path $1/tmp/uwsgi;
+    scgi_temp_path $1/tmp/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+EOF
+}
+
+write_origin() {
+  local d=$TMP/origin
+  mkdir -p "$d/tmp" "$d/www"
+  head -c 1024 /dev/zero | tr '\0' 'a' >"$d/www/1k"
+  head -c 102400 /dev/zero | tr '\0' 'b' >"$d/www/100k"
+  chmod -R a+rX "$d/www"
+  {
+    echo "worker_processes 1;"
+    nginx_common "$d"
+    cat <<EOF
+events {
+    worker_connections 20000;
+}
+http {
+$(nginx_http_common "$d")
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
+    open_file_cache max=16 inactive=300s;
+    open_file_cache_valid 300s;
+    server {
+        listen 127.0.0.1:${PORT[origin]} backlog=4096;
+        root $d/www;
+    }
+}
+EOF
+  } >"$d/nginx.conf"
+}
+
+write_nginx() {
+  local d=$TMP/nginx
+  mkdir -p "$d/tmp"
+  {
+    echo "worker_processes 1;"
+    nginx_common "$d"
+    cat <<EOF
+events {
+    worker_connections 20000;
+}
+http {
+$(nginx_http_common "$d")
+    upstream origin {
+        server 127.0.0.1:${PORT[origin]};
+        keepalive 64;
+        keepalive_requests 1000000;
+        keepalive_timeout 300s;
+    }
+    server {
+        listen 127.0.0.1:${PORT[nginx]} backlog=4096;
+        location / {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            # 16 KiB buffers like HAProxy's tune.bufsize; never spill responses to disk.
+            proxy_buffer_size 16k;
+            proxy_buffers 4 16k;
+            proxy_busy_buffers_size 32k;
+            proxy_max_temp_file_size 0;
+        }
+    }
+}
+EOF
+  } >"$d/nginx.conf"
+}
+
+write_haproxy() {
+  local d=$TMP/haproxy
+  mkdir -p "$d"
+  cat >"$d/haproxy.cfg" <<EOF
+global
+    nbthread 1
+    maxconn 20000
+    # HAProxy reserves two descriptors per connection (40k here); where the hard open-file
+    # limit is lower it would refuse to start. Idle client connections need only one each.
+    no strict-limits
+    tune.bufsize 16384
+    # no "log" line: nothing is logged
+
+defaults
+    mode http
+    option http-keep-alive
+    http-reuse always
+    maxconn 20000
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+    timeout http-request 30s
+    timeout http-keep-alive 300s
+
+frontend fe
+    bind 127.0.0.1:${PORT[haproxy]}
+    default_backend origin
+
+backend origin
+    server origin 127.0.0.1:${PORT[origin]}
+EOF
+}
+
+start() { # NAME: starts it in the foreground of a background job, pinned
+  local name=$1 d=$TMP/$1
+  mkdir -p "$d"
+  case "$name" in
+    origin)
+      "${pin_client[@]}" nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" -g 'daemon off;' >"$d/stdout.log" 2>&1 &
+      ;;
+    nginx)
+      "${pin_proxy[@]}" nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" -g 'daemon off;' >"$d/stdout.log" 2>&1 &
+      ;;
+    haproxy)
+      "${pin_proxy[@]}" haproxy -f "$d/haproxy.cfg" -db >"$d/stdout.log" 2>&1 &
+      ;;
+    bulwark)
+      "${pin_proxy[@]}" "$bulwark_bin" proxy --listen "127.0.0.1:${PORT[bulwark]}" \
+        --to "http://127.0.0.1:${PORT[origin]}" --workers 1 "${bulwark_args[@]}" >"$d/stdout.log" 2>&1 &
+      ;;
+  esac
+  PID[$name]=$!
+}
+
+# ----------------------------------------------------------------------------- start everything
+read -ra ports <<<"$(free_ports $((${#proxies[@]} + 1)))"
+PORT[origin]=${ports[0]}
+for i in "${!proxies[@]}"; do PORT[${proxies[$i]}]=${ports[$((i + 1))]}; done
+
+write_origin
+start origin
+wait_ready origin "http://127.0.0.1:${PORT[origin]}/1k" 1024
+log "origin nginx on 127.0.0.1:${PORT[origin]} (pid ${PID[origin]})"
+for p in "${proxies[@]}"; do
+  case "$p" in
+    nginx) write_nginx ;;
+    haproxy) write_haproxy ;;
+  esac
+  start "$p"
+  wait_ready "$p" "http://127.0.0.1:${PORT[$p]}/1k" 1024
+  wait_ready "$p" "http://127.0.0.1:${PORT[$p]}/100k" 102400
+  log "$p on 127.0.0.1:${PORT[$p]} (pid ${PID[$p]})"
+done
+
+# ----------------------------------------------------------------------------- idle connections
+printf 'proxy\tcount\topened\tfailed\tbefore_kb\tafter_kb\tclosed_kb\tstill_open\tclosed\n' >"$TMP/idle.tsv"
+idle_test() { # PROXY
+  local p=$1 out=$TMP/idle-$1.out before after closed_kb i ready opened failed still_open closed
+  before=$(rss_kb "${PID[$p]}")
+  : >"$out"
+  "${pin_client[@]}" "$PY" -u "$BENCH_DIR/idle_conns.py" --port "${PORT[$p]}" --count "$idle_conns" \
+    >"$out" 2>"$TMP/idle-$p.err" &
+  idle_pid=$!
+  ready=""
+  for ((i = 0; i < 3000; i++)); do # up to 5 minutes
+    ready=$(grep '^READY' "$out" || true)
+    [[ -n "$ready" ]] && break
+    kill -0 "$idle_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z "$ready" ]]; then
+    cat "$TMP/idle-$p.err" >&2
+    kill -TERM "$idle_pid" 2>/dev/null || true
+    wait "$idle_pid" || true
+    idle_pid=""
+    log "idle test against $p did not complete"
+    return 0
+  fi
+  sleep 2 # let the proxy settle (release per-request buffers) before measuring
+  after=$(rss_kb "${PID[$p]}")
+  kill -TERM "$idle_pid"
+  wait "$idle_pid" || true
+  idle_pid=""
+  sleep 1
+  closed_kb=$(rss_kb "${PID[$p]}")
+  opened=$(sed -n 's/.*opened=\([0-9]*\).*/\1/p' "$out")
+  failed=$(sed -n 's/^READY.*failed=\([0-9]*\).*/\1/p' "$out")
+  still_open=$(sed -n 's/^DONE open=\([0-9]*\).*/\1/p' "$out")
+  closed=$(sed -n 's/^DONE.*closed=\([0-9]*\).*/\1/p' "$out")
+  [[ -s "$TMP/idle-$p.err" ]] && sed 's/^/[bench]   /' "$TMP/idle-$p.err" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$p" "$idle_conns" "${opened:-0}" "${failed:-0}" \
+    "$before" "$after" "$closed_kb" "${still_open:-0}" "${closed:-0}" >>"$TMP/idle.tsv"
+  if [[ "${opened:-0}" -gt 0 ]]; then
+    log "idle: $p $opened conns ($ready): RSS $before -> $after KiB = $(((after - before) * 1024 / opened)) B/conn; still open at the end: ${still_open:-?}, closed by server: ${closed:-?}"
+  else
+    log "idle: $p opened no connection ($ready)"
+  fi
+}
+if [[ $do_idle -eq 1 ]]; then
+  for p in "${proxies[@]}"; do
+    alive "$p" || { log "$p is not running: idle test skipped"; continue; }
+    idle_test "$p"
+  done
+fi
+
+# ----------------------------------------------------------------------------- wrk rounds
+scenario_args() { # SCENARIO PORT: prints wrk arguments, one per line
+  case "$1" in
+    a) printf '%s\n' -t1 -c64 "-d${duration}s" --latency "http://127.0.0.1:$2/1k" ;;
+    b) printf '%s\n' -t1 -c64 "-d${duration}s" --latency "http://127.0.0.1:$2/100k" ;;
+    # "Connection: close": the proxy closes after each response and wrk reconnects.
+    c) printf '%s\n' -t1 -c16 "-d${duration}s" --latency -H "Connection: close" "http://127.0.0.1:$2/1k" ;;
+  esac
+}
+
+printf 'round\tscenario\tproxy\tstatus\trequests\tseconds\trps\tp50_us\tp99_us\tsocket_errors\tnon2xx\tcpu_ticks\tclk_tck\n' >"$TMP/runs.tsv"
+mkdir -p "$TMP/wrk"
+run_one() { # ROUND SCENARIO PROXY
+  local r=$1 s=$2 p=$3 out="$TMP/wrk/r$1-$2-$3.txt" args=() t0 t1 status=ok
+  local requests seconds rps p50 p99 serr non2xx
+  if ! alive "$p"; then
+    log "round $r ($s) $p: not running, skipped"
+    printf '%s\t%s\t%s\tdead\t0\t0\t0\t\t\t0\t0\t0\t%s\n' "$r" "$s" "$p" "$clk_tck" >>"$TMP/runs.tsv"
+    return 0
+  fi
+  mapfile -t args < <(scenario_args "$s" "${PORT[$p]}")
+  t0=$(cpu_ticks "${PID[$p]}")
+  "${pin_client[@]}" wrk "${args[@]}" >"$out" 2>&1 || status=wrkfail
+  t1=$(cpu_ticks "${PID[$p]}")
+  alive "$p" || { status=dead; show_log "$p"; }
+  IFS=$'\t' read -r requests seconds rps p50 p99 serr non2xx < <("$PY" "$BENCH_DIR/report.py" wrk "$out")
+  [[ "$requests" -gt 0 ]] || status=norequests
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$s" "$p" "$status" "$requests" "$seconds" \
+    "$rps" "$p50" "$p99" "$serr" "$non2xx" "$((t1 - t0))" "$clk_tck" >>"$TMP/runs.tsv"
+  local cpu="n/a" warn=""
+  [[ "$requests" -gt 0 ]] && cpu=$(awk -v t=$((t1 - t0)) -v hz="$clk_tck" -v n="$requests" 'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
+  [[ "$serr" != 0 || "$non2xx" != 0 || "$status" != ok ]] && warn="  <-- $status, socket errors $serr, non-2xx $non2xx"
+  log "$(printf 'round %s/%s (%s) %-8s %9.0f req/s  p50 %8.0f us  p99 %8.0f us  CPU %7s us/req%s' \
+    "$r" "$rounds" "$s" "$p" "$rps" "${p50/nan/0}" "${p99/nan/0}" "$cpu" "$warn")"
+}
+
+if [[ ${#scenarios[@]} -gt 0 ]]; then
+  # Warm-up: fill every proxy's upstream keep-alive pool and caches before anything counts.
+  for p in "${proxies[@]}"; do
+    "${pin_client[@]}" wrk -t1 -c64 -d1s "http://127.0.0.1:${PORT[$p]}/1k" >/dev/null 2>&1 || true
+  done
+  # The proxy order rotates from round to round, so no proxy always runs first (or right
+  # after the heavy 100 KiB scenario).
+  for ((r = 1; r <= rounds; r++)); do
+    for s in "${scenarios[@]}"; do
+      for ((k = 0; k < ${#proxies[@]}; k++)); do
+        run_one "$r" "$s" "${proxies[$(((k + r - 1) % ${#proxies[@]}))]}"
+      done
+    done
+  done
+fi
+
+# ----------------------------------------------------------------------------- report
+nginx_version=$(nginx -v 2>&1 | sed 's/^nginx version: //')
+haproxy_version=$(haproxy -v 2>/dev/null | head -n 1 | awk '{print $3}')
+wrk_version=$(wrk -v 2>&1 | head -n 1 | awk '{print $2}' || true)
+bulwark_version="not measured"
+if [[ " ${proxies[*]} " == *" bulwark "* ]]; then
+  bulwark_version=$(timeout 5 "$bulwark_bin" --version 2>/dev/null | head -n 1 || true)
+  bulwark_version="${bulwark_version:-unknown} ($bulwark_bin)"
+fi
+commit=$(git -C "$BENCH_DIR/.." rev-parse --short HEAD 2>/dev/null || echo none)
+if [[ -n "$(git -C "$BENCH_DIR/.." status --porcelain 2>/dev/null | head -n 1)" ]]; then commit="$commit (dirty tree)"; fi
+{
+  printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf 'machine\t%s, %s CPUs (%s), kernel %s\n' "$(hostname)" "$(nproc)" \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" "$(uname -r)"
+  printf 'commit\t%s\n' "$commit"
+  printf 'proxies\tbulwark %s; nginx %s; HAProxy %s; one worker each, upstream keep-alive to one nginx origin (1 worker)\n' \
+    "$bulwark_version" "$nginx_version" "$haproxy_version"
+  printf 'load\twrk %s on loopback, -t1; %s s per run, %s round(s), scenarios and proxies interleaved\n' \
+    "$wrk_version" "$duration" "$rounds"
+  printf 'pinning\t%s\n' "$pinning"
+  printf 'CPU per request\tutime+stime of all the proxy'"'"'s processes (/proc/PID/stat, CLK_TCK %s) over the run ÷ requests wrk completed\n' "$clk_tck"
+} >"$TMP/meta.tsv"
+
+mkdir -p "$BENCH_DIR/results"
+cp "$TMP/runs.tsv" "$BENCH_DIR/results/latest.tsv"
+[[ -s "$TMP/idle.tsv" ]] && cp "$TMP/idle.tsv" "$BENCH_DIR/results/latest-idle.tsv"
+rc=0
+strict_flag=()
+[[ $strict -eq 1 ]] && strict_flag=(--strict)
+"$PY" "$BENCH_DIR/report.py" render --runs "$TMP/runs.tsv" --idle "$TMP/idle.tsv" --meta "$TMP/meta.tsv" \
+  --out "$BENCH_DIR/results/latest.md" "${strict_flag[@]}" || rc=$?
+log "report written to $BENCH_DIR/results/latest.md"
+if awk -F'\t' 'NR > 1 && $4 != "ok" { bad = 1 } END { exit !bad }' "$TMP/runs.tsv"; then
+  log "some runs failed (a proxy died or wrk failed): see the table and the logs in $TMP"
+  [[ $rc -eq 0 ]] && rc=1
+fi
+exit "$rc"

@@ -1,0 +1,86 @@
+#include "cli/command_line.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "cli/commands.h"
+
+#ifndef BULWARK_VERSION
+#define BULWARK_VERSION "unknown"
+#endif
+
+namespace bulwark::cli {
+namespace {
+
+constexpr unsigned kMaxWorkers = 1024;
+
+// Help and --version are answers, not errors: standard output, exit 0. Anything else CLI11
+// refuses is a usage error: one line saying what, then the usage of the command concerned.
+int handle_parse_error(const CLI::App& app, const CLI::ParseError& error) {
+  if (dynamic_cast<const CLI::CallForHelp*>(&error) != nullptr ||
+      dynamic_cast<const CLI::CallForAllHelp*>(&error) != nullptr ||
+      dynamic_cast<const CLI::CallForVersion*>(&error) != nullptr) {
+    return app.exit(error);  // prints to stdout, returns 0
+  }
+  fmt::print(stderr, "bulwark: {}\n\n{}", error.what(), app.help());
+  return kExitUsage;
+}
+
+}  // namespace
+
+int run_command_line(int argc, char** argv) {
+  CLI::App app{"bulwark: a reverse proxy", "bulwark"};
+  app.set_version_flag("--version", std::string("bulwark ") + BULWARK_VERSION,
+                       "Print the version and exit");
+  app.require_subcommand(1);
+
+  std::string run_config;
+  CLI::App* run = app.add_subcommand("run", "Run the proxy with a configuration file");
+  run->add_option("-c,--config", run_config, "Configuration file (YAML)")->required();
+
+  std::string validate_config;
+  CLI::App* validate =
+      app.add_subcommand("validate", "Check a configuration file and print a summary");
+  validate->add_option("-c,--config", validate_config, "Configuration file (YAML)")->required();
+
+  config::QuickOptions quick;
+  CLI::App* proxy =
+      app.add_subcommand("proxy", "Proxy one address to backends without a configuration file");
+  proxy->add_option("--listen", quick.listen, "Address to accept on, HOST:PORT")->required();
+  proxy->add_option("--to", quick.to, "Backend URL, http://HOST[:PORT]; repeat for several")
+      ->required()
+      ->allow_extra_args(false);
+  proxy->add_option("--workers", quick.workers, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1U, kMaxWorkers));
+  proxy->add_option("--access-log", quick.access_log, "Access log file, or - for standard output");
+
+  // CLI11 would call a mistyped subcommand "an unexpected argument" after "a subcommand is
+  // required"; name it instead.
+  if (argc > 1 && argv[1][0] != '-' && argv[1] != run->get_name() &&
+      argv[1] != validate->get_name() && argv[1] != proxy->get_name()) {
+    fmt::print(stderr, "bulwark: unknown subcommand '{}'\n\n{}", argv[1], app.help());
+    return kExitUsage;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return handle_parse_error(app, error);
+  }
+
+  try {
+    if (run->parsed()) return run_config_file(run_config);
+    if (validate->parsed()) return validate_config_file(validate_config);
+    if (proxy->parsed()) return run_quick_proxy(quick);
+  } catch (const std::exception& error) {
+    // The server reports its own failures; this is the last line of defence.
+    fmt::print(stderr, "bulwark: fatal: {}\n", error.what());
+    return kExitFailure;
+  }
+  return kExitUsage;  // require_subcommand(1) makes this unreachable
+}
+
+}  // namespace bulwark::cli

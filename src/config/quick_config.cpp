@@ -1,0 +1,118 @@
+#include "config/quick_config.h"
+
+#include <fmt/format.h>
+
+#include "config/units.h"
+
+namespace bulwark::config {
+namespace {
+
+constexpr std::string_view kSource = "command line";
+constexpr unsigned kMaxWorkers = 1024;
+
+Diagnostic problem(std::string message, std::string hint = {}) {
+  return Diagnostic{SourceMark{std::string(kSource), 0, 0}, std::move(message), std::move(hint)};
+}
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    const char c = text[i];
+    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (lower != prefix[i]) return false;
+  }
+  return true;
+}
+
+// http://HOST[:PORT][/] -> HOST:PORT (port 80 when absent). Anything a backend address cannot
+// express (path, query, credentials) is refused rather than silently dropped.
+bool parse_backend_url(std::string_view url, net::HostPort& out, std::vector<Diagnostic>& errors) {
+  const auto fail = [&](std::string message, std::string hint = {}) {
+    errors.push_back(problem(fmt::format("--to '{}': {}", url, message), std::move(hint)));
+    return false;
+  };
+  constexpr std::string_view kHttp = "http://";
+  if (starts_with_ignoring_case(url, "https://")) {
+    return fail("TLS to backends comes with TLS support", "use http:// for now");
+  }
+  if (!starts_with_ignoring_case(url, kHttp)) {
+    return fail("expected http://HOST[:PORT]", fmt::format("e.g. --to http://{}", url));
+  }
+  std::string_view authority = url.substr(kHttp.size());
+  if (authority.ends_with('/')) authority.remove_suffix(1);  // "http://host/" means no path
+  const std::size_t end = authority.find_first_of("/?#");
+  if (end != std::string_view::npos) {
+    return fail("a path, query or fragment is not supported here",
+                "give only the scheme, host and port: bulwark forwards the request's own path");
+  }
+  if (authority.find('@') != std::string_view::npos) return fail("credentials are not supported");
+  if (authority.empty()) return fail("the host is empty");
+  // Add the default port when none is written: after "]" for IPv6, otherwise when no ':' at all.
+  std::string with_port(authority);
+  const bool bracketed = authority.starts_with('[');
+  if ((bracketed && authority.ends_with(']')) ||
+      (!bracketed && authority.find(':') == std::string_view::npos)) {
+    with_port += ":80";
+  }
+  std::string_view error;
+  if (!net::parse_host_port(with_port, out, error)) return fail(std::string(error));
+  return true;
+}
+
+}  // namespace
+
+LoadResult build_quick_config(const QuickOptions& options) {
+  std::vector<Diagnostic> errors;
+  auto config = std::make_shared<Config>();
+  config->source = std::string(kSource);
+  const SourceMark mark{std::string(kSource), 0, 0};
+
+  Listener listener;
+  listener.name = "quick";
+  listener.mark = mark;
+  std::string_view error;
+  if (options.listen.empty()) {
+    errors.push_back(problem("--listen is required", "e.g. --listen 127.0.0.1:8080"));
+  } else if (!net::parse_host_port(options.listen, listener.listen, error)) {
+    errors.push_back(problem(fmt::format("--listen '{}': {}", options.listen, error),
+                             "e.g. --listen 127.0.0.1:8080 or --listen [::1]:8080"));
+  }
+
+  Cluster cluster;
+  cluster.name = "quick";
+  cluster.mark = mark;
+  if (options.to.empty()) {
+    errors.push_back(
+        problem("at least one --to URL is required", "e.g. --to http://127.0.0.1:8081"));
+  }
+  for (const std::string& url : options.to) {
+    net::HostPort address;
+    if (parse_backend_url(url, address, errors)) {
+      cluster.endpoints.push_back(Endpoint{std::move(address), mark});
+    }
+  }
+
+  if (options.workers > kMaxWorkers) {
+    errors.push_back(problem(
+        fmt::format("--workers {} is out of range (from 1 to {})", options.workers, kMaxWorkers)));
+  }
+  if (!errors.empty()) return LoadResult{nullptr, std::move(errors)};
+
+  Route route;
+  route.match.prefix = "/";
+  route.action = ProxyAction{cluster.name, 0};
+  route.mark = mark;
+  VirtualHost host;
+  host.domains = {"*"};
+  host.routes.push_back(std::move(route));
+  host.mark = mark;
+  listener.virtual_hosts.push_back(std::move(host));
+
+  config->listeners.push_back(std::move(listener));
+  config->clusters.push_back(std::move(cluster));
+  config->workers = options.workers;
+  config->access_log.path = options.access_log;
+  return LoadResult{std::move(config), {}};
+}
+
+}  // namespace bulwark::config

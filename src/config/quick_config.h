@@ -1,0 +1,23 @@
+#pragma once
+// `bulwark proxy --listen ADDR:PORT --to URL...`: the same Config a file would give, built from
+// the command line (DESIGN.md §2a): one listener "quick", one virtual host "*", one route
+// prefix "/" to cluster "quick" with an endpoint per --to URL.
+
+#include <string>
+#include <vector>
+
+#include "config/loader.h"
+
+namespace bulwark::config {
+
+struct QuickOptions {
+  std::string listen;           // HOST:PORT
+  std::vector<std::string> to;  // http://HOST[:PORT], at least one
+  unsigned workers = 0;         // 0: one per core
+  std::string access_log;       // empty: off; "-": standard output
+};
+
+// Errors carry SourceMark{file = "command line", line = 0}.
+[[nodiscard]] LoadResult build_quick_config(const QuickOptions& options);
+
+}  // namespace bulwark::config

@@ -1,0 +1,47 @@
+#pragma once
+// The configuration schema (docs/config.md): which keys exist, what each holds, and the checks
+// that span several items (unique names, cluster references, shadowed routes). Internal to the
+// loader; each function reports through the reader and fills what it could read.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "config/yaml_reader.h"
+
+namespace bulwark::config::schema {
+
+// The whole document.
+void read_root(YamlReader& reader, const Value& root, Config& config);
+
+// Top-level settings (schema_settings.cpp).
+void read_workers(YamlReader& reader, const Value& value, Config& config);
+void read_limits(YamlReader& reader, const Value& value, Limits& limits);
+void read_timeouts(YamlReader& reader, const Value& value, Timeouts& timeouts);
+void read_forwarding(YamlReader& reader, const Value& value, Forwarding& forwarding);
+void read_request_id(YamlReader& reader, const Value& value, RequestId& request_id);
+void read_access_log(YamlReader& reader, const Value& value, AccessLog& access_log);
+void read_error_log(YamlReader& reader, const Value& value, ErrorLog& error_log);
+
+// clusters: (schema_clusters.cpp).
+void read_clusters(YamlReader& reader, const Value& value, Config& config);
+
+// listeners: (schema_listeners.cpp); routes resolve against config.clusters, so clusters are read
+// first whatever the order in the file.
+void read_listeners(YamlReader& reader, const Value& value, Config& config);
+
+// A route of a virtual host (schema_routes.cpp). Returns whether its match was read, i.e. whether
+// it can take part in the shadowing check; problems with its action are reported either way.
+bool read_route(YamlReader& reader, const Value& value, const Config& config, Route& route);
+// Reports each route that an earlier one in the same virtual host always wins over.
+void check_shadowed_routes(YamlReader& reader, const VirtualHost& host);
+
+// Shared checks (schema_common.cpp).
+// A name others refer to (listener, cluster): letters, digits, '_', '-', '.'.
+std::optional<std::string> read_name(YamlReader& reader, const Value& value);
+std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& value);
+// An HTTP token (RFC 9110 §5.6.2), as header field names are.
+bool is_token(std::string_view text);
+
+}  // namespace bulwark::config::schema

@@ -1,0 +1,54 @@
+#include <fmt/format.h>
+
+#include "config/schema.h"
+
+namespace bulwark::config::schema {
+
+namespace {
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
+}
+
+}  // namespace
+
+std::optional<std::string> read_name(YamlReader& reader, const Value& value) {
+  std::optional<std::string> name = reader.string(value);
+  if (!name) return std::nullopt;
+  bool valid = !name->empty() && name->size() <= 128;
+  for (const char c : *name)
+    valid = valid && is_name_char(c);
+  if (!valid) {
+    // Names show up in logs and metrics labels, where spaces and quotes would need escaping.
+    reader.error(value.mark, fmt::format("{}: '{}' is not a valid name", value.what, *name),
+                 "use letters, digits, '_', '-' and '.' (at most 128)");
+    return std::nullopt;
+  }
+  return name;
+}
+
+std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& value) {
+  std::optional<std::string> text = reader.string(value);
+  if (!text) return std::nullopt;
+  net::HostPort address;
+  std::string_view problem;
+  if (!net::parse_host_port(*text, address, problem)) {
+    reader.error(value.mark, fmt::format("{}: bad address '{}': {}", value.what, *text, problem),
+                 "write HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+    return std::nullopt;
+  }
+  return address;
+}
+
+bool is_token(std::string_view text) {
+  if (text.empty()) return false;
+  constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
+  for (const char c : text) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && kSpecials.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace bulwark::config::schema

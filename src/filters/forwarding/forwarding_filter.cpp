@@ -1,0 +1,140 @@
+#include "filters/forwarding/forwarding_filter.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace bulwark::filters {
+namespace {
+
+constexpr std::array<std::string_view, 7> kHopByHop = {
+    "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+};
+
+bool is_proxy_field(std::string_view name) {
+  return name.size() > 6 && http::iequals(name.substr(0, 6), "proxy-");
+}
+
+// RFC 7239 §6: IPv6 nodes are bracketed and quoted; other values containing characters outside
+// tchar (such as the ':' of host:port) are quoted.
+void append_node(fmt::memory_buffer& out, std::string_view name, std::string_view value,
+                 bool is_ipv6) {
+  fmt::format_to(std::back_inserter(out), "{}=", name);
+  if (is_ipv6) {
+    fmt::format_to(std::back_inserter(out), "\"[{}]\"", value);
+    return;
+  }
+  const bool needs_quotes = value.find_first_of(":[]\"\\ ") != std::string_view::npos;
+  if (!needs_quotes) {
+    out.append(value);
+    return;
+  }
+  out.push_back('"');
+  for (char c : value) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+std::string_view to_arena(proxy::Context& ctx, const fmt::memory_buffer& text) {
+  return ctx.arena().copy(std::string_view(text.data(), text.size()));
+}
+
+// Appends ", <addition>" to the first field called `name` when it is to be kept, else replaces.
+void extend_or_set(http::HeaderMap& headers, std::string_view name, std::string_view addition,
+                   bool keep_incoming, proxy::Context& ctx) {
+  const std::string_view incoming = keep_incoming ? headers.get(name) : std::string_view{};
+  if (incoming.empty()) {
+    headers.set(name, addition);
+    return;
+  }
+  fmt::memory_buffer text;
+  fmt::format_to(std::back_inserter(text), "{}, {}", incoming, addition);
+  headers.set(name, to_arena(ctx, text));
+}
+
+void add_via(http::HeaderMap& headers, std::uint8_t version_minor, std::string_view via,
+             proxy::Context& ctx) {
+  if (via.empty()) return;
+  fmt::memory_buffer hop;
+  fmt::format_to(std::back_inserter(hop), "1.{} {}", version_minor, via);
+  // Via is a list that every intermediary extends; earlier hops are never dropped.
+  extend_or_set(headers, "via", to_arena(ctx, hop), true, ctx);
+}
+
+}  // namespace
+
+void remove_hop_by_hop(http::HeaderMap& headers) {
+  // The fields Connection names are collected first: removal invalidates iteration. Names beyond
+  // the first kMaxNamed are left in place; a message naming that many is not worth more work.
+  constexpr std::size_t kMaxNamed = 32;
+  std::array<std::string_view, kMaxNamed> named{};
+  std::size_t named_count = 0;
+  for (const http::HeaderField& field : headers) {
+    if (!http::iequals(field.name, "connection")) continue;
+    std::string_view list = field.value;
+    while (!list.empty() && named_count < kMaxNamed) {
+      const std::size_t comma = list.find(',');
+      std::string_view token = list.substr(0, comma);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+        token.remove_prefix(1);
+      }
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+        token.remove_suffix(1);
+      // Content-Length frames the message; the serializer derives it, so it is never stripped.
+      if (!token.empty() && !http::iequals(token, "content-length")) named[named_count++] = token;
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  headers.remove_if([&](const http::HeaderField& f) {
+    for (std::string_view hop : kHopByHop) {
+      if (http::iequals(f.name, hop)) return true;
+    }
+    for (std::size_t i = 0; i < named_count; ++i) {
+      if (http::iequals(f.name, named[i])) return true;
+    }
+    return is_proxy_field(f.name);
+  });
+}
+
+proxy::Verdict ForwardingFilter::on_request_headers(http::RequestHead& head, bool /*end_stream*/,
+                                                    proxy::Context& ctx) {
+  remove_hop_by_hop(head.headers);
+  add_via(head.headers, head.version_minor, settings_.via, ctx);
+
+  const proxy::StreamInfo& info = ctx.info();
+  const bool trusted = info.client_trusted;
+  const std::string_view host = head.host();
+  if (settings_.x_forwarded) {
+    extend_or_set(head.headers, "x-forwarded-for", info.client_address_text, trusted, ctx);
+    if (!trusted || !head.headers.has("x-forwarded-proto")) {
+      head.headers.set("x-forwarded-proto", info.scheme);
+    }
+    if ((!trusted || !head.headers.has("x-forwarded-host")) && !host.empty()) {
+      head.headers.set("x-forwarded-host", host);
+    }
+  }
+  if (settings_.forwarded) {
+    fmt::memory_buffer element;
+    append_node(element, "for", info.client_address_text, info.client_address.is_v6());
+    element.push_back(';');
+    append_node(element, "proto", info.scheme, false);
+    if (!host.empty()) {
+      element.push_back(';');
+      append_node(element, "host", host, false);
+    }
+    extend_or_set(head.headers, "forwarded", to_arena(ctx, element), trusted, ctx);
+  }
+  return proxy::Verdict::kContinue;
+}
+
+proxy::Verdict ForwardingFilter::on_response_headers(http::ResponseHead& head, bool /*end_stream*/,
+                                                     proxy::Context& ctx) {
+  remove_hop_by_hop(head.headers);
+  add_via(head.headers, 1, settings_.via, ctx);
+  return proxy::Verdict::kContinue;
+}
+
+}  // namespace bulwark::filters

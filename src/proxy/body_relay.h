@@ -1,0 +1,71 @@
+#pragma once
+// Moves one message body from a source socket to a sink socket: removes the source framing
+// (BodyDecoder), applies the sink framing, lets the filters see each run of bytes, and writes
+// everything decoded from one read in one gathered write. It reads again only after that write
+// has completed, so a slow sink slows the source (backpressure) and memory stays at one buffer.
+// Used for request bodies (client to upstream) and response bodies (upstream to client).
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <cstdint>
+#include <string_view>
+
+#include "core/buffer.h"
+#include "core/error.h"
+#include "http/h1/body_decoder.h"
+#include "proxy/connection_deadline.h"
+#include "proxy/filter/body_chunk.h"
+#include "proxy/filter/verdict.h"
+
+namespace bulwark::proxy {
+
+// Receives each run of body bytes on its way (the filter chain of one direction).
+class BodyTap {
+ public:
+  virtual Verdict on_chunk(BodyChunk& chunk, bool end_stream) = 0;
+
+ protected:
+  ~BodyTap() = default;
+};
+
+enum class RelayOutcome : std::uint8_t {
+  kDone,           // the whole body was written
+  kSourceClosed,   // the source closed before the body was complete
+  kSourceFailed,   // reading failed (reset, or the read deadline expired)
+  kSinkFailed,     // writing failed (reset, or the write deadline expired)
+  kMalformed,      // the source's framing is invalid (`error` says how)
+  kTooLarge,       // more body bytes than `max_bytes`
+  kFilterStopped,  // a filter did not continue (it responded locally)
+};
+
+struct RelayResult {
+  RelayOutcome outcome = RelayOutcome::kDone;
+  std::uint64_t body_bytes = 0;  // body data bytes written to the sink
+  core::Error error{core::ErrorKind::kInternal, ""};
+};
+
+struct RelayEnds {
+  asio::ip::tcp::socket& source;
+  // Holds source bytes already received after the head. Bytes before `floor` (the head, whose
+  // views are still in use) are never moved or overwritten.
+  core::Buffer& buffer;
+  std::size_t floor;
+  asio::ip::tcp::socket& sink;
+  http::h1::BodyDecoder& decoder;
+  bool sink_chunked;        // re-encode as chunked (else the bytes go as they are)
+  std::string_view prefix;  // written before the body (a serialized head), in the same write
+  ConnectionDeadline& deadline;
+  Waiting read_wait;
+  core::Clock::duration read_timeout;
+  Waiting write_wait;
+  core::Clock::duration write_timeout;
+  std::uint64_t max_bytes = 0;  // 0: no limit
+  BodyTap* tap = nullptr;
+  // Set TCP_NODELAY on the sink before its second write (a body that needs several writes must
+  // not wait for delayed ACKs); *nodelay_done remembers it per connection.
+  bool* nodelay_done = nullptr;
+};
+
+asio::awaitable<RelayResult> relay_body(RelayEnds ends);
+
+}  // namespace bulwark::proxy

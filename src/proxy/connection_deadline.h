@@ -1,0 +1,67 @@
+#pragma once
+// The one deadline of a client connection. At most one I/O operation of a connection is pending
+// at a time, so one deadline is enough: before each wait the connection says what it waits for
+// and for how long; when the time is up, the tick cancels the sockets and the waiting coroutine
+// finds out what expired (and so which status to answer: 408, 504, or none).
+
+#include <asio/ip/tcp.hpp>
+#include <cstdint>
+
+#include "core/timeout_list.h"
+
+namespace bulwark::proxy {
+
+enum class Waiting : std::uint8_t {
+  kNothing,
+  kIdle,             // keep-alive: no request in progress
+  kRequestHead,      // 408
+  kRequestBody,      // 408
+  kClientWrite,      // client does not read: close
+  kUpstreamConnect,  // 504
+  kUpstreamWrite,    // 504
+  kUpstreamRead,     // 504
+};
+
+class ConnectionDeadline final : public core::TimeoutEntry {
+ public:
+  ConnectionDeadline(core::TimeoutList& list, asio::ip::tcp::socket& client) noexcept
+      : list_(list), client_(client) {
+    list_.link(*this);
+  }
+  ConnectionDeadline(const ConnectionDeadline&) = delete;
+  ConnectionDeadline& operator=(const ConnectionDeadline&) = delete;
+  ~ConnectionDeadline() { list_.unlink(*this); }
+
+  void wait_for(Waiting what, core::Clock::duration limit) noexcept {
+    waiting_ = what;
+    arm_after(limit);
+  }
+  // Keeps the current deadline but says it now bounds something else.
+  void relabel(Waiting what) noexcept { waiting_ = what; }
+  void clear() noexcept {
+    waiting_ = Waiting::kNothing;
+    disarm();
+  }
+  // The upstream socket to cancel as well, while one is in use (nullptr: none).
+  void set_upstream(asio::ip::tcp::socket* upstream) noexcept { upstream_ = upstream; }
+
+  // What was being waited for when the deadline passed; kNothing if it has not.
+  [[nodiscard]] Waiting expired() const noexcept { return expired_; }
+  void reset_expired() noexcept { expired_ = Waiting::kNothing; }
+
+  void on_timeout() noexcept override {
+    expired_ = waiting_;
+    asio::error_code ignored;
+    client_.cancel(ignored);
+    if (upstream_ != nullptr) upstream_->cancel(ignored);
+  }
+
+ private:
+  core::TimeoutList& list_;
+  asio::ip::tcp::socket& client_;
+  asio::ip::tcp::socket* upstream_ = nullptr;
+  Waiting waiting_ = Waiting::kNothing;
+  Waiting expired_ = Waiting::kNothing;
+};
+
+}  // namespace bulwark::proxy

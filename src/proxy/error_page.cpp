@@ -1,0 +1,74 @@
+#include "proxy/error_page.h"
+
+#include <fmt/format.h>
+
+#include "http/status.h"
+
+namespace bulwark::proxy {
+namespace {
+
+bool prefers_json(std::string_view accept) {
+  return accept.find("application/json") != std::string_view::npos ||
+         accept.find("+json") != std::string_view::npos;
+}
+
+// Details are static strings written by bulwark, but they still go through escaping so that a
+// future caller cannot turn one into markup.
+std::string escape_html(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string escape_json(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+ErrorPage render_error_page(std::uint16_t status, std::string_view detail,
+                            std::string_view request_id, std::string_view accept) {
+  const std::string_view reason = http::reason_phrase(status);
+  if (prefers_json(accept)) {
+    return {fmt::format(R"({{"status":{},"error":"{}","detail":"{}","request_id":"{}"}})"
+                        "\n",
+                        status, escape_json(reason), escape_json(detail), escape_json(request_id)),
+            "application/json"};
+  }
+  return {fmt::format("<!DOCTYPE html>\n<html><head><title>{0} {1}</title></head>\n"
+                      "<body><h1>{0} {1}</h1>\n<p>{2}</p>\n<p>Request ID: {3}</p></body></html>\n",
+                      status, escape_html(reason), escape_html(detail), escape_html(request_id)),
+          "text/html; charset=utf-8"};
+}
+
+}  // namespace bulwark::proxy

@@ -1,0 +1,40 @@
+#pragma once
+// What a filter may do to its stream, besides changing the headers it is handed.
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/arena.h"
+#include "proxy/filter/stream_info.h"
+#include "proxy/filter/verdict.h"
+
+namespace bulwark::proxy {
+
+struct LocalReply {
+  std::uint16_t status = 500;
+  // Empty body with status >= 400: the standard error page (HTML or JSON by the client's Accept).
+  std::string_view body;
+  std::string_view content_type;  // defaults to text/plain when a body is given
+  std::string_view detail;        // for the error page and the log, never shown raw otherwise
+};
+
+class Context {
+ public:
+  Context() = default;
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  virtual core::Arena& arena() noexcept = 0;
+  virtual StreamInfo& info() noexcept = 0;
+  // Replaces the upstream response with a local one. Return its result from the hook:
+  //   return ctx.respond({.status = 403});
+  // Response filters still run over the local reply.
+  virtual Verdict respond(const LocalReply& reply) = 0;
+  // Continues the chain after a hook returned kPause. Must be called on the stream's worker.
+  virtual void resume() = 0;
+
+ protected:
+  ~Context() = default;
+};
+
+}  // namespace bulwark::proxy

@@ -1,0 +1,53 @@
+#pragma once
+// Runs the filters of one stream. The iteration rules live here and nowhere else: request hooks
+// in order, response hooks in reverse order, a phase stops at the first hook that does not
+// continue, and after kPause (or kBuffer) the same phase picks up where it stopped.
+
+#include <cstddef>
+#include <memory>
+#include <span>
+
+#include "proxy/filter/filter.h"
+
+namespace bulwark::proxy {
+
+using FilterFactoryList = std::span<const std::unique_ptr<FilterFactory>>;
+
+class FilterChain {
+ public:
+  FilterChain() = default;
+  FilterChain(const FilterChain&) = delete;
+  FilterChain& operator=(const FilterChain&) = delete;
+  ~FilterChain() { clear(); }
+
+  // Creates the stream's filters in `arena`, in the factories' order.
+  void build(FilterFactoryList factories, core::Arena& arena);
+  // Runs the filters' destructors; call before the arena is reset.
+  void clear() noexcept;
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+
+  // Each phase method runs from the start of its phase, or, when the previous call of the same
+  // phase stopped with kPause or kBuffer, from the filter that stopped it (kBuffer: that filter
+  // again, with the whole body) or the one after it (kPause). kContinue means every filter passed.
+  Verdict request_headers(http::RequestHead& head, bool end_stream, Context& ctx);
+  Verdict request_body(BodyChunk& chunk, bool end_stream, Context& ctx);
+  Verdict response_headers(http::ResponseHead& head, bool end_stream, Context& ctx);
+  Verdict response_body(BodyChunk& chunk, bool end_stream, Context& ctx);
+  // Calls on_stream_done on every filter, exactly once.
+  void stream_done(const StreamSummary& summary) noexcept;
+
+ private:
+  template <class Hook>
+  Verdict run_forward(Hook hook);
+  template <class Hook>
+  Verdict run_reverse(Hook hook);
+
+  Filter** filters_ = nullptr;
+  std::size_t count_ = 0;
+  // Filters of the current phase that already passed: the next one to run is filters_[passed_]
+  // (forward) or filters_[count_ - 1 - passed_] (reverse).
+  std::size_t passed_ = 0;
+  bool done_called_ = false;
+};
+
+}  // namespace bulwark::proxy

@@ -1,0 +1,27 @@
+#pragma once
+// Facts about one stream that filters read and some of them set. Owned by the stream; views point
+// into the stream's arena or into configuration that outlives the stream.
+
+#include <asio/ip/address.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+namespace bulwark::proxy {
+
+struct StreamInfo {
+  asio::ip::address client_address;  // the real client (the peer, or what PROXY protocol says)
+  std::uint16_t client_port = 0;
+  std::string_view client_address_text;  // client_address as text, computed once per connection
+  asio::ip::address local_address;
+  std::uint16_t local_port = 0;
+  std::string_view scheme = "http";
+  std::string_view listener_name;
+  // The client is in forwarding.trusted_networks: its X-Forwarded-*, Forwarded and request id
+  // headers are believed and extended instead of replaced.
+  bool client_trusted = false;
+  std::string_view request_id;  // set by the request-id filter
+  std::chrono::steady_clock::time_point start;
+};
+
+}  // namespace bulwark::proxy

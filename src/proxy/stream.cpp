@@ -1,0 +1,52 @@
+#include "proxy/stream.h"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+
+namespace bulwark::proxy {
+
+Stream::Stream(const asio::any_io_executor& executor)
+    : request(arena_.resource()), response(arena_.resource()), resume_signal_(executor) {}
+
+void Stream::reset() noexcept {
+  chain.clear();
+  local_reply.reset();
+  request.headers.clear();
+  response.headers.clear();
+  arena_.reset();
+  // The heads' vectors pointed into the released arena: start them empty on the fresh one.
+  request = http::RequestHead(arena_.resource());
+  response = http::ResponseHead(arena_.resource());
+  info_ = StreamInfo{};
+  upstream_label = {};
+  upstream_status = 0;
+  upstream_time = {};
+  body_bytes_sent = 0;
+  failure = {};
+  resumed_ = false;
+}
+
+Verdict Stream::respond(const LocalReply& reply) {
+  LocalReply copy = reply;
+  // The filter's strings may live in its own frame: keep them for as long as the stream.
+  copy.body = arena_.copy(reply.body);
+  copy.content_type = arena_.copy(reply.content_type);
+  copy.detail = arena_.copy(reply.detail);
+  local_reply = copy;
+  return Verdict::kRespond;
+}
+
+void Stream::resume() {
+  resumed_ = true;
+  resume_signal_.cancel();
+}
+
+asio::awaitable<void> Stream::wait_for_resume() {
+  if (!resumed_) {
+    resume_signal_.expires_at(asio::steady_timer::time_point::max());
+    co_await resume_signal_.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  }
+  resumed_ = false;
+}
+
+}  // namespace bulwark::proxy

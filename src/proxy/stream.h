@@ -1,0 +1,55 @@
+#pragma once
+// One request/response exchange: its arena, heads, filter chain and the facts the access log
+// needs. Streams are recycled per worker, so a steady state of requests allocates none.
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+#include <optional>
+#include <string_view>
+
+#include "core/arena.h"
+#include "core/timeout_list.h"
+#include "http/message.h"
+#include "proxy/filter/filter_chain.h"
+
+namespace bulwark::proxy {
+
+class Stream final : public Context {
+  // Declared first so that it is built first: the heads below allocate from it.
+  core::Arena arena_;
+
+ public:
+  explicit Stream(const asio::any_io_executor& executor);
+
+  // Gets the stream ready for the next request of a connection.
+  void reset() noexcept;
+
+  core::Arena& arena() noexcept override { return arena_; }
+  StreamInfo& info() noexcept override { return info_; }
+  Verdict respond(const LocalReply& reply) override;
+  void resume() override;
+
+  // Waits until resume() after a filter paused the chain.
+  asio::awaitable<void> wait_for_resume();
+
+  http::RequestHead request;
+  http::ResponseHead response;
+  FilterChain chain;
+  // Set by respond(): the reply that replaces the upstream response.
+  std::optional<LocalReply> local_reply;
+
+  // For the access log.
+  std::string_view upstream_label;
+  std::uint16_t upstream_status = 0;
+  core::Clock::duration upstream_time{};
+  std::uint64_t body_bytes_sent = 0;  // response body bytes written to the client
+  std::string_view failure;           // why the stream ended badly, if it did
+
+ private:
+  StreamInfo info_;
+  asio::steady_timer resume_signal_;
+  bool resumed_ = false;
+};
+
+}  // namespace bulwark::proxy

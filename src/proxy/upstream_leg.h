@@ -1,0 +1,59 @@
+#pragma once
+// The upstream half of one proxied stream, as an HTTP/1.1 client: picks an endpoint, takes a
+// pooled connection (this worker's, else another worker's, else a new one), sends the request
+// head and streams the body, reads the response head, runs the response filters and streams the
+// response back. A request that fails on a reused connection before any response byte arrived is
+// retried once on a fresh connection when that is safe (idempotent, no body).
+
+#include <asio/awaitable.hpp>
+
+#include "core/buffer.h"
+#include "core/error.h"
+#include "http/h1/body_decoder.h"
+#include "http/h1/response_parser.h"
+#include "proxy/stream.h"
+#include "upstream/cluster.h"
+#include "upstream/endpoint_pool.h"
+
+namespace bulwark::proxy {
+
+class DownstreamConnection;
+
+class UpstreamLeg {
+ public:
+  UpstreamLeg(DownstreamConnection& client, Stream& stream, const upstream::Cluster& cluster);
+  UpstreamLeg(const UpstreamLeg&) = delete;
+  UpstreamLeg& operator=(const UpstreamLeg&) = delete;
+  ~UpstreamLeg();
+
+  // Proxies the stream; returns whether the client connection stays open.
+  asio::awaitable<bool> run();
+
+ private:
+  // Takes or opens a connection; `fresh` skips idle ones.
+  asio::awaitable<core::Result<void>> acquire(bool fresh);
+  asio::awaitable<core::Result<void>> connect_new(upstream::EndpointPool& pool);
+  asio::awaitable<core::Result<void>> send_request(bool send_continue);
+  asio::awaitable<core::Result<void>> read_response_head();
+  asio::awaitable<bool> forward_informational();
+  asio::awaitable<bool> relay_response();
+  // Answers the client for a failure before any response byte was sent to it.
+  asio::awaitable<bool> fail(const core::Error& error);
+  void release_connection(bool reusable);
+
+  DownstreamConnection& client_;
+  Stream& stream_;
+  const upstream::Cluster& cluster_;
+  std::size_t endpoint_index_ = 0;
+  upstream::EndpointPool* pool_ = nullptr;
+  upstream::ConnectionPtr connection_;
+  core::Buffer head_;  // the serialized request head, kept for a retry
+  std::size_t head_size_ = 0;
+  core::Buffer response_;  // bytes from the upstream
+  http::h1::ResponseParser response_parser_;
+  http::h1::BodyDecoder response_body_;
+  bool request_body_done_ = false;
+  core::Clock::time_point started_;
+};
+
+}  // namespace bulwark::proxy

@@ -1,0 +1,39 @@
+#include "proxy/worker_context.h"
+
+namespace bulwark::proxy {
+namespace {
+// Streams kept for reuse; more than this many concurrent requests per worker allocate.
+constexpr std::size_t kMaxSpareStreams = 1024;
+constexpr std::size_t kMaxSpareBuffers = 4096;
+}  // namespace
+
+WorkerContext::WorkerContext(asio::io_context& io_context, std::size_t worker_index,
+                             const WorkerShared& shared)
+    : io(io_context),
+      index(worker_index),
+      buffers(shared.buffer_size, kMaxSpareBuffers),
+      pools(io_context, worker_index, shared.pools),
+      access_log(shared.access_log, shared.access_log_format),
+      limiter(shared.limiter) {}
+
+void WorkerContext::install(SnapshotPtr snapshot) {
+  snapshot_ = std::move(snapshot);
+  balancers_.clear();
+  for (std::size_t i = 0; i < snapshot_->clusters.size(); ++i) {
+    balancers_.emplace_back(index);
+  }
+}
+
+std::unique_ptr<Stream> WorkerContext::take_stream() {
+  if (spare_streams_.empty()) return std::make_unique<Stream>(io.get_executor());
+  std::unique_ptr<Stream> stream = std::move(spare_streams_.back());
+  spare_streams_.pop_back();
+  return stream;
+}
+
+void WorkerContext::give_back(std::unique_ptr<Stream> stream) {
+  stream->reset();
+  if (spare_streams_.size() < kMaxSpareStreams) spare_streams_.push_back(std::move(stream));
+}
+
+}  // namespace bulwark::proxy

@@ -1,0 +1,61 @@
+#pragma once
+// What one worker thread owns (DESIGN.md §2: shared nothing on the hot path): its loop, buffers,
+// deadlines, upstream pools, balancer state, access log buffer and recycled streams.
+
+#include <asio/io_context.hpp>
+#include <memory>
+#include <unordered_set>
+#include <vector>
+
+#include "core/buffer.h"
+#include "core/timeout_list.h"
+#include "proxy/access_log.h"
+#include "proxy/connection_limiter.h"
+#include "proxy/proxy_snapshot.h"
+#include "proxy/stream.h"
+#include "upstream/lb/round_robin_balancer.h"
+#include "upstream/worker_pools.h"
+
+namespace bulwark::proxy {
+
+class DownstreamConnection;
+
+struct WorkerShared {  // process-wide pieces every worker refers to
+  upstream::PoolDirectory& pools;
+  AccessLogSink* access_log;  // nullptr: access log off
+  config::AccessLogFormat access_log_format;
+  ConnectionLimiter& limiter;
+  std::size_t buffer_size;
+};
+
+class WorkerContext {
+ public:
+  WorkerContext(asio::io_context& io, std::size_t index, const WorkerShared& shared);
+  WorkerContext(const WorkerContext&) = delete;
+  WorkerContext& operator=(const WorkerContext&) = delete;
+
+  // Makes `snapshot` the one new connections use (called on this worker's thread).
+  void install(SnapshotPtr snapshot);
+  [[nodiscard]] const SnapshotPtr& snapshot() const noexcept { return snapshot_; }
+  upstream::RoundRobinBalancer& balancer(std::size_t cluster) { return balancers_[cluster]; }
+
+  std::unique_ptr<Stream> take_stream();
+  void give_back(std::unique_ptr<Stream> stream);
+
+  asio::io_context& io;
+  const std::size_t index;
+  core::BufferPool buffers;
+  core::TimeoutList timeouts;
+  upstream::WorkerPools pools;
+  AccessLogWriter access_log;
+  ConnectionLimiter& limiter;
+  std::unordered_set<DownstreamConnection*> connections;
+  bool draining = false;
+
+ private:
+  SnapshotPtr snapshot_;
+  std::vector<upstream::RoundRobinBalancer> balancers_;
+  std::vector<std::unique_ptr<Stream>> spare_streams_;
+};
+
+}  // namespace bulwark::proxy

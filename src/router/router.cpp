@@ -1,0 +1,77 @@
+#include "router/router.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "http/header_map.h"
+
+namespace bulwark::router {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view strip_port(std::string_view host) {
+  if (host.starts_with('[')) {  // [v6]:port
+    const auto close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(0, close + 1);
+  }
+  const auto colon = host.rfind(':');
+  return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+bool ends_with_icase(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() &&
+         http::iequals(text.substr(text.size() - suffix.size()), suffix);
+}
+
+bool matches(const config::RouteMatch& match, std::string_view path) {
+  const std::string_view without_query = path.substr(0, path.find('?'));
+  if (!match.exact.empty()) return without_query == match.exact;
+  return without_query.starts_with(match.prefix);
+}
+
+}  // namespace
+
+Router::Router(const config::Listener& listener) {
+  for (const config::VirtualHost& vhost : listener.virtual_hosts) {
+    for (const std::string& domain : vhost.domains) {
+      if (domain == "*") {
+        if (default_ == nullptr) default_ = &vhost;
+      } else if (domain.starts_with("*.")) {
+        wildcard_.push_back({lower(domain.substr(1)), &vhost});  // keeps the dot: ".example.com"
+      } else {
+        exact_.push_back({lower(domain), &vhost});
+      }
+    }
+  }
+  std::stable_sort(wildcard_.begin(), wildcard_.end(), [](const HostEntry& a, const HostEntry& b) {
+    return a.name.size() > b.name.size();
+  });
+}
+
+const config::VirtualHost* Router::find_virtual_host(std::string_view host) const {
+  const std::string_view name = strip_port(host);
+  for (const HostEntry& entry : exact_) {
+    if (http::iequals(entry.name, name)) return entry.vhost;
+  }
+  for (const HostEntry& entry : wildcard_) {
+    if (name.size() > entry.name.size() && ends_with_icase(name, entry.name)) return entry.vhost;
+  }
+  return default_;
+}
+
+const config::Route* Router::route(std::string_view host, std::string_view path) const {
+  const config::VirtualHost* vhost = find_virtual_host(host);
+  if (vhost == nullptr) return nullptr;
+  for (const config::Route& route : vhost->routes) {
+    if (matches(route.match, path)) return &route;
+  }
+  return nullptr;
+}
+
+}  // namespace bulwark::router

@@ -1,0 +1,109 @@
+#include "server/worker.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+
+#include "core/log.h"
+#include "net/listener.h"
+#include "proxy/downstream_connection.h"
+#include "proxy/io.h"
+
+namespace bulwark::server {
+
+Worker::Worker(std::size_t index, const proxy::WorkerShared& shared)
+    : io_(1), context_(io_, index, shared), tick_(io_) {}
+
+Worker::~Worker() {
+  stop_and_join();
+}
+
+bool Worker::listen(const proxy::SnapshotPtr& snapshot, std::string& error) {
+  context_.install(snapshot);
+  for (const proxy::ListenerRuntime& listener : snapshot->listeners) {
+    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    if (!net::open_listener(*acceptor, listener.endpoint, error)) {
+      error = "listener '" + listener.spec->name + "': " + error;
+      return false;
+    }
+    acceptors_.push_back(std::move(acceptor));
+  }
+  return true;
+}
+
+void Worker::start() {
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+    asio::co_spawn(io_, accept_loop(i), asio::detached);
+  }
+  asio::co_spawn(io_, tick_loop(), asio::detached);
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+asio::awaitable<void> Worker::accept_loop(std::size_t listener) {
+  asio::ip::tcp::acceptor& acceptor = *acceptors_[listener];
+  for (;;) {
+    asio::ip::tcp::endpoint peer;
+    auto [ec, socket] = co_await acceptor.async_accept(peer, proxy::kAsTuple);
+    if (ec == asio::error::operation_aborted || context_.draining) co_return;
+    if (ec) {
+      // Out of descriptors or memory: back off instead of spinning on the same error.
+      BULWARK_LOG_ERROR("accept failed: {}", ec.message());
+      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(proxy::kAsTuple);
+      continue;
+    }
+    auto connection = std::make_unique<proxy::DownstreamConnection>(
+        context_, context_.snapshot(), listener, std::move(socket), peer);
+    open_connections_.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(io_, proxy::DownstreamConnection::serve(std::move(connection)),
+                   [this](const std::exception_ptr&) {
+                     open_connections_.fetch_sub(1, std::memory_order_relaxed);
+                   });
+  }
+}
+
+asio::awaitable<void> Worker::tick_loop() {
+  for (;;) {
+    tick_.expires_after(kTick);
+    auto [ec] = co_await tick_.async_wait(proxy::kAsTuple);
+    if (ec) co_return;
+    const core::Clock::time_point now = core::Clock::now();
+    context_.timeouts.expire(now);
+    context_.pools.expire_idle(now);
+    context_.access_log.flush_if_due(now);
+  }
+}
+
+void Worker::install(proxy::SnapshotPtr snapshot) {
+  asio::post(io_, [this, snapshot = std::move(snapshot)]() mutable {
+    context_.install(std::move(snapshot));
+  });
+}
+
+void Worker::drain() {
+  asio::post(io_, [this] {
+    context_.draining = true;
+    for (auto& acceptor : acceptors_) {
+      asio::error_code ignored;
+      acceptor->close(ignored);
+    }
+    // Copy first: a draining connection may end (and leave the set) at once.
+    const std::vector<proxy::DownstreamConnection*> connections(context_.connections.begin(),
+                                                                context_.connections.end());
+    for (proxy::DownstreamConnection* connection : connections)
+      connection->start_drain();
+    context_.pools.close_all();
+    context_.access_log.flush();
+  });
+}
+
+void Worker::stop_and_join() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    context_.access_log.flush();
+    io_.stop();
+  });
+  thread_.join();
+}
+
+}  // namespace bulwark::server
