@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <asio/async_result.hpp>
 #include <asio/bind_executor.hpp>
+#include <asio/buffer.hpp>
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -96,17 +97,21 @@ void EndpointPool::put_idle(ConnectionPtr connection) {
   if (settings_.max_idle_per_endpoint == 0) return;
   if (idle_.size() >= settings_.max_idle_per_endpoint) idle_.pop_front();
   connection->idle_since = core::Clock::now();
-  watch(*connection);
+  connection->watched = false;
   idle_.push_back(std::move(connection));
   publish_idle_count();
 }
 
 void EndpointPool::watch(UpstreamConnection& connection) {
-  connection.socket.async_wait(asio::ip::tcp::socket::wait_read,
-                               [this, id = connection.id](const asio::error_code& ec) {
-                                 if (ec == asio::error::operation_aborted) return;
-                                 drop_idle(id);
-                               });
+  // A one-byte read, not async_wait: Asio re-arms epoll (an epoll_ctl syscall) for every wait,
+  // while a read is queued for free when the socket has shown no readiness since its last read.
+  // Anything it reads means the connection is unusable anyway (a close, or bytes nobody asked for).
+  connection.socket.async_read_some(
+      asio::buffer(&connection.watch_byte, 1),
+      [this, id = connection.id](const asio::error_code& ec, std::size_t) {
+        if (ec == asio::error::operation_aborted) return;
+        drop_idle(id);
+      });
 }
 
 void EndpointPool::drop_idle(std::uint64_t id) {
@@ -140,6 +145,16 @@ void EndpointPool::expire_idle(core::Clock::time_point now) {
     changed = true;
   }
   if (changed) publish_idle_count();
+  // Connections that stayed idle since the last tick get watched. Watching costs a syscall, and
+  // at steady load a connection is idle for microseconds: watching each one would cost a syscall
+  // per request. A close the backend makes before the watch starts is caught by the retry of a
+  // request that fails on a reused connection.
+  for (ConnectionPtr& connection : idle_) {
+    if (!connection->watched) {
+      connection->watched = true;
+      watch(*connection);
+    }
+  }
 }
 
 void EndpointPool::close_all() noexcept {

@@ -1,8 +1,8 @@
 #pragma once
 // Idle keep-alive connections to one endpoint, for one worker. Most recently used first (its
-// connection is warm, and surplus connections at the old end time out). While a connection is
-// idle a read-wait watches it: a backend that closes it, or sends anything unasked, gets it
-// dropped before a request can fail on it.
+// connection is warm, and surplus connections at the old end time out). A connection that stays
+// idle past one tick of its worker is watched by a one-byte read: a backend that closes it, or
+// sends anything unasked, gets it dropped before a request can fail on it.
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
@@ -38,7 +38,8 @@ class EndpointPool {
   // Parks a connection whose last exchange ended cleanly. Past max_idle_per_endpoint the oldest
   // idle connection is closed.
   void put_idle(ConnectionPtr connection);
-  // Closes connections idle for longer than idle_timeout.
+  // Closes connections idle for longer than idle_timeout and starts watching the others. Called
+  // by the worker's tick.
   void expire_idle(core::Clock::time_point now);
   void close_all() noexcept;
 
