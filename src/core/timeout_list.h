@@ -28,6 +28,9 @@ class TimeoutEntry {
   // Called by the tick once the deadline has passed; the entry is disarmed first. The entry may
   // unlink itself from inside this call.
   virtual void on_timeout() noexcept = 0;
+  // Called when the worker starts a graceful shutdown: an entry that is only waiting for new work
+  // ends now. The entry may unlink itself from inside this call.
+  virtual void on_drain() noexcept {}
 
  protected:
   virtual ~TimeoutEntry() = default;

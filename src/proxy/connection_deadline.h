@@ -49,6 +49,13 @@ class ConnectionDeadline final : public core::TimeoutEntry {
   [[nodiscard]] Waiting expired() const noexcept { return expired_; }
   void reset_expired() noexcept { expired_ = Waiting::kNothing; }
 
+  // An idle connection closes at once when the worker drains; a busy one finishes its response.
+  void on_drain() noexcept override {
+    if (waiting_ != Waiting::kIdle) return;
+    asio::error_code ignored;
+    client_.cancel(ignored);
+  }
+
   void on_timeout() noexcept override {
     expired_ = waiting_;
     asio::error_code ignored;

@@ -2,7 +2,8 @@
 
 #include <arpa/inet.h>
 
-#include <asio/read.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/write.hpp>
 #include <cstring>
 
@@ -27,6 +28,19 @@ asio::ip::address unmap(const asio::ip::address& address) {
   return address;
 }
 
+// Formatted per stream, not kept per connection: idle connections stay small.
+std::string_view address_text(const asio::ip::address& address, core::Arena& arena) {
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
+    inet_ntop(AF_INET, bytes.data(), text.data(), text.size());
+  } else {
+    const auto bytes = address.to_v6().to_bytes();
+    inet_ntop(AF_INET6, bytes.data(), text.data(), text.size());
+  }
+  return arena.copy(text.data());
+}
+
 }  // namespace
 
 DownstreamConnection::DownstreamConnection(WorkerContext& worker, SnapshotPtr snapshot,
@@ -37,92 +51,103 @@ DownstreamConnection::DownstreamConnection(WorkerContext& worker, SnapshotPtr sn
       listener_(snapshot_->listeners[listener]),
       socket_(std::move(socket)),
       deadline_(worker.timeouts, socket_),
-      parser_(snapshot_->parser_limits),
-      request_body_(snapshot_->parser_limits),
       client_address_(unmap(peer.address())),
       client_port_(peer.port()),
       trusted_(snapshot_->trusts(client_address_)) {
-  if (client_address_.is_v4()) {
-    const auto bytes = client_address_.to_v4().to_bytes();
-    inet_ntop(AF_INET, bytes.data(), client_text_.data(), client_text_.size());
-  } else {
-    const auto bytes = client_address_.to_v6().to_bytes();
-    inet_ntop(AF_INET6, bytes.data(), client_text_.data(), client_text_.size());
-  }
-  client_text_size_ = static_cast<std::uint8_t>(std::strlen(client_text_.data()));
-  worker_.connections.insert(this);
+  worker_.open_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
 DownstreamConnection::~DownstreamConnection() {
   if (stream_) finish_stream();
   if (counted_) worker_.limiter.close(client_address_);
-  worker_.connections.erase(this);
+  worker_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void DownstreamConnection::start(std::unique_ptr<DownstreamConnection> self) {
+  if (self->worker_.limiter.enabled()) {
+    self->counted_ = self->worker_.limiter.try_open(self->client_address_);
+    if (!self->counted_) {
+      asio::io_context& io = self->worker_.io;
+      asio::co_spawn(io, refuse(std::move(self)), asio::detached);
+      return;
+    }
+  }
+  park(std::move(self));
+}
+
+// The completion handler of a parked connection's read; it owns the connection meanwhile.
+struct DownstreamConnection::ParkedRead {
+  std::unique_ptr<DownstreamConnection> self;
+
+  // Asio would otherwise recycle a block freed by an earlier, larger operation (a write op of
+  // ~500 bytes) for this ~160-byte read, and a parked connection would hold the difference.
+  using allocator_type = std::allocator<void>;
+  [[nodiscard]] allocator_type get_allocator() const noexcept { return {}; }
+
+  void operator()(const asio::error_code& ec, std::size_t received) {
+    DownstreamConnection& connection = *self;
+    connection.deadline_.clear();
+    // Closed, idle too long, or draining: destroying the object closes the socket.
+    if (ec || received == 0 || connection.worker_.draining) return;
+    connection.in_ = connection.worker_.buffers.take();
+    std::memcpy(connection.in_.writable().data(), connection.idle_read_.data(), received);
+    connection.in_.commit(received);
+    asio::co_spawn(connection.worker_.io, serve(std::move(self)), asio::detached);
+  }
+};
+
+void DownstreamConnection::park(std::unique_ptr<DownstreamConnection> self) {
+  DownstreamConnection& connection = *self;
+  connection.in_.release();
+  const config::Timeouts& timeouts = connection.snapshot_->config->timeouts;
+  // A new connection gets header_read to send its first request, as nginx does.
+  connection.deadline_.wait_for(Waiting::kIdle,
+                                connection.requests_ == 0 ? timeouts.header_read : timeouts.idle);
+  connection.socket_.async_read_some(asio::buffer(connection.idle_read_),
+                                     ParkedRead{std::move(self)});
 }
 
 asio::awaitable<void> DownstreamConnection::serve(std::unique_ptr<DownstreamConnection> self) {
-  co_await self->run();
-}
-
-void DownstreamConnection::start_drain() noexcept {
-  if (!idle_) return;  // busy: it closes after the current response
-  asio::error_code ignored;
-  socket_.cancel(ignored);
-}
-
-asio::awaitable<void> DownstreamConnection::run() {
-  if (worker_.limiter.enabled()) {
-    counted_ = worker_.limiter.try_open(client_address_);
-    if (!counted_) {
-      start_stream();
-      co_await send_local_reply(
-          *stream_, {.status = 429, .detail = "too many connections from your address"}, false);
-      finish_stream();
-      co_await linger_close();
-      co_return;
-    }
-  }
+  DownstreamConnection& connection = *self;
   for (;;) {
-    const Next next = co_await read_request_head();
-    if (next == Next::kClosed) break;
+    const Next next = co_await connection.read_request_head();
+    if (next == Next::kClosed) co_return;
     bool keep_alive = false;
     if (next == Next::kRejected) {
-      linger_ = true;
-      co_await send_local_reply(*stream_, *stream_->local_reply, false);
+      connection.linger_ = true;
+      co_await connection.send_local_reply(*connection.stream_, *connection.stream_->local_reply,
+                                           false);
     } else {
-      keep_alive = co_await serve_stream(*stream_);
+      keep_alive = co_await connection.serve_stream(*connection.stream_);
     }
-    finish_stream();
-    if (!keep_alive || worker_.draining) break;
+    connection.finish_stream();
+    if (!keep_alive || connection.worker_.draining) {
+      if (connection.linger_) co_await connection.linger_close();
+      co_return;
+    }
+    if (connection.in_.empty()) {
+      park(std::move(self));
+      co_return;
+    }
+    // Pipelined bytes are already here: go on with them.
   }
-  if (linger_) co_await linger_close();
 }
 
-asio::awaitable<bool> DownstreamConnection::wait_for_first_bytes() {
-  // Idle: give the buffer back and read into the connection's small buffer.
-  in_.release();
-  idle_ = true;
-  const config::Timeouts& timeouts = snapshot_->config->timeouts;
-  deadline_.wait_for(Waiting::kIdle, requests_ == 0 ? timeouts.header_read : timeouts.idle);
-  auto [ec, received] = co_await socket_.async_read_some(asio::buffer(idle_read_), kAsTuple);
-  idle_ = false;
-  deadline_.clear();
-  if (ec || received == 0 || worker_.draining) co_return false;
-  in_ = worker_.buffers.take();
-  std::memcpy(in_.writable().data(), idle_read_.data(), received);
-  in_.commit(received);
-  co_return true;
+asio::awaitable<void> DownstreamConnection::refuse(std::unique_ptr<DownstreamConnection> self) {
+  self->start_stream();
+  co_await self->send_local_reply(
+      *self->stream_, {.status = 429, .detail = "too many connections from your address"}, false);
+  self->finish_stream();
+  co_await self->linger_close();
 }
 
 asio::awaitable<DownstreamConnection::Next> DownstreamConnection::read_request_head() {
-  if (in_.empty()) {
-    if (!co_await wait_for_first_bytes()) co_return Next::kClosed;
-  }
   start_stream();
-  parser_.reset();
+  http::h1::RequestParser& parser = *stream_->request_parser;
   deadline_.reset_expired();
   deadline_.wait_for(Waiting::kRequestHead, snapshot_->config->timeouts.header_read);
   for (;;) {
-    auto parsed = parser_.parse(view(in_.readable()), stream_->request);
+    auto parsed = parser.parse(view(in_.readable()), stream_->request);
     if (!parsed) {
       deadline_.clear();
       stream_->respond({.status = static_cast<std::uint16_t>(parsed.error().http_status()),
@@ -158,10 +183,11 @@ asio::awaitable<DownstreamConnection::Next> DownstreamConnection::read_request_h
 void DownstreamConnection::start_stream() {
   if (stream_) finish_stream();
   stream_ = worker_.take_stream();
+  stream_->prepare(snapshot_->parser_limits);
   StreamInfo& info = stream_->info();
   info.client_address = client_address_;
   info.client_port = client_port_;
-  info.client_address_text = {client_text_.data(), client_text_size_};
+  info.client_address_text = address_text(client_address_, stream_->arena());
   info.scheme = "http";
   info.listener_name = listener_.spec->name;
   info.client_trusted = trusted_;
@@ -204,7 +230,7 @@ asio::awaitable<bool> DownstreamConnection::serve_stream(Stream& stream) {
   ++requests_;
   http::RequestHead& request = stream.request;
   const config::Config& config = *snapshot_->config;
-  request_body_.start(request.framing, request.content_length);
+  stream.request_body->start(request.framing, request.content_length);
   const bool has_body = request.framing != http::BodyFraming::kNone;
   // A reply that does not read the request body cannot keep the connection.
   const bool keep_if_local = !has_body;
@@ -312,7 +338,7 @@ asio::awaitable<void> DownstreamConnection::linger_close() {
   asio::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   in_.release();
-  deadline_.wait_for(Waiting::kRequestBody, kLingerTime);
+  deadline_.wait_for(Waiting::kRequestBody, kLingerTime);  // any label but kIdle: no drain
   for (std::size_t total = 0; total < kLingerBytes;) {
     auto [ec, received] = co_await socket_.async_read_some(asio::buffer(idle_read_), kAsTuple);
     if (ec || received == 0) break;

@@ -4,12 +4,12 @@
 // keeps the connection alive between requests. Requests on one connection are handled one at a
 // time, so pipelined requests are answered in order by construction.
 //
-// Memory: an idle connection holds no pooled buffer. Its next read goes into a small buffer
-// inside the connection; a pooled buffer is taken only once bytes arrive (DESIGN.md §2). Every
-// read goes through Asio's reactor (async_read_some), which tracks readiness edges itself: a read
-// is tried at once only when the socket became readable since the last short read, so no read
-// returns EAGAIN in the steady state, and bytes that arrive while the connection is busy
-// upstream are not missed.
+// Memory: an idle connection is *parked*: no coroutine, no pooled buffer, just this object and
+// one pending read into the small buffer inside it, whose completion handler owns the object. When
+// bytes arrive, a coroutine is started that serves requests until the connection is idle again
+// (DESIGN.md §2: 10,000 idle connections cost little). Every read goes through Asio's reactor
+// (async_read_some), which knows whether the socket became readable while the connection was busy,
+// so bytes a client pipelines meanwhile are never missed.
 
 #include <array>
 #include <asio/awaitable.hpp>
@@ -21,7 +21,6 @@
 
 #include "core/buffer.h"
 #include "http/h1/body_decoder.h"
-#include "http/h1/request_parser.h"
 #include "proxy/connection_deadline.h"
 #include "proxy/filter/context.h"
 #include "proxy/proxy_snapshot.h"
@@ -43,11 +42,8 @@ class DownstreamConnection {
   DownstreamConnection& operator=(const DownstreamConnection&) = delete;
   ~DownstreamConnection();
 
-  // Serves requests until the connection ends. The coroutine owns the connection object.
-  static asio::awaitable<void> serve(std::unique_ptr<DownstreamConnection> self);
-
-  // Graceful shutdown: an idle connection closes now, a busy one after its current response.
-  void start_drain() noexcept;
+  // Takes a new connection over; from now on it owns itself until it closes.
+  static void start(std::unique_ptr<DownstreamConnection> self);
 
   // What the UpstreamLeg of a stream uses of its connection.
   asio::ip::tcp::socket& socket() noexcept { return socket_; }
@@ -56,7 +52,7 @@ class DownstreamConnection {
   ConnectionDeadline& deadline() noexcept { return deadline_; }
   WorkerContext& worker() noexcept { return worker_; }
   const ProxySnapshot& snapshot() const noexcept { return *snapshot_; }
-  http::h1::BodyDecoder& request_body() noexcept { return request_body_; }
+  http::h1::BodyDecoder& request_body() noexcept { return *stream_->request_body; }
   bool& nodelay_done() noexcept { return nodelay_done_; }
   // Writes to the client with the send deadline; false when the client is gone.
   asio::awaitable<bool> write(std::span<const asio::const_buffer> pieces);
@@ -72,12 +68,17 @@ class DownstreamConnection {
 
  private:
   enum class Next : std::uint8_t { kRequest, kClosed, kRejected };
+  struct ParkedRead;
 
-  asio::awaitable<void> run();
+  // Waits for the next request without a coroutine (see the class comment).
+  static void park(std::unique_ptr<DownstreamConnection> self);
+  // Serves requests from the bytes in `in_` until the connection is idle again or closes.
+  static asio::awaitable<void> serve(std::unique_ptr<DownstreamConnection> self);
+  // Answers 429 when the client has too many connections open.
+  static asio::awaitable<void> refuse(std::unique_ptr<DownstreamConnection> self);
   // Reads until a complete request head is parsed into stream_. kRejected: a local error reply
   // is in stream_->local_reply.
   asio::awaitable<Next> read_request_head();
-  asio::awaitable<bool> wait_for_first_bytes();
   // Handles one parsed request; returns whether the connection stays open.
   asio::awaitable<bool> serve_stream(Stream& stream);
   void start_stream();
@@ -95,18 +96,13 @@ class DownstreamConnection {
   core::Buffer in_;
   std::size_t body_start_ = 0;
   std::unique_ptr<Stream> stream_;
-  http::h1::RequestParser parser_;
-  http::h1::BodyDecoder request_body_;
   asio::ip::address client_address_;
   std::uint16_t client_port_ = 0;
   std::uint32_t requests_ = 0;
   bool trusted_ = false;
   bool counted_ = false;  // counted by the per-IP connection limiter
-  bool idle_ = false;
   bool nodelay_done_ = false;
   bool linger_ = false;
-  std::array<char, 46> client_text_{};  // INET6_ADDRSTRLEN
-  std::uint8_t client_text_size_ = 0;
   std::array<char, kIdleReadBytes> idle_read_{};
 };
 

@@ -8,6 +8,11 @@ namespace bulwark::proxy {
 Stream::Stream(const asio::any_io_executor& executor)
     : request(arena_.resource()), response(arena_.resource()), resume_signal_(executor) {}
 
+void Stream::prepare(const http::h1::ParserLimits& limits) {
+  request_parser.emplace(limits);
+  request_body.emplace(limits);
+}
+
 void Stream::reset() noexcept {
   chain.clear();
   local_reply.reset();

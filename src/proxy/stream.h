@@ -10,6 +10,8 @@
 
 #include "core/arena.h"
 #include "core/timeout_list.h"
+#include "http/h1/body_decoder.h"
+#include "http/h1/request_parser.h"
 #include "http/message.h"
 #include "proxy/filter/filter_chain.h"
 
@@ -22,7 +24,9 @@ class Stream final : public Context {
  public:
   explicit Stream(const asio::any_io_executor& executor);
 
-  // Gets the stream ready for the next request of a connection.
+  // Gets the stream ready for a request under `limits`.
+  void prepare(const http::h1::ParserLimits& limits);
+  // Gets the stream ready to be recycled.
   void reset() noexcept;
 
   core::Arena& arena() noexcept override { return arena_; }
@@ -35,6 +39,9 @@ class Stream final : public Context {
 
   http::RequestHead request;
   http::ResponseHead response;
+  // The request's codec state lives here, not in the connection, so idle connections stay small.
+  std::optional<http::h1::RequestParser> request_parser;
+  std::optional<http::h1::BodyDecoder> request_body;
   FilterChain chain;
   // Set by respond(): the reply that replaces the upstream response.
   std::optional<LocalReply> local_reply;

@@ -3,8 +3,8 @@
 // deadlines, upstream pools, balancer state, access log buffer and recycled streams.
 
 #include <asio/io_context.hpp>
+#include <atomic>
 #include <memory>
-#include <unordered_set>
 #include <vector>
 
 #include "core/buffer.h"
@@ -17,8 +17,6 @@
 #include "upstream/worker_pools.h"
 
 namespace bulwark::proxy {
-
-class DownstreamConnection;
 
 struct WorkerShared {  // process-wide pieces every worker refers to
   upstream::PoolDirectory& pools;
@@ -45,12 +43,13 @@ class WorkerContext {
   asio::io_context& io;
   const std::size_t index;
   core::BufferPool buffers;
-  core::TimeoutList timeouts;
+  core::TimeoutList timeouts;  // every client connection's deadline: also the drain list
   upstream::WorkerPools pools;
   AccessLogWriter access_log;
   ConnectionLimiter& limiter;
-  std::unordered_set<DownstreamConnection*> connections;
   bool draining = false;
+  // Client connections open on this worker (read by the drain from another thread).
+  std::atomic<std::size_t> open_connections{0};
 
  private:
   SnapshotPtr snapshot_;

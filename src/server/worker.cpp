@@ -52,13 +52,8 @@ asio::awaitable<void> Worker::accept_loop(std::size_t listener) {
       co_await pause.async_wait(proxy::kAsTuple);
       continue;
     }
-    auto connection = std::make_unique<proxy::DownstreamConnection>(
-        context_, context_.snapshot(), listener, std::move(socket), peer);
-    open_connections_.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(io_, proxy::DownstreamConnection::serve(std::move(connection)),
-                   [this](const std::exception_ptr&) {
-                     open_connections_.fetch_sub(1, std::memory_order_relaxed);
-                   });
+    proxy::DownstreamConnection::start(std::make_unique<proxy::DownstreamConnection>(
+        context_, context_.snapshot(), listener, std::move(socket), peer));
   }
 }
 
@@ -87,11 +82,8 @@ void Worker::drain() {
       asio::error_code ignored;
       acceptor->close(ignored);
     }
-    // Copy first: a draining connection may end (and leave the set) at once.
-    const std::vector<proxy::DownstreamConnection*> connections(context_.connections.begin(),
-                                                                context_.connections.end());
-    for (proxy::DownstreamConnection* connection : connections)
-      connection->start_drain();
+    // Idle connections close now; busy ones finish their response first.
+    context_.timeouts.for_each([](core::TimeoutEntry& entry) { entry.on_drain(); });
     context_.pools.close_all();
     context_.access_log.flush();
   });

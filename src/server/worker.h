@@ -35,7 +35,7 @@ class Worker {
   // Ends the loop at once (thread-safe) and waits for the thread.
   void stop_and_join();
   [[nodiscard]] std::size_t open_connections() const noexcept {
-    return open_connections_.load(std::memory_order_relaxed);
+    return context_.open_connections.load(std::memory_order_relaxed);
   }
 
  private:
@@ -46,7 +46,6 @@ class Worker {
   proxy::WorkerContext context_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::steady_timer tick_;
-  std::atomic<std::size_t> open_connections_{0};
   std::thread thread_;
 };
 
