@@ -7,6 +7,7 @@
 #include <asio/write.hpp>
 #include <cstring>
 
+#include "core/slab.h"
 #include "filters/request_id/request_id_filter.h"
 #include "http/h1/serializer.h"
 #include "proxy/error_page.h"
@@ -63,6 +64,17 @@ DownstreamConnection::~DownstreamConnection() {
   worker_.open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
+void* DownstreamConnection::operator new(std::size_t size) {
+  static_assert(sizeof(DownstreamConnection) <=
+                core::Slab<sizeof(DownstreamConnection)>::kBlockSize);
+  (void)size;
+  return core::Slab<sizeof(DownstreamConnection)>::allocate();
+}
+
+void DownstreamConnection::operator delete(void* block) noexcept {
+  core::Slab<sizeof(DownstreamConnection)>::deallocate(block);
+}
+
 void DownstreamConnection::start(std::unique_ptr<DownstreamConnection> self) {
   if (self->worker_.limiter.enabled()) {
     self->counted_ = self->worker_.limiter.try_open(self->client_address_);
@@ -79,9 +91,10 @@ void DownstreamConnection::start(std::unique_ptr<DownstreamConnection> self) {
 struct DownstreamConnection::ParkedRead {
   std::unique_ptr<DownstreamConnection> self;
 
-  // Asio would otherwise recycle a block freed by an earlier, larger operation (a write op of
-  // ~500 bytes) for this ~160-byte read, and a parked connection would hold the difference.
-  using allocator_type = std::allocator<void>;
+  // From the connection slab: Asio would otherwise recycle a block freed by an earlier, larger
+  // operation (a ~500-byte write op) for this ~160-byte read, and every parked connection would
+  // hold the difference in the general heap.
+  using allocator_type = core::SlabAllocator<void>;
   [[nodiscard]] allocator_type get_allocator() const noexcept { return {}; }
 
   void operator()(const asio::error_code& ec, std::size_t received) {

@@ -42,6 +42,10 @@ class DownstreamConnection {
   DownstreamConnection& operator=(const DownstreamConnection&) = delete;
   ~DownstreamConnection();
 
+  // Connections live in their worker's slab (core/slab.h), apart from short-lived allocations.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* block) noexcept;
+
   // Takes a new connection over; from now on it owns itself until it closes.
   static void start(std::unique_ptr<DownstreamConnection> self);
 

@@ -63,8 +63,16 @@ asio::awaitable<bool> UpstreamLeg::run() {
   if (request.target_form == http::TargetForm::kAbsolute)
     request.headers.set("host", request.authority);
 
+  // Upgrades arrive with the protocols work; until then the request goes on as a plain one (the
+  // forwarding filter removed its Upgrade field).
+  request.upgrade = false;
+  // The upstream connection's persistence is bulwark's business, not the client's: a client's
+  // "Connection: close" must not cost a pooled connection.
+  const bool client_keep_alive = request.keep_alive;
+  request.keep_alive = true;
   head_ = client_.worker().buffers.take();
   head_size_ = http::h1::write_request_head(request, head_.writable());
+  request.keep_alive = client_keep_alive;
   if (head_size_ == 0) {
     co_return co_await fail(
         {core::ErrorKind::kHeadersTooLarge, "the request head is too large to forward"});
