@@ -152,8 +152,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(inside(head.method_token, input) && inside(head.target, input), "views into the input");
   check(!head.target.empty(), "a target is never empty");
   check(head.headers.size() == stepped_head.headers.size(), "same fields however split");
-  for (const HeaderField& field : head.headers)
+  for (const HeaderField& field : head.headers) {
     check(inside(field.value, input), "field views");
+  }
 
   const std::string_view rest = input.substr(*whole);
   const BodyResult body = decode_body(head, rest, rest.size() + 1, limits);

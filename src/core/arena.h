@@ -4,6 +4,7 @@
 // once when the stream ends. The first block lives inside the arena, so a steady state of small
 // requests allocates nothing from the heap.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <memory_resource>

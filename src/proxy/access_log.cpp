@@ -101,6 +101,8 @@ void AccessLogWriter::refresh_time() {
   combined_time_ = text;
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", &local);
   iso_time_ = text;
+  // RFC 3339 wants the offset as +hh:mm; strftime's %z writes +hhmm.
+  iso_time_.insert(iso_time_.size() - 2, 1, ':');
 }
 
 void AccessLogWriter::log(const AccessRecord& record) {

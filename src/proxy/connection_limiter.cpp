@@ -7,6 +7,7 @@ ConnectionLimiter::Shard& ConnectionLimiter::shard_for(const asio::ip::address& 
 }
 
 bool ConnectionLimiter::try_open(const asio::ip::address& ip) {
+  if (!enabled()) return true;
   Shard& shard = shard_for(ip);
   const std::lock_guard lock(shard.mutex);
   std::size_t& count = shard.open[ip];
@@ -19,6 +20,7 @@ bool ConnectionLimiter::try_open(const asio::ip::address& ip) {
 }
 
 void ConnectionLimiter::close(const asio::ip::address& ip) {
+  if (!enabled()) return;
   Shard& shard = shard_for(ip);
   const std::lock_guard lock(shard.mutex);
   const auto it = shard.open.find(ip);

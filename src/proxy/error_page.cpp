@@ -2,14 +2,26 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "http/status.h"
 
 namespace bulwark::proxy {
 namespace {
 
+// Media types are case-insensitive (RFC 9110 §8.3.1).
+bool contains_icase(std::string_view text, std::string_view needle) {
+  const auto it =
+      std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) ==
+               std::tolower(static_cast<unsigned char>(b));
+      });
+  return it != text.end();
+}
+
 bool prefers_json(std::string_view accept) {
-  return accept.find("application/json") != std::string_view::npos ||
-         accept.find("+json") != std::string_view::npos;
+  return contains_icase(accept, "application/json") || contains_icase(accept, "+json");
 }
 
 // Details are static strings written by bulwark, but they still go through escaping so that a

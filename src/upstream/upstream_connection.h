@@ -16,8 +16,7 @@ struct UpstreamConnection {
   std::uint32_t requests = 0;  // requests sent on it so far; > 0 means it is being reused
   core::Clock::time_point idle_since{};
   bool watched = false;  // a read watches it for a close while it is idle
-  char watch_byte =
-      0;  // target of that read  // target of the read that watches the connection while it is idle
+  char watch_byte = 0;   // target of that read
 };
 
 }  // namespace bulwark::upstream

@@ -32,7 +32,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import origins as origins_mod  # noqa: E402
-from http_client import poll  # noqa: E402,F401  (re-exported for tests)
 from nginx_origin import NginxOrigin  # noqa: E402
 
 DEFAULT_BINARY = "/work/main/build/release/bulwark"
@@ -246,9 +245,11 @@ class Bulwark:
                 raise BulwarkStartError(f"bulwark exited with code {self.proc.returncode} during startup\n"
                                         f"command: {self.command_line()}\nstderr:\n{self.stderr_text()}")
             try:
-                for c in ps.net_connections(kind="tcp") if hasattr(ps, "net_connections") else ps.connections("tcp"):
-                    if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == self.port:
-                        return
+                for p in [ps, *ps.children(recursive=True)]:
+                    conns = p.net_connections(kind="tcp") if hasattr(p, "net_connections") else p.connections("tcp")
+                    for c in conns:
+                        if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == self.port:
+                            return
             except psutil.Error:
                 pass
             time.sleep(0.03)
@@ -525,8 +526,11 @@ class RssSampler:
         return self
 
     def stop(self) -> int:
+        """Stops sampling; returns the peak. Fails if nothing could be sampled (so that a
+        broken sampler cannot pass a memory bound by reporting 0)."""
         self._stop.set()
         self._thread.join(timeout=5)
+        assert self.samples, f"no RSS sample of pid {self.pid} could be taken"
         return self.max
 
     @property
@@ -545,4 +549,5 @@ def rss_sampler():
 
     yield make
     for s in samplers:
-        s.stop()
+        s._stop.set()
+        s._thread.join(timeout=5)

@@ -356,6 +356,64 @@ class RawClient:
         finally:
             r.body = bytes(body)
 
+    def count_body(self, r: Response, method: str = "GET", bufsize: int = 4 << 20) -> int:
+        """Like read_body, but counts the body bytes instead of keeping them (for huge bodies).
+        Raises IncompleteResponse (with .response.body empty) if the body does not complete."""
+        if method.upper() == "HEAD" or r.status in (204, 304) or 100 <= r.status < 200:
+            r.complete = True
+            return 0
+        total = 0
+        try:
+            te = r.headers.tokens("transfer-encoding")
+            if te:
+                r.chunked = True
+                while True:
+                    line = self._read_line()
+                    size = int(line.split(b";", 1)[0].strip(), 16)
+                    if size == 0:
+                        break
+                    total += self._skip(size)
+                    if self._read_exact(2) != CRLF:
+                        raise ProtocolError("chunk data not followed by CRLF")
+                lines = []
+                while True:
+                    line = self._read_line()
+                    if line == b"":
+                        break
+                    lines.append(line)
+                r.trailers = parse_header_lines(lines)
+            elif r.headers.get("content-length") is not None:
+                total = self._skip(int(r.headers.get("content-length")))
+            else:
+                total = len(self.buf)
+                self.buf.clear()
+                while self._recv_more():
+                    total += len(self.buf)
+                    self.buf.clear()
+        except ConnectionClosed as e:
+            raise IncompleteResponse(f"{e} (after {total} body bytes)", r) from None
+        r.complete = True
+        return total
+
+    def _skip(self, n: int) -> int:
+        """Consume exactly n bytes without keeping them."""
+        take = min(n, len(self.buf))
+        del self.buf[:take]
+        done = take
+        scratch = bytearray(min(n - done, 4 << 20) or 1)
+        view = memoryview(scratch)
+        self.sock.settimeout(self.timeout)
+        while done < n:
+            try:
+                got = self.sock.recv_into(view, min(len(scratch), n - done))
+            except (ConnectionResetError, BrokenPipeError):
+                got = 0
+            if got == 0:
+                self.eof = True
+                raise ConnectionClosed(f"connection closed after {done} of {n} bytes")
+            done += got
+        return done
+
     def read_responses(self, methods) -> list[Response]:
         return [self.read_response(m) for m in methods]
 

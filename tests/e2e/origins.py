@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from http_client import Headers, to_bytes
 
 CRLF = b"\r\n"
+SERVER_NAME = "secret-origin/1.0"  # what a proxy hiding its backends must not reveal in its own errors
 RAW_RECORD_LIMIT = 4 << 20  # bytes of raw input kept per connection (counts are always exact)
 
 
@@ -306,6 +307,7 @@ class Exchange:
     def respond(self, status=200, headers=None, body=b"", **kw):
         hdrs = list(headers.items() if isinstance(headers, dict) else (headers or []))
         hdrs.append(("X-Origin", self.origin.name))
+        hdrs.append(("Server", SERVER_NAME))
         self.conn.respond(status, hdrs, body, keep_alive=self.keep_alive,
                           head_only=self.req.method == "HEAD", **kw)
 

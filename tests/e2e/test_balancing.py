@@ -64,6 +64,7 @@ def ports_free(ports) -> bool:
     for port in ports:
         for host in ("0.0.0.0", "127.0.0.1"):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is not "in use"
             try:
                 s.bind((host, port))
             except OSError:
@@ -78,8 +79,11 @@ def test_quickstart_answers_from_both_demo_backends(bulwark):
     if not ports_free((8080, 8081, 8082)):
         pytest.skip("ports 8080-8082 (fixed in the quickstart) are in use")
     p = bulwark.raw(["run", "-c", str(QUICKSTART)], port=8080, wait=False)
-    p.stopped_by_test = False  # it must keep running
-    p.wait_listening()
+    try:
+        p.wait_listening()
+    except Exception as e:  # BulwarkStartError: exited or never listened
+        pytest.fail(str(e), pytrace=False)
+    p.stopped_by_test = False  # from here on it must keep running
     bodies = []
     for i in range(8):
         r = request(8080, "GET", "/", host="localhost")

@@ -22,7 +22,7 @@ def cli(bulwark_exe):
 
 GOOD = """\
 workers: 1
-limits: {{ max_body_bytes: 10MiB, buffer_size: 16KiB }}
+limits: {{ max_body_bytes: 10MiB, max_header_count: 50 }}
 timeouts: {{ upstream_read: 30s, idle: 500ms }}
 listeners:
   - name: public
@@ -74,12 +74,24 @@ def test_help(cli):
     ["frobnicate"],
     ["run"],                                  # -c is required
     ["proxy", "--listen", "127.0.0.1:1"],     # --to is required
-    ["proxy", "--listen", "not-an-address", "--to", "http://127.0.0.1:9"],
 ])
 def test_bad_command_line_exits_2_with_usage(cli, args):
     r = cli(*args)
     assert r.returncode == 2, f"`bulwark {' '.join(args)}` exited {r.returncode}; stderr: {r.stderr!r}"
     assert "usage" in r.stderr.lower(), f"no usage on stderr: {r.stderr!r}"
+
+
+@pytest.mark.parametrize("args,option", [
+    (["proxy", "--listen", "not-an-address", "--to", "http://127.0.0.1:9"], "--listen"),
+    (["proxy", "--listen", "127.0.0.1:1", "--to", "ftp://127.0.0.1:9"], "--to"),
+    (["proxy", "--listen", "127.0.0.1:1", "--to", "http://127.0.0.1:9", "--workers", "lots"], "--workers"),
+])
+def test_bad_option_value_exits_2_naming_the_option(cli, args, option):
+    """A well-formed command line with a bad value: exit 2 and a message that names the option
+    (usage or a precise hint)."""
+    r = cli(*args)
+    assert r.returncode == 2, f"`bulwark {' '.join(args)}` exited {r.returncode}; stderr: {r.stderr!r}"
+    assert option in r.stderr or "usage" in r.stderr.lower(), f"stderr does not say what is wrong: {r.stderr!r}"
 
 
 @pytest.mark.parametrize("command", ["run", "validate"])

@@ -3,7 +3,6 @@ and X-Request-Id set, trusting incoming values only from trusted networks."""
 
 import re
 
-import pytest
 
 import origins as O
 from http_client import RawClient, build_request, chunked_body, request

@@ -239,3 +239,16 @@ def test_idle_timeout_does_not_cut_a_request_in_progress(bulwark, origin):
     with RawClient(b.port, timeout=10) as c:
         r = c.request("GET", "/slow")
     assert r.status == 200, r
+
+
+def test_expect_100_continue_with_body_over_limit_gets_413_without_100(bulwark, origin):
+    o = origin(O.echo())
+    b = bulwark([o.hostport], limits={"max_body_bytes": "1KiB"})
+    with RawClient(b.port, timeout=5) as c:
+        c.send(build_request("PUT", "/expect-too-big", [("Content-Length", "5000"), ("Expect", "100-continue")]))
+        try:
+            r = c.read_head()
+        except socket.timeout:
+            pytest.fail("no answer to Expect: 100-continue with a Content-Length over max_body_bytes")
+        assert r.status == 413, f"expected 413 instead of {r.status} (no 100 Continue for a body that is refused)"
+    assert not o.heads

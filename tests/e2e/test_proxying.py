@@ -2,7 +2,6 @@
 HTTP/1.0 clients, keep-alive, direct responses and refused upgrades."""
 
 import hashlib
-import json
 import os
 import socket
 
@@ -259,6 +258,7 @@ def test_upgrade_request_does_not_switch_protocols(bulwark, origin):
     assert r.status in (501, 200), f"expected 501, or the request served without upgrading: {r}"
     for req in o.heads:
         assert req.header("upgrade") is None, f"an Upgrade header reached the origin: {req.headers}"
-        assert "upgrade" not in req.headers.tokens("connection")
+        assert "upgrade" not in req.headers.tokens("connection"), \
+            f"Connection: upgrade reached the origin without an upgrade taking place: {req.headers}"
     if r.status == 200:
         assert r.header("upgrade") is None

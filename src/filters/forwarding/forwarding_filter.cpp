@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 namespace bulwark::filters {
@@ -15,8 +16,19 @@ bool is_proxy_field(std::string_view name) {
   return name.size() > 6 && http::iequals(name.substr(0, 6), "proxy-");
 }
 
-// RFC 7239 §6: IPv6 nodes are bracketed and quoted; other values containing characters outside
-// tchar (such as the ':' of host:port) are quoted.
+// RFC 9110 §5.6.2 tchar.
+bool is_tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool is_token(std::string_view value) {
+  return !value.empty() && std::all_of(value.begin(), value.end(), is_tchar);
+}
+
+// RFC 7239 §4 and §6: a value that is not a token is quoted (IPv6 nodes are also bracketed).
+// Quoting is what stops a client from smuggling a second element in through its Host, such as
+// "a.example,for=6.6.6.6".
 void append_node(fmt::memory_buffer& out, std::string_view name, std::string_view value,
                  bool is_ipv6) {
   fmt::format_to(std::back_inserter(out), "{}=", name);
@@ -24,8 +36,7 @@ void append_node(fmt::memory_buffer& out, std::string_view name, std::string_vie
     fmt::format_to(std::back_inserter(out), "\"[{}]\"", value);
     return;
   }
-  const bool needs_quotes = value.find_first_of(":[]\"\\ ") != std::string_view::npos;
-  if (!needs_quotes) {
+  if (is_token(value)) {
     out.append(value);
     return;
   }
@@ -41,16 +52,23 @@ std::string_view to_arena(proxy::Context& ctx, const fmt::memory_buffer& text) {
   return ctx.arena().copy(std::string_view(text.data(), text.size()));
 }
 
-// Appends ", <addition>" to the first field called `name` when it is to be kept, else replaces.
+// Sets `name` to its incoming values (every field line, in order) followed by `addition` when the
+// incoming values are to be kept; else to `addition` alone.
 void extend_or_set(http::HeaderMap& headers, std::string_view name, std::string_view addition,
                    bool keep_incoming, proxy::Context& ctx) {
-  const std::string_view incoming = keep_incoming ? headers.get(name) : std::string_view{};
-  if (incoming.empty()) {
+  fmt::memory_buffer text;
+  if (keep_incoming) {
+    for (const http::HeaderField& field : headers) {
+      if (!http::iequals(field.name, name) || field.value.empty()) continue;
+      text.append(field.value);
+      text.append(std::string_view(", "));
+    }
+  }
+  if (text.size() == 0) {
     headers.set(name, addition);
     return;
   }
-  fmt::memory_buffer text;
-  fmt::format_to(std::back_inserter(text), "{}, {}", incoming, addition);
+  text.append(addition);
   headers.set(name, to_arena(ctx, text));
 }
 
@@ -107,14 +125,23 @@ proxy::Verdict ForwardingFilter::on_request_headers(http::RequestHead& head, boo
   const proxy::StreamInfo& info = ctx.info();
   const bool trusted = info.client_trusted;
   const std::string_view host = head.host();
+  http::HeaderMap& headers = head.headers;
   if (settings_.x_forwarded) {
-    extend_or_set(head.headers, "x-forwarded-for", info.client_address_text, trusted, ctx);
-    if (!trusted || !head.headers.has("x-forwarded-proto")) {
-      head.headers.set("x-forwarded-proto", info.scheme);
+    extend_or_set(headers, "x-forwarded-for", info.client_address_text, trusted, ctx);
+    if (!trusted || !headers.has("x-forwarded-proto"))
+      headers.set("x-forwarded-proto", info.scheme);
+    if (!trusted || !headers.has("x-forwarded-host")) {
+      if (host.empty()) {
+        headers.remove("x-forwarded-host");
+      } else {
+        headers.set("x-forwarded-host", host);
+      }
     }
-    if ((!trusted || !head.headers.has("x-forwarded-host")) && !host.empty()) {
-      head.headers.set("x-forwarded-host", host);
-    }
+  } else if (!trusted) {
+    // Not adding these is a choice; passing a stranger's claims on is not.
+    headers.remove("x-forwarded-for");
+    headers.remove("x-forwarded-proto");
+    headers.remove("x-forwarded-host");
   }
   if (settings_.forwarded) {
     fmt::memory_buffer element;
@@ -125,7 +152,9 @@ proxy::Verdict ForwardingFilter::on_request_headers(http::RequestHead& head, boo
       element.push_back(';');
       append_node(element, "host", host, false);
     }
-    extend_or_set(head.headers, "forwarded", to_arena(ctx, element), trusted, ctx);
+    extend_or_set(headers, "forwarded", to_arena(ctx, element), trusted, ctx);
+  } else if (!trusted) {
+    headers.remove("forwarded");
   }
   return proxy::Verdict::kContinue;
 }
@@ -133,7 +162,7 @@ proxy::Verdict ForwardingFilter::on_request_headers(http::RequestHead& head, boo
 proxy::Verdict ForwardingFilter::on_response_headers(http::ResponseHead& head, bool /*end_stream*/,
                                                      proxy::Context& ctx) {
   remove_hop_by_hop(head.headers);
-  add_via(head.headers, 1, settings_.via, ctx);
+  add_via(head.headers, head.version_minor, settings_.via, ctx);  // the version received
   return proxy::Verdict::kContinue;
 }
 

@@ -22,14 +22,16 @@ constexpr std::uint64_t kMaxChunkSize = (std::uint64_t{1} << 63) - 1;
 constexpr std::size_t kMaxChunkSizeDigits = 16;
 
 std::size_t skip_ows(std::string_view text, std::size_t i) noexcept {
-  while (i < text.size() && detail::is_ows(text[i]))
+  while (i < text.size() && detail::is_ows(text[i])) {
     ++i;
+  }
   return i;
 }
 
 std::size_t skip_token(std::string_view text, std::size_t i) noexcept {
-  while (i < text.size() && detail::is_tchar(text[i]))
+  while (i < text.size() && detail::is_tchar(text[i])) {
     ++i;
+  }
   return i;
 }
 
@@ -39,7 +41,8 @@ std::size_t skip_quoted_string(std::string_view text, std::size_t i) noexcept {
     const char c = text[i];
     if (c == '"') return i + 1;
     if (c == '\\') {
-      if (++i == text.size() || !detail::is_field_value_char(text[i])) break;
+      ++i;  // quoted-pair: the escaped byte may be anything a field value may hold
+      if (i == text.size() || !detail::is_field_value_char(text[i])) break;
     } else if (!detail::is_field_value_char(c)) {
       break;  // qdtext is field-vchar minus '"' and '\', so CR, LF and NUL end up here
     }

@@ -64,10 +64,12 @@ bool is_field_value_char(char c) noexcept {
 }
 
 std::string_view trim_ows(std::string_view text) noexcept {
-  while (!text.empty() && is_ows(text.front()))
+  while (!text.empty() && is_ows(text.front())) {
     text.remove_prefix(1);
-  while (!text.empty() && is_ows(text.back()))
+  }
+  while (!text.empty() && is_ows(text.back())) {
     text.remove_suffix(1);
+  }
   return text;
 }
 
@@ -165,11 +167,13 @@ core::Result<void> parse_field_section(std::string_view lines, HeaderMap& out) {
   while (p < end) {
     // RFC 9112 §5.2: obs-fold is rejected; the same test catches whitespace before the first
     // field (§2.2), which some servers would glue to the start line.
-    if (is_ows(*p))
+    if (is_ows(*p)) {
       return fail(ErrorKind::kBadRequest, "obs-fold or leading whitespace in field line");
+    }
     const char* const name_begin = p;
-    while (p < end && is_tchar(*p))
+    while (p < end && is_tchar(*p)) {
       ++p;
+    }
     if (p == end || *p != ':') {
       if (p < end && is_ows(*p)) {
         // RFC 9112 §5.1: "Host : x" is rejected, never "fixed", since peers disagree on it.
@@ -183,18 +187,21 @@ core::Result<void> parse_field_section(std::string_view lines, HeaderMap& out) {
     if (p == name_begin) return fail(ErrorKind::kBadRequest, "empty field name");
     const std::string_view name(name_begin, static_cast<std::size_t>(p - name_begin));
     ++p;
-    while (p < end && is_ows(*p))
+    while (p < end && is_ows(*p)) {
       ++p;
+    }
     const char* const value_begin = p;
-    while (p < end && is_field_value_char(*p))
+    while (p < end && is_field_value_char(*p)) {
       ++p;
+    }
     if (p == end || *p != '\r') {
       return fail(ErrorKind::kBadRequest, "invalid character in field value");
     }
     if (p + 1 == end || p[1] != '\n') return fail(ErrorKind::kBadRequest, "bare CR in field line");
     const char* value_end = p;
-    while (value_end > value_begin && is_ows(value_end[-1]))
+    while (value_end > value_begin && is_ows(value_end[-1])) {
       --value_end;
+    }
     out.add(name, std::string_view(value_begin, static_cast<std::size_t>(value_end - value_begin)));
     p += 2;
   }

@@ -27,8 +27,9 @@ core::Result<void> parse_request_line(std::string_view line, RequestHead& out) {
     return fail(ErrorKind::kBadRequest, "bare CR in request line");
   }
   std::size_t i = 0;
-  while (i < line.size() && detail::is_tchar(line[i]))
+  while (i < line.size() && detail::is_tchar(line[i])) {
     ++i;
+  }
   if (i == 0) {
     return fail(ErrorKind::kBadRequest, line[0] == ' ' ? "request line starts with whitespace"
                                                        : "invalid character in method");
@@ -39,8 +40,9 @@ core::Result<void> parse_request_line(std::string_view line, RequestHead& out) {
   out.method = method_from_token(out.method_token);
 
   const std::size_t target_begin = ++i;
-  while (i < line.size() && is_target_char(line[i]))
+  while (i < line.size() && is_target_char(line[i])) {
     ++i;
+  }
   if (i == target_begin) {
     if (i < line.size() && line[i] == ' ') {
       return fail(ErrorKind::kBadRequest, "more than one space in request line");
@@ -145,8 +147,9 @@ core::Result<void> check_host(RequestHead& out) {
     if (out.target_form == TargetForm::kAbsolute) out.headers.add("Host", out.authority);
     return {};
   }
-  if (!detail::is_valid_host(host->value))
+  if (!detail::is_valid_host(host->value)) {
     return fail(ErrorKind::kBadRequest, "invalid Host field");
+  }
   // RFC 9112 §3.2.2: the target's authority wins over a Host field that disagrees.
   if (out.target_form == TargetForm::kAbsolute) host->value = out.authority;
   return {};

@@ -57,15 +57,15 @@ core::Result<void> derive_framing(ResponseHead& out, bool request_was_head) {
       return fail(ErrorKind::kBadRequest, "Transfer-Encoding in an HTTP/1.0 response");
     }
   }
+  using detail::TransferCoding;
   if (response_has_no_body(request_was_head, out.status)) {
     out.framing = BodyFraming::kNone;
-  } else if (*coding == detail::TransferCoding::kNotChunked) {
-    out.framing = BodyFraming::kUntilClose;
-  } else if (*coding != detail::TransferCoding::kAbsent) {
+  } else if (*coding == TransferCoding::kChunked || *coding == TransferCoding::kChunkedOnly) {
     out.framing = BodyFraming::kChunked;
-  } else if (length->present) {
+  } else if (*coding == TransferCoding::kAbsent && length->present) {
     out.framing = BodyFraming::kContentLength;
   } else {
+    // Codings without chunked (rule 4) or no framing fields at all (rule 8).
     out.framing = BodyFraming::kUntilClose;
   }
   if (out.framing == BodyFraming::kChunked) out.content_length = 0;

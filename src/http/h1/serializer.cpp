@@ -153,8 +153,9 @@ std::size_t write_last_chunk_with_trailers(const HeaderMap& trailers,
                                            std::span<char> out) noexcept {
   Writer w(out);
   w.put("0\r\n");
-  for (const HeaderField& field : trailers)
+  for (const HeaderField& field : trailers) {
     w.put_field(field.name, field.value);
+  }
   w.put(kCrlf);
   return w.size();
 }

@@ -47,8 +47,9 @@ Decoded decode_in_pieces(BodyFraming framing, std::uint64_t length,
       }
       out.body.append(step->data);
       if (decoder.done()) {
-        for (const HeaderField& f : decoder.trailers())
+        for (const HeaderField& f : decoder.trailers()) {
           out.trailers.emplace_back(f.name, f.value);
+        }
       }
       buffer.erase(0, step->consumed);
       if (step->consumed == 0) break;  // needs more bytes
@@ -71,8 +72,10 @@ Decoded decode_chunked(std::string_view input, const ParserLimits& limits = {}) 
 
 std::vector<std::string_view> single_bytes(std::string_view input) {
   std::vector<std::string_view> pieces;
-  for (std::size_t i = 0; i < input.size(); ++i)
+  pieces.reserve(input.size());
+  for (std::size_t i = 0; i < input.size(); ++i) {
     pieces.push_back(input.substr(i, 1));
+  }
   return pieces;
 }
 
@@ -237,7 +240,7 @@ TEST(BodyDecoder, TrailersAreViewsIntoTheLastInput) {
   EXPECT_EQ(step->consumed, input.size());
   ASSERT_TRUE(decoder.done());
   ASSERT_EQ(decoder.trailers().size(), 1u);
-  EXPECT_EQ(decoder.trailers().get("x").data(), input.data() + input.find("y"));
+  EXPECT_EQ(decoder.trailers().get("x").data(), input.data() + input.find('y'));
 }
 
 TEST(BodyDecoder, StartClearsEarlierState) {

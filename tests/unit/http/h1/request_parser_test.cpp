@@ -72,8 +72,9 @@ std::string with_nul(std::string text) {
 
 std::vector<std::pair<std::string, std::string>> fields_of(const RequestHead& head) {
   std::vector<std::pair<std::string, std::string>> fields;
-  for (const HeaderField& f : head.headers)
+  for (const HeaderField& f : head.headers) {
     fields.emplace_back(f.name, f.value);
+  }
   return fields;
 }
 
@@ -607,8 +608,9 @@ TEST(RequestParser, CountsLeadingEmptyLinesAgainstTheHeadLimit) {
   limits.max_header_bytes = 64;
   RequestHead head;
   std::string flood;
-  for (int i = 0; i < 40; ++i)
+  for (int i = 0; i < 40; ++i) {
     flood += "\r\n";
+  }
   auto result = parse_all(flood, head, limits);
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().kind, ErrorKind::kHeadersTooLarge);
@@ -622,12 +624,29 @@ TEST(RequestParser, PrefersRequestLineLimitWhenItIsPassedFirst) {
                   ErrorKind::kUriTooLong, limits);
 }
 
+TEST(RequestParser, LimitVerdictDoesNotDependOnTheSplit) {
+  ParserLimits limits;
+  limits.max_request_line = 16;
+  limits.max_header_bytes = 40;
+  std::string empty_lines;
+  for (int i = 0; i < 14; ++i) {
+    empty_lines += "\r\n";
+  }
+  // The head limit is passed inside the request line, before its own limit would be.
+  expect_rejected(empty_lines + "GET /aaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n",
+                  ErrorKind::kHeadersTooLarge, limits);
+  // A bare LF after the line limit is passed: the limit was hit first.
+  expect_rejected("GET /aaaaaaaaaaaaaaaaaaaaaaaaaa\nHost: h\r\n\r\n", ErrorKind::kUriTooLong,
+                  limits);
+}
+
 TEST(RequestParser, EnforcesFieldCountLimit) {
   ParserLimits limits;
   limits.max_header_count = 5;
   std::string ok = "GET / HTTP/1.1\r\nHost: h\r\n";
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < 4; ++i) {
     ok += "X" + std::to_string(i) + ": v\r\n";
+  }
   parse_ok(ok + "\r\n", limits);
   expect_rejected(ok + "Y: v\r\n\r\n", ErrorKind::kHeadersTooLarge, limits);
 }

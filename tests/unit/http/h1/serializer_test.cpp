@@ -31,8 +31,9 @@ std::string response_bytes(const ResponseHead& head) {
 
 std::vector<std::pair<std::string, std::string>> fields_of(const HeaderMap& headers) {
   std::vector<std::pair<std::string, std::string>> fields;
-  for (const HeaderField& f : headers)
+  for (const HeaderField& f : headers) {
     fields.emplace_back(f.name, f.value);
+  }
   return fields;
 }
 
