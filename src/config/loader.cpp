@@ -10,13 +10,14 @@
 #include <system_error>
 
 #include "config/schema.h"
+#include "config/yaml_documents.h"
 #include "config/yaml_reader.h"
 
 namespace bulwark::config {
 namespace {
 
 // Far beyond any real configuration; stops `-c /dev/zero` from eating memory.
-constexpr std::size_t kMaxFileBytes = 16 * 1024 * 1024;
+constexpr std::size_t kMaxFileBytes = std::size_t{16} * 1024 * 1024;
 
 LoadResult failure(std::vector<Diagnostic> errors) {
   return LoadResult{nullptr, std::move(errors)};
@@ -25,31 +26,6 @@ LoadResult failure(std::vector<Diagnostic> errors) {
 LoadResult unreadable(const std::string& path, std::string reason) {
   return failure(
       {Diagnostic{SourceMark{}, fmt::format("cannot read config '{}': {}", path, reason), {}}});
-}
-
-// The text of 1-based line `line`, to look for tabs near a syntax error.
-std::string_view line_text(std::string_view text, int line) {
-  for (int i = 1; i < line; ++i) {
-    const std::size_t newline = text.find('\n');
-    if (newline == std::string_view::npos) return {};
-    text.remove_prefix(newline + 1);
-  }
-  return text.substr(0, text.find('\n'));
-}
-
-Diagnostic syntax_error(const YAML::Exception& e, std::string_view yaml, const std::string& file) {
-  SourceMark at{file, 0, 0};
-  if (!e.mark.is_null()) at = SourceMark{file, e.mark.line + 1, e.mark.column + 1};
-  std::string hint;
-  // yaml-cpp reports a tab in indentation as an odd "illegal map value" or similar.
-  const std::string_view near = line_text(yaml, at.line);
-  if (near.find('\t') != std::string_view::npos ||
-      (at.line > 1 && line_text(yaml, at.line - 1).find('\t') != std::string_view::npos)) {
-    hint = "YAML does not allow tabs for indentation; use spaces";
-  } else if (e.msg == "illegal map value") {
-    hint = "check the indentation, and quote values that contain ': '";
-  }
-  return Diagnostic{std::move(at), fmt::format("YAML syntax error: {}", e.msg), std::move(hint)};
 }
 
 void sort_by_position(std::vector<Diagnostic>& errors) {
@@ -63,25 +39,22 @@ void sort_by_position(std::vector<Diagnostic>& errors) {
 
 LoadResult load_config_string(std::string_view yaml, const std::string& file_name_for_messages) {
   const std::string& file = file_name_for_messages;
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return failure({syntax_error(e, yaml, file)});
+  if (std::optional<Diagnostic> problem = check_single_document(yaml, file)) {
+    return failure({std::move(*problem)});
   }
-  if (documents.size() > 1) {
-    const YAML::Mark second = documents[1].Mark();
-    return failure({Diagnostic{
-        SourceMark{file, second.is_null() ? 0 : second.line + 1,
-                   second.is_null() ? 0 : second.column + 1},
-        fmt::format("the file holds {} YAML documents; bulwark reads one", documents.size()),
-        "remove the '---' separators"}});
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    // The first pass parsed the same text, so this is not expected; report it all the same.
+    const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    const int column = e.mark.is_null() ? 0 : e.mark.column + 1;
+    return failure({syntax_error(e.msg, line, column, yaml, file)});
   }
   YamlReader reader(file, process_env);
   auto config = std::make_shared<Config>();
   config->source = file;
   try {
-    const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
     schema::read_root(reader, reader.root(root), *config);
   } catch (const std::exception& e) {
     // The reader checks node types before converting, so this is a bug; still, never throw.

@@ -43,5 +43,7 @@ std::optional<std::string> read_name(YamlReader& reader, const Value& value);
 std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& value);
 // An HTTP token (RFC 9110 §5.6.2), as header field names are.
 bool is_token(std::string_view text);
+// ASCII lowercase: host names and header names compare case-insensitively.
+std::string to_lower(std::string text);
 
 }  // namespace bulwark::config::schema

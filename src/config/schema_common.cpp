@@ -41,6 +41,13 @@ std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& val
   return address;
 }
 
+std::string to_lower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
 bool is_token(std::string_view text) {
   if (text.empty()) return false;
   constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";

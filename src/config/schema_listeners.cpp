@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <cctype>
 
 #include "config/schema.h"
 
@@ -15,12 +14,6 @@ struct DomainOwner {
   std::string domain;
   SourceMark mark;
 };
-
-std::string lowercase(std::string text) {
-  for (char& c : text)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 // "*", "*.example.com", or a host name (letters, digits, '-', '.').
 bool is_domain_pattern(std::string_view domain) {
@@ -47,7 +40,7 @@ void read_domains(YamlReader& reader, const Value& value, VirtualHost& host,
     std::optional<std::string> text = reader.string(item);
     if (!text) continue;
     // Host names compare case-insensitively; the router matches the lowercased Host header.
-    std::string domain = lowercase(*text);
+    std::string domain = to_lower(*text);
     if (!is_domain_pattern(domain)) {
       reader.error(item.mark, fmt::format("{}: '{}' is not a domain", item.what, *text),
                    "write a host name (example.com), a wildcard (*.example.com) or * for any "
@@ -100,8 +93,8 @@ void read_virtual_host(YamlReader& reader, const Value& value, const Config& con
 // with SO_REUSEPORT silently shares the traffic.
 bool same_socket(const net::HostPort& a, const net::HostPort& b) {
   if (a.port != b.port) return false;
-  const std::string host_a = lowercase(a.host);
-  const std::string host_b = lowercase(b.host);
+  const std::string host_a = to_lower(a.host);
+  const std::string host_b = to_lower(b.host);
   if (host_a == host_b) return true;
   const bool v6_a = host_a.find(':') != std::string::npos;
   const bool v6_b = host_b.find(':') != std::string::npos;

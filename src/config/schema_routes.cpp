@@ -144,19 +144,12 @@ std::string describe_match(const RouteMatch& match) {
   return fmt::format("prefix {}", match.prefix);
 }
 
-// Whether every path that `path` matches starts with `prefix` (so `prefix` takes them all).
-// Holds whether prefixes match by characters or by whole segments.
-bool covered_by_prefix(std::string_view prefix, std::string_view path) {
-  if (path == prefix) return true;
-  if (prefix.ends_with('/')) return path.starts_with(prefix);
-  return path.starts_with(prefix) && path.substr(prefix.size()).starts_with('/');
-}
-
 // True when `earlier` matches every request `later` matches.
 bool shadows(const RouteMatch& earlier, const RouteMatch& later) {
   if (!earlier.exact.empty()) return later.exact == earlier.exact;
+  // Prefixes match by characters (router/router.cpp): "/api" also takes "/apix".
   const std::string& path = later.exact.empty() ? later.prefix : later.exact;
-  return covered_by_prefix(earlier.prefix, path);
+  return path.starts_with(earlier.prefix);
 }
 
 }  // namespace

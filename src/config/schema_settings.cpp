@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <cctype>
 #include <limits>
 
 #include "config/schema.h"
@@ -23,12 +22,6 @@ void read_key(const MapView& map, std::string_view key, Read read, Store store) 
   if (std::optional<Value> value = map.get(key)) {
     if (auto parsed = read(*value)) store(*parsed);
   }
-}
-
-std::string lowercase(std::string text) {
-  for (char& c : text)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 }  // namespace
@@ -86,11 +79,7 @@ void read_limits(YamlReader& reader, const Value& value, Limits& limits) {
            [&](std::uint64_t v) { limits.buffer_size = v; });
 
   // The parser keeps a whole request head in one buffer, so the head limit must fit in it.
-  // Checked only when one of the two is written: the rule is about the values the operator
-  // chose (the built-in defaults are config.h's business).
-  const bool sizes_written = map->has("buffer_size") || map->has("max_header_bytes");
-  if (sizes_written && buffer_ok && header_bytes_ok &&
-      limits.buffer_size < limits.max_header_bytes) {
+  if (buffer_ok && header_bytes_ok && limits.buffer_size < limits.max_header_bytes) {
     const std::optional<Value> at =
         map->get("buffer_size") ? map->get("buffer_size") : map->get("max_header_bytes");
     reader.error(at ? at->mark : map->mark(),
@@ -190,7 +179,7 @@ void read_request_id(YamlReader& reader, const Value& value, RequestId& request_
     return;
   }
   // Field names are case-insensitive; one spelling keeps lookups simple.
-  request_id.header = lowercase(*name);
+  request_id.header = to_lower(*name);
 }
 
 void read_access_log(YamlReader& reader, const Value& value, AccessLog& access_log) {

@@ -14,7 +14,9 @@ namespace {
 // The pieces of one gathered write: heads, chunk framing and body runs, in order.
 class GatherList {
  public:
-  static constexpr std::size_t kMaxPieces = 32;
+  // Enough for the runs of one read of small chunks; more would push the coroutine frame past
+  // Asio's 1 KiB recycling limit (a malloc per request).
+  static constexpr std::size_t kMaxPieces = 16;
   static constexpr std::size_t kPiecesPerRun = 3;  // chunk header, data, CRLF
 
   [[nodiscard]] bool has_room_for_run() const noexcept {

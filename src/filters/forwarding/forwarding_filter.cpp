@@ -31,9 +31,12 @@ bool is_token(std::string_view value) {
 // "a.example,for=6.6.6.6".
 void append_node(fmt::memory_buffer& out, std::string_view name, std::string_view value,
                  bool is_ipv6) {
-  fmt::format_to(std::back_inserter(out), "{}=", name);
+  out.append(name);
+  out.push_back('=');
   if (is_ipv6) {
-    fmt::format_to(std::back_inserter(out), "\"[{}]\"", value);
+    out.append(std::string_view("\"["));
+    out.append(value);
+    out.append(std::string_view("]\""));
     return;
   }
   if (is_token(value)) {
@@ -76,7 +79,8 @@ void add_via(http::HeaderMap& headers, std::uint8_t version_minor, std::string_v
              proxy::Context& ctx) {
   if (via.empty()) return;
   fmt::memory_buffer hop;
-  fmt::format_to(std::back_inserter(hop), "1.{} {}", version_minor, via);
+  hop.append(std::string_view(version_minor == 0 ? "1.0 " : "1.1 "));
+  hop.append(via);
   // Via is a list that every intermediary extends; earlier hops are never dropped.
   extend_or_set(headers, "via", to_arena(ctx, hop), true, ctx);
 }

@@ -48,6 +48,13 @@ TEST(LoaderErrorsTest, TabIndentationGetsAHint) {
                           "\n  hint: YAML does not allow tabs for indentation; use spaces"));
 }
 
+TEST(LoaderErrorsTest, StrayFlowTokenDoesNotHang) {
+  // yaml-cpp 0.7's LoadAll loops forever on this; the loader must not.
+  EXPECT_THAT(errors_of(","), ElementsAre("t.yaml:1:1: YAML syntax error: unexpected ','"));
+  EXPECT_THAT(errors_of("a\n...\n,\n"),
+              ElementsAre("t.yaml:3:1: YAML syntax error: unexpected ','"));
+}
+
 TEST(LoaderErrorsTest, EmptyFileAndWrongRoot) {
   EXPECT_THAT(errors_of(""),
               ElementsAre("t.yaml:1:1: the configuration is empty\n  hint: start from "
@@ -60,7 +67,7 @@ TEST(LoaderErrorsTest, EmptyFileAndWrongRoot) {
 
 TEST(LoaderErrorsTest, SeveralDocuments) {
   EXPECT_THAT(errors_of("workers: 1\n---\nworkers: 2\n"),
-              ElementsAre("t.yaml:3:1: the file holds 2 YAML documents; bulwark reads one\n"
+              ElementsAre("t.yaml:2:1: the file holds 2 YAML documents; bulwark reads one\n"
                           "  hint: remove the '---' separators"));
 }
 
@@ -146,6 +153,20 @@ TEST(LoaderErrorsTest, BufferSmallerThanHeaderLimit) {
               ElementsAre("t.yaml:1:24: buffer_size (8KiB) is smaller than max_header_bytes "
                           "(32KiB)\n  hint: a request head must fit in one buffer: raise "
                           "buffer_size to at least 32KiB or lower max_header_bytes"));
+}
+
+TEST(LoaderErrorsTest, HeaderLimitAboveTheDefaultBufferPointsAtIt) {
+  EXPECT_THAT(errors_with_tail("limits:\n  max_header_bytes: 64KiB\n"),
+              ElementsAre("t.yaml:2:21: buffer_size (32KiB) is smaller than max_header_bytes "
+                          "(64KiB)\n  hint: a request head must fit in one buffer: raise "
+                          "buffer_size to at least 64KiB or lower max_header_bytes"));
+}
+
+TEST(LoaderErrorsTest, RequestLineAboveHeaderLimit) {
+  EXPECT_THAT(errors_with_tail("limits: { max_request_line: 16KiB, max_header_bytes: 8KiB }\n"),
+              ElementsAre("t.yaml:1:29: max_request_line (16KiB) is larger than max_header_bytes "
+                          "(8KiB)\n  hint: the request line is part of the head that "
+                          "max_header_bytes limits"));
 }
 
 TEST(LoaderErrorsTest, BadAddresses) {
@@ -243,6 +264,10 @@ TEST(LoaderErrorsTest, ShadowedRoutes) {
             direct_response: { status: 200 }
           - match: { prefix: /apix }
             direct_response: { status: 200 }
+          - match: { prefix: /b/ }
+            direct_response: { status: 200 }
+          - match: { exact: /b }
+            direct_response: { status: 200 }
           - match: { prefix: / }
             direct_response: { status: 200 }
           - match: { exact: /hello }
@@ -251,8 +276,11 @@ TEST(LoaderErrorsTest, ShadowedRoutes) {
               ElementsAre("t.yaml:9:13: this route (exact /api/v1) can never match: the route at "
                           "line 7 (prefix /api) comes before it and matches all its paths\n"
                           "  hint: put more specific routes first",
-                          "t.yaml:15:13: this route (exact /hello) can never match: the catch-all "
-                          "route at line 13 (prefix /) comes before it\n"
+                          "t.yaml:11:13: this route (prefix /apix) can never match: the route at "
+                          "line 7 (prefix /api) comes before it and matches all its paths\n"
+                          "  hint: put more specific routes first",
+                          "t.yaml:19:13: this route (exact /hello) can never match: the catch-all "
+                          "route at line 17 (prefix /) comes before it\n"
                           "  hint: move the catch-all route to the end of routes"));
 }
 
