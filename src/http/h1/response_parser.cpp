@@ -39,6 +39,29 @@ core::Result<void> parse_status_line(std::string_view line, ResponseHead& out) {
   return {};
 }
 
+// True when every coding named in Transfer-Encoding is "chunked" (parameters and case aside).
+bool only_chunked_codings(const HeaderMap& headers) {
+  for (const HeaderField& field : headers) {
+    if (!iequals(field.name, "transfer-encoding")) continue;
+    std::string_view list = field.value;
+    while (!list.empty()) {
+      const std::size_t comma = list.find(',');
+      std::string_view element = list.substr(0, comma);
+      element = element.substr(0, element.find(';'));
+      while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) {
+        element.remove_prefix(1);
+      }
+      while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) {
+        element.remove_suffix(1);
+      }
+      if (!element.empty() && !iequals(element, "chunked")) return false;
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  return true;
+}
+
 // RFC 9112 §6.3, in its order: no-body statuses, then Transfer-Encoding, then Content-Length,
 // then read until close. A message with both is refused rather than resolved (rule 3 calls it a
 // likely smuggling attempt).
@@ -58,6 +81,14 @@ core::Result<void> derive_framing(ResponseHead& out, bool request_was_head) {
     }
   }
   using detail::TransferCoding;
+  // bulwark removes the chunked framing and applies its own; another transfer coding (gzip,
+  // chunked) would reach the client without the field that names it. Such responses are rare
+  // enough to refuse rather than carry the coding through.
+  if (*coding == TransferCoding::kChunked || *coding == TransferCoding::kNotChunked) {
+    if (!only_chunked_codings(out.headers)) {
+      return fail(ErrorKind::kBadRequest, "transfer codings other than chunked are not supported");
+    }
+  }
   if (response_has_no_body(request_was_head, out.status)) {
     out.framing = BodyFraming::kNone;
   } else if (*coding == TransferCoding::kChunked || *coding == TransferCoding::kChunkedOnly) {
