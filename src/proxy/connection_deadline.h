@@ -13,7 +13,8 @@ namespace bulwark::proxy {
 
 enum class Waiting : std::uint8_t {
   kNothing,
-  kIdle,             // keep-alive: no request in progress
+  kIdle,             // keep-alive: no request in progress (parked)
+  kIdleHot,          // keep-alive, just after a response: the coroutine waits until the next tick
   kRequestHead,      // 408
   kRequestBody,      // 408
   kClientWrite,      // client does not read: close
@@ -51,7 +52,7 @@ class ConnectionDeadline final : public core::TimeoutEntry {
 
   // An idle connection closes at once when the worker drains; a busy one finishes its response.
   void on_drain() noexcept override {
-    if (waiting_ != Waiting::kIdle) return;
+    if (waiting_ != Waiting::kIdle && waiting_ != Waiting::kIdleHot) return;
     asio::error_code ignored;
     client_.cancel(ignored);
   }

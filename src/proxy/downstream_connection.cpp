@@ -19,6 +19,8 @@ namespace bulwark::proxy {
 namespace {
 
 constexpr std::chrono::seconds kLingerTime{2};
+// Expires at the worker's next tick: a connection quiet for a tick is parked.
+constexpr std::chrono::milliseconds kHotIdle{1};
 constexpr std::size_t kLingerBytes = 1 << 20;
 
 // A client on a dual-stack socket appears as ::ffff:a.b.c.d; logs and headers show a.b.c.d.
@@ -130,7 +132,16 @@ void DownstreamConnection::park(std::unique_ptr<DownstreamConnection> self) {
 asio::awaitable<void> DownstreamConnection::serve(std::unique_ptr<DownstreamConnection> self) {
   DownstreamConnection& connection = *self;
   for (;;) {
-    const Next next = co_await connection.read_request_head();
+    if (connection.in_.empty()) {
+      bool quiet = false;
+      if (!co_await connection.wait_hot(quiet)) co_return;
+      if (quiet) {
+        park(std::move(self));
+        co_return;
+      }
+    }
+    std::optional<Next> parsed = connection.parse_request_head();
+    const Next next = parsed ? *parsed : co_await connection.read_more_head();
     if (next == Next::kClosed) co_return;
     bool keep_alive = false;
     if (next == Next::kRejected) {
@@ -145,12 +156,25 @@ asio::awaitable<void> DownstreamConnection::serve(std::unique_ptr<DownstreamConn
       if (connection.linger_) co_await connection.linger_close();
       co_return;
     }
-    if (connection.in_.empty()) {
-      park(std::move(self));
-      co_return;
-    }
-    // Pipelined bytes are already here: go on with them.
   }
+}
+
+asio::awaitable<bool> DownstreamConnection::wait_hot(bool& park) {
+  in_.release();
+  deadline_.reset_expired();
+  deadline_.wait_for(Waiting::kIdleHot, kHotIdle);
+  auto [ec, received] = co_await socket_.async_read_some(asio::buffer(idle_read_), kAsTuple);
+  const bool quiet = ec == asio::error::operation_aborted &&
+                     deadline_.expired() == Waiting::kIdleHot && !worker_.draining;
+  deadline_.clear();
+  if (ec || received == 0) {
+    park = quiet;
+    co_return quiet;
+  }
+  in_ = worker_.buffers.take();
+  std::memcpy(in_.writable().data(), idle_read_.data(), received);
+  in_.commit(received);
+  co_return true;
 }
 
 asio::awaitable<void> DownstreamConnection::refuse(std::unique_ptr<DownstreamConnection> self) {
@@ -161,27 +185,28 @@ asio::awaitable<void> DownstreamConnection::refuse(std::unique_ptr<DownstreamCon
   co_await self->linger_close();
 }
 
-asio::awaitable<DownstreamConnection::Next> DownstreamConnection::read_request_head() {
+std::optional<DownstreamConnection::Next> DownstreamConnection::parse_request_head() {
   start_stream();
+  auto parsed = stream_->request_parser->parse(view(in_.readable()), stream_->request);
+  if (!parsed) {
+    stream_->respond({.status = static_cast<std::uint16_t>(parsed.error().http_status()),
+                      .detail = parsed.error().detail});
+    return Next::kRejected;
+  }
+  if (*parsed == 0) return std::nullopt;
+  in_.consume(*parsed);
+  body_start_ = in_.offset();
+  return Next::kRequest;
+}
+
+asio::awaitable<DownstreamConnection::Next> DownstreamConnection::read_more_head() {
   http::h1::RequestParser& parser = *stream_->request_parser;
   deadline_.reset_expired();
   deadline_.wait_for(Waiting::kRequestHead, snapshot_->config->timeouts.header_read);
   for (;;) {
-    auto parsed = parser.parse(view(in_.readable()), stream_->request);
-    if (!parsed) {
-      deadline_.clear();
-      stream_->respond({.status = static_cast<std::uint16_t>(parsed.error().http_status()),
-                        .detail = parsed.error().detail});
-      co_return Next::kRejected;
-    }
-    if (*parsed > 0) {
-      deadline_.clear();
-      in_.consume(*parsed);
-      body_start_ = in_.offset();
-      co_return Next::kRequest;
-    }
     if (in_.writable().empty()) {
       if (in_.offset() == 0) {  // the parser's limits should have stopped this already
+        deadline_.clear();
         stream_->respond({.status = 431, .detail = "the request head is too large"});
         co_return Next::kRejected;
       }
@@ -197,6 +222,19 @@ asio::awaitable<DownstreamConnection::Next> DownstreamConnection::read_request_h
       co_return Next::kClosed;  // the client went away mid-head: nobody to answer
     }
     in_.commit(received);
+    auto parsed = parser.parse(view(in_.readable()), stream_->request);
+    if (!parsed) {
+      deadline_.clear();
+      stream_->respond({.status = static_cast<std::uint16_t>(parsed.error().http_status()),
+                        .detail = parsed.error().detail});
+      co_return Next::kRejected;
+    }
+    if (*parsed > 0) {
+      deadline_.clear();
+      in_.consume(*parsed);
+      body_start_ = in_.offset();
+      co_return Next::kRequest;
+    }
   }
 }
 

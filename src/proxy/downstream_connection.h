@@ -15,6 +15,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -80,9 +81,15 @@ class DownstreamConnection {
   static asio::awaitable<void> serve(std::unique_ptr<DownstreamConnection> self);
   // Answers 429 when the client has too many connections open.
   static asio::awaitable<void> refuse(std::unique_ptr<DownstreamConnection> self);
-  // Reads until a complete request head is parsed into stream_. kRejected: a local error reply
-  // is in stream_->local_reply.
-  asio::awaitable<Next> read_request_head();
+  // Parses a request head from the bytes in `in_` into a new stream_, reading more only when
+  // they are not enough (read_more_head). kRejected: the local error reply is in
+  // stream_->local_reply. Most heads arrive whole, so the common case needs no coroutine.
+  std::optional<Next> parse_request_head();
+  asio::awaitable<Next> read_more_head();
+  // Keep-alive, just after a response: waits in the coroutine until the worker's next tick, so a
+  // busy connection does not pay a park and a respawn per request. Returns false when the
+  // connection is to close; `park` is set when it went quiet and is to be parked.
+  asio::awaitable<bool> wait_hot(bool& park);
   // Handles one parsed request; returns whether the connection stays open.
   asio::awaitable<bool> serve_stream(Stream& stream);
   void start_stream();

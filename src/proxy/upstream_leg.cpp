@@ -77,9 +77,20 @@ asio::awaitable<bool> UpstreamLeg::run() {
     co_return co_await fail(
         {core::ErrorKind::kHeadersTooLarge, "the request head is too large to forward"});
   }
+  const std::size_t endpoints = cluster_.endpoints.size();
+  if (endpoints == 0) {
+    co_return co_await fail({core::ErrorKind::kNoHealthyUpstream, "the cluster has no endpoints"});
+  }
+  const std::size_t cluster_index =
+      static_cast<std::size_t>(&cluster_ - client_.snapshot().clusters.data());
+  endpoint_index_ = client_.worker().balancer(cluster_index).pick(endpoints);
+
   for (int attempt = 0;; ++attempt) {
-    if (auto acquired = co_await acquire(attempt > 0); !acquired) {
-      co_return co_await fail(acquired.error());
+    // The common case, a connection this worker holds idle, needs no coroutine.
+    if (attempt > 0 || !take_idle()) {
+      if (auto acquired = co_await acquire(attempt > 0); !acquired) {
+        co_return co_await fail(acquired.error());
+      }
     }
     const bool reused = connection_->requests > 0;
     auto exchanged = co_await send_request(expect_continue && attempt == 0);
@@ -94,16 +105,19 @@ asio::awaitable<bool> UpstreamLeg::run() {
   co_return co_await relay_response();
 }
 
+bool UpstreamLeg::take_idle() {
+  const upstream::ClusterEndpoint& endpoint = cluster_.endpoints[endpoint_index_];
+  pool_ = &client_.worker().pools.pool_for(endpoint.address, cluster_.pool);
+  stream_.upstream_label = endpoint.label;
+  connection_ = pool_->take_idle();
+  if (!connection_) return false;
+  client_.deadline().set_upstream(&connection_->socket);
+  return true;
+}
+
 asio::awaitable<core::Result<void>> UpstreamLeg::acquire(bool fresh) {
   WorkerContext& worker = client_.worker();
   const std::size_t endpoints = cluster_.endpoints.size();
-  if (endpoints == 0)
-    co_return core::fail(core::ErrorKind::kNoHealthyUpstream, "the cluster has no endpoints");
-  if (!fresh) {
-    const std::size_t cluster_index =
-        static_cast<std::size_t>(&cluster_ - client_.snapshot().clusters.data());
-    endpoint_index_ = worker.balancer(cluster_index).pick(endpoints);
-  }
   // A refused connection moves on to the next endpoint (nothing was sent, so it is safe).
   const std::size_t tries = fresh ? 1 : endpoints;
   core::Result<void> last = core::fail(core::ErrorKind::kUpstreamConnectFailed, "");
@@ -113,7 +127,8 @@ asio::awaitable<core::Result<void>> UpstreamLeg::acquire(bool fresh) {
     pool_ = &worker.pools.pool_for(endpoint.address, cluster_.pool);
     stream_.upstream_label = endpoint.label;
     if (!fresh) {
-      connection_ = pool_->take_idle();
+      // The first endpoint's own idle list was tried already (take_idle).
+      if (i > 0) connection_ = pool_->take_idle();
       if (!connection_) connection_ = co_await pool_->steal_from_peers();
       if (connection_) {
         client_.deadline().set_upstream(&connection_->socket);

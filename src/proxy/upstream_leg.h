@@ -30,7 +30,10 @@ class UpstreamLeg {
   asio::awaitable<bool> run();
 
  private:
-  // Takes or opens a connection; `fresh` skips idle ones.
+  // Takes this worker's idle connection to the picked endpoint, if it has one.
+  bool take_idle();
+  // Takes another worker's idle connection or opens one (failing over to the next endpoints on
+  // a refused connect); `fresh` opens a new one to the picked endpoint.
   asio::awaitable<core::Result<void>> acquire(bool fresh);
   asio::awaitable<core::Result<void>> connect_new(upstream::EndpointPool& pool);
   asio::awaitable<core::Result<void>> send_request(bool send_continue);
