@@ -17,7 +17,9 @@ namespace bulwark::server {
 
 class Worker {
  public:
-  static constexpr std::chrono::milliseconds kTick{250};
+  // Deadlines fire at most one tick late, and a keep-alive connection waits in its coroutine for
+  // at most one tick before it is parked. Scanning 10,000 connections takes tens of microseconds.
+  static constexpr std::chrono::milliseconds kTick{50};
 
   Worker(std::size_t index, const proxy::WorkerShared& shared);
   Worker(const Worker&) = delete;
