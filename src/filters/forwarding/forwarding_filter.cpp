@@ -8,12 +8,22 @@
 namespace bulwark::filters {
 namespace {
 
-constexpr std::array<std::string_view, 7> kHopByHop = {
-    "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-};
-
-bool is_proxy_field(std::string_view name) {
-  return name.size() > 6 && http::iequals(name.substr(0, 6), "proxy-");
+// RFC 9110 §7.6.1 plus Keep-Alive, Trailer and every Proxy-* field. Runs twice per request on
+// every field, so it looks at the length before comparing any bytes.
+bool is_hop_by_hop(std::string_view name) {
+  switch (name.size()) {
+    case 2:
+      return http::iequals(name, "te");
+    case 7:
+      return http::iequals(name, "trailer") || http::iequals(name, "upgrade");
+    case 10:
+      return http::iequals(name, "connection") || http::iequals(name, "keep-alive");
+    case 17:
+      return http::iequals(name, "transfer-encoding");
+    default:
+      return name.size() > 6 && (name[0] | 0x20) == 'p' &&
+             http::iequals(name.substr(0, 6), "proxy-");
+  }
 }
 
 // RFC 9110 §5.6.2 tchar.
@@ -111,13 +121,11 @@ void remove_hop_by_hop(http::HeaderMap& headers) {
     }
   }
   headers.remove_if([&](const http::HeaderField& f) {
-    for (std::string_view hop : kHopByHop) {
-      if (http::iequals(f.name, hop)) return true;
-    }
+    if (is_hop_by_hop(f.name)) return true;
     for (std::size_t i = 0; i < named_count; ++i) {
       if (http::iequals(f.name, named[i])) return true;
     }
-    return is_proxy_field(f.name);
+    return false;
   });
 }
 
