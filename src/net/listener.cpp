@@ -4,6 +4,8 @@
 
 #include <asio/ip/tcp.hpp>
 
+#include "core/io.h"
+
 namespace bulwark::net {
 
 bool resolve(const HostPort& address, asio::ip::tcp::endpoint& out, std::string& error) {
@@ -24,7 +26,7 @@ bool resolve(const HostPort& address, asio::ip::tcp::endpoint& out, std::string&
   return true;
 }
 
-bool open_listener(asio::ip::tcp::acceptor& acceptor, const asio::ip::tcp::endpoint& endpoint,
+bool open_listener(core::TcpAcceptor& acceptor, const asio::ip::tcp::endpoint& endpoint,
                    std::string& error) {
   using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
   asio::error_code ec;

@@ -6,6 +6,7 @@
 #include <asio/ip/tcp.hpp>
 #include <string>
 
+#include "core/io.h"
 #include "net/address.h"
 
 namespace bulwark::net {
@@ -15,7 +16,7 @@ namespace bulwark::net {
 bool resolve(const HostPort& address, asio::ip::tcp::endpoint& out, std::string& error);
 
 // Opens, binds (SO_REUSEADDR + SO_REUSEPORT) and listens. False with `error` set on failure.
-bool open_listener(asio::ip::tcp::acceptor& acceptor, const asio::ip::tcp::endpoint& endpoint,
+bool open_listener(core::TcpAcceptor& acceptor, const asio::ip::tcp::endpoint& endpoint,
                    std::string& error);
 
 }  // namespace bulwark::net

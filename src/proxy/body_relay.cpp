@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 
+#include "core/io.h"
 #include "http/h1/serializer.h"
 #include "proxy/io.h"
 
@@ -54,7 +55,7 @@ std::string last_chunk(const http::HeaderMap& trailers) {
 
 }  // namespace
 
-asio::awaitable<RelayResult> relay_body(RelayEnds ends) {
+core::Task<RelayResult> relay_body(RelayEnds ends) {
   RelayResult result;
   GatherList gather;
   std::string terminator;  // the last chunk (with trailers), when the sink is chunked

@@ -12,6 +12,7 @@
 
 #include "core/buffer.h"
 #include "core/error.h"
+#include "core/io.h"
 #include "http/h1/body_decoder.h"
 #include "proxy/connection_deadline.h"
 #include "proxy/filter/body_chunk.h"
@@ -45,12 +46,12 @@ struct RelayResult {
 };
 
 struct RelayEnds {
-  asio::ip::tcp::socket& source;
+  core::TcpSocket& source;
   // Holds source bytes already received after the head. Bytes before `floor` (the head, whose
   // views are still in use) are never moved or overwritten.
   core::Buffer& buffer;
   std::size_t floor;
-  asio::ip::tcp::socket& sink;
+  core::TcpSocket& sink;
   http::h1::BodyDecoder& decoder;
   bool sink_chunked;        // re-encode as chunked (else the bytes go as they are)
   std::string_view prefix;  // written before the body (a serialized head), in the same write
@@ -66,6 +67,6 @@ struct RelayEnds {
   bool* nodelay_done = nullptr;
 };
 
-asio::awaitable<RelayResult> relay_body(RelayEnds ends);
+core::Task<RelayResult> relay_body(RelayEnds ends);
 
 }  // namespace bulwark::proxy

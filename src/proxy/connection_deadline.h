@@ -7,6 +7,7 @@
 #include <asio/ip/tcp.hpp>
 #include <cstdint>
 
+#include "core/io.h"
 #include "core/timeout_list.h"
 
 namespace bulwark::proxy {
@@ -25,7 +26,7 @@ enum class Waiting : std::uint8_t {
 
 class ConnectionDeadline final : public core::TimeoutEntry {
  public:
-  ConnectionDeadline(core::TimeoutList& list, asio::ip::tcp::socket& client) noexcept
+  ConnectionDeadline(core::TimeoutList& list, core::TcpSocket& client) noexcept
       : list_(list), client_(client) {
     list_.link(*this);
   }
@@ -44,7 +45,7 @@ class ConnectionDeadline final : public core::TimeoutEntry {
     disarm();
   }
   // The upstream socket to cancel as well, while one is in use (nullptr: none).
-  void set_upstream(asio::ip::tcp::socket* upstream) noexcept { upstream_ = upstream; }
+  void set_upstream(core::TcpSocket* upstream) noexcept { upstream_ = upstream; }
 
   // What was being waited for when the deadline passed; kNothing if it has not.
   [[nodiscard]] Waiting expired() const noexcept { return expired_; }
@@ -66,8 +67,8 @@ class ConnectionDeadline final : public core::TimeoutEntry {
 
  private:
   core::TimeoutList& list_;
-  asio::ip::tcp::socket& client_;
-  asio::ip::tcp::socket* upstream_ = nullptr;
+  core::TcpSocket& client_;
+  core::TcpSocket* upstream_ = nullptr;
   Waiting waiting_ = Waiting::kNothing;
   Waiting expired_ = Waiting::kNothing;
 };

@@ -7,6 +7,7 @@
 #include <asio/write.hpp>
 #include <cstring>
 
+#include "core/io.h"
 #include "core/slab.h"
 #include "filters/request_id/request_id_filter.h"
 #include "http/h1/serializer.h"
@@ -54,7 +55,7 @@ std::string_view address_text(const asio::ip::address& address, core::Arena& are
 }  // namespace
 
 DownstreamConnection::DownstreamConnection(WorkerContext& worker, SnapshotPtr snapshot,
-                                           std::size_t listener, asio::ip::tcp::socket socket,
+                                           std::size_t listener, core::TcpSocket socket,
                                            const asio::ip::tcp::endpoint& peer)
     : worker_(worker),
       snapshot_(std::move(snapshot)),
@@ -129,7 +130,7 @@ void DownstreamConnection::park(std::unique_ptr<DownstreamConnection> self) {
                                      ParkedRead{std::move(self)});
 }
 
-asio::awaitable<void> DownstreamConnection::serve(std::unique_ptr<DownstreamConnection> self) {
+core::Task<void> DownstreamConnection::serve(std::unique_ptr<DownstreamConnection> self) {
   DownstreamConnection& connection = *self;
   for (;;) {
     if (connection.in_.empty()) {
@@ -159,7 +160,7 @@ asio::awaitable<void> DownstreamConnection::serve(std::unique_ptr<DownstreamConn
   }
 }
 
-asio::awaitable<bool> DownstreamConnection::wait_hot(bool& park) {
+core::Task<bool> DownstreamConnection::wait_hot(bool& park) {
   in_.release();
   deadline_.reset_expired();
   deadline_.wait_for(Waiting::kIdleHot, kHotIdle);
@@ -177,7 +178,7 @@ asio::awaitable<bool> DownstreamConnection::wait_hot(bool& park) {
   co_return true;
 }
 
-asio::awaitable<void> DownstreamConnection::refuse(std::unique_ptr<DownstreamConnection> self) {
+core::Task<void> DownstreamConnection::refuse(std::unique_ptr<DownstreamConnection> self) {
   self->start_stream();
   co_await self->send_local_reply(
       *self->stream_, {.status = 429, .detail = "too many connections from your address"}, false);
@@ -199,7 +200,7 @@ std::optional<DownstreamConnection::Next> DownstreamConnection::parse_request_he
   return Next::kRequest;
 }
 
-asio::awaitable<DownstreamConnection::Next> DownstreamConnection::read_more_head() {
+core::Task<DownstreamConnection::Next> DownstreamConnection::read_more_head() {
   http::h1::RequestParser& parser = *stream_->request_parser;
   deadline_.reset_expired();
   deadline_.wait_for(Waiting::kRequestHead, snapshot_->config->timeouts.header_read);
@@ -284,7 +285,7 @@ void DownstreamConnection::log_stream(const Stream& stream) {
   });
 }
 
-asio::awaitable<bool> DownstreamConnection::serve_stream(Stream& stream) {
+core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
   ++requests_;
   http::RequestHead& request = stream.request;
   const config::Config& config = *snapshot_->config;
@@ -337,16 +338,15 @@ asio::awaitable<bool> DownstreamConnection::serve_stream(Stream& stream) {
   co_return co_await leg->run();
 }
 
-asio::awaitable<bool> DownstreamConnection::write(std::span<const asio::const_buffer> pieces) {
+core::Task<bool> DownstreamConnection::write(std::span<const asio::const_buffer> pieces) {
   deadline_.wait_for(Waiting::kClientWrite, snapshot_->config->timeouts.send);
   auto [ec, written] = co_await asio::async_write(socket_, pieces, kAsTuple);
   deadline_.clear();
   co_return !ec;
 }
 
-asio::awaitable<bool> DownstreamConnection::send_local_reply(Stream& stream,
-                                                             const LocalReply& reply,
-                                                             bool keep_alive, ExtraHeaders extra) {
+core::Task<bool> DownstreamConnection::send_local_reply(Stream& stream, const LocalReply& reply,
+                                                        bool keep_alive, ExtraHeaders extra) {
   http::ResponseHead& response = stream.response;
   response.headers.clear();
   response.status = reply.status;
@@ -398,9 +398,9 @@ asio::awaitable<bool> DownstreamConnection::send_local_reply(Stream& stream,
   co_return written&& response.keep_alive;
 }
 
-asio::awaitable<void> DownstreamConnection::linger_close() {
+core::Task<void> DownstreamConnection::linger_close() {
   asio::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
   in_.release();
   deadline_.wait_for(Waiting::kRequestBody, kLingerTime);  // any label but kIdle: no drain
   for (std::size_t total = 0; total < kLingerBytes;) {

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "core/buffer.h"
+#include "core/io.h"
 #include "http/h1/body_decoder.h"
 #include "proxy/connection_deadline.h"
 #include "proxy/filter/context.h"
@@ -38,7 +39,7 @@ class DownstreamConnection {
   static constexpr std::size_t kIdleReadBytes = 256;
 
   DownstreamConnection(WorkerContext& worker, SnapshotPtr snapshot, std::size_t listener,
-                       asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer);
+                       core::TcpSocket socket, const asio::ip::tcp::endpoint& peer);
   DownstreamConnection(const DownstreamConnection&) = delete;
   DownstreamConnection& operator=(const DownstreamConnection&) = delete;
   ~DownstreamConnection();
@@ -51,7 +52,7 @@ class DownstreamConnection {
   static void start(std::unique_ptr<DownstreamConnection> self);
 
   // What the UpstreamLeg of a stream uses of its connection.
-  asio::ip::tcp::socket& socket() noexcept { return socket_; }
+  core::TcpSocket& socket() noexcept { return socket_; }
   core::Buffer& input() noexcept { return in_; }
   [[nodiscard]] std::size_t body_start() const noexcept { return body_start_; }
   ConnectionDeadline& deadline() noexcept { return deadline_; }
@@ -60,12 +61,12 @@ class DownstreamConnection {
   http::h1::BodyDecoder& request_body() noexcept { return *stream_->request_body; }
   bool& nodelay_done() noexcept { return nodelay_done_; }
   // Writes to the client with the send deadline; false when the client is gone.
-  asio::awaitable<bool> write(std::span<const asio::const_buffer> pieces);
+  core::Task<bool> write(std::span<const asio::const_buffer> pieces);
   // Sends `reply` in place of an upstream response; returns whether the connection stays open.
   // `extra` are configured headers (a direct response's), which outlive the stream.
   using ExtraHeaders = std::span<const std::pair<std::string, std::string>>;
-  asio::awaitable<bool> send_local_reply(Stream& stream, const LocalReply& reply, bool keep_alive,
-                                         ExtraHeaders extra = {});
+  core::Task<bool> send_local_reply(Stream& stream, const LocalReply& reply, bool keep_alive,
+                                    ExtraHeaders extra = {});
   // Whether the client may still be sending bytes this connection will not read (an unread
   // body). If so, the close lingers so that those bytes do not turn the close into a reset that
   // destroys the reply in flight.
@@ -78,31 +79,31 @@ class DownstreamConnection {
   // Waits for the next request without a coroutine (see the class comment).
   static void park(std::unique_ptr<DownstreamConnection> self);
   // Serves requests from the bytes in `in_` until the connection is idle again or closes.
-  static asio::awaitable<void> serve(std::unique_ptr<DownstreamConnection> self);
+  static core::Task<void> serve(std::unique_ptr<DownstreamConnection> self);
   // Answers 429 when the client has too many connections open.
-  static asio::awaitable<void> refuse(std::unique_ptr<DownstreamConnection> self);
+  static core::Task<void> refuse(std::unique_ptr<DownstreamConnection> self);
   // Parses a request head from the bytes in `in_` into a new stream_, reading more only when
   // they are not enough (read_more_head). kRejected: the local error reply is in
   // stream_->local_reply. Most heads arrive whole, so the common case needs no coroutine.
   std::optional<Next> parse_request_head();
-  asio::awaitable<Next> read_more_head();
+  core::Task<Next> read_more_head();
   // Keep-alive, just after a response: waits in the coroutine until the worker's next tick, so a
   // busy connection does not pay a park and a respawn per request. Returns false when the
   // connection is to close; `park` is set when it went quiet and is to be parked.
-  asio::awaitable<bool> wait_hot(bool& park);
+  core::Task<bool> wait_hot(bool& park);
   // Handles one parsed request; returns whether the connection stays open.
-  asio::awaitable<bool> serve_stream(Stream& stream);
+  core::Task<bool> serve_stream(Stream& stream);
   void start_stream();
   void finish_stream();
   void log_stream(const Stream& stream);
   // Closes after an error reply whose request was not read to its end, reading and dropping what
   // the client still sends for a moment, so that the reset does not destroy the reply in flight.
-  asio::awaitable<void> linger_close();
+  core::Task<void> linger_close();
 
   WorkerContext& worker_;
   SnapshotPtr snapshot_;
   const ListenerRuntime& listener_;
-  asio::ip::tcp::socket socket_;
+  core::TcpSocket socket_;
   ConnectionDeadline deadline_;
   core::Buffer in_;
   std::size_t body_start_ = 0;

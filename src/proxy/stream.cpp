@@ -3,9 +3,11 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "core/io.h"
+
 namespace bulwark::proxy {
 
-Stream::Stream(const asio::any_io_executor& executor)
+Stream::Stream(const core::Executor& executor)
     : request(arena_.resource()), response(arena_.resource()), resume_signal_(executor) {}
 
 void Stream::prepare(const http::h1::ParserLimits& limits) {
@@ -46,10 +48,10 @@ void Stream::resume() {
   resume_signal_.cancel();
 }
 
-asio::awaitable<void> Stream::wait_for_resume() {
+core::Task<void> Stream::wait_for_resume() {
   if (!resumed_) {
-    resume_signal_.expires_at(asio::steady_timer::time_point::max());
-    co_await resume_signal_.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    resume_signal_.expires_at(core::SteadyTimer::time_point::max());
+    co_await resume_signal_.async_wait(core::kAsTuple);
   }
   resumed_ = false;
 }

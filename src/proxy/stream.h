@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/arena.h"
+#include "core/io.h"
 #include "core/timeout_list.h"
 #include "http/h1/body_decoder.h"
 #include "http/h1/request_parser.h"
@@ -22,7 +23,7 @@ class Stream final : public Context {
   core::Arena arena_;
 
  public:
-  explicit Stream(const asio::any_io_executor& executor);
+  explicit Stream(const core::Executor& executor);
 
   // Gets the stream ready for a request under `limits`.
   void prepare(const http::h1::ParserLimits& limits);
@@ -35,7 +36,7 @@ class Stream final : public Context {
   void resume() override;
 
   // Waits until resume() after a filter paused the chain.
-  asio::awaitable<void> wait_for_resume();
+  core::Task<void> wait_for_resume();
 
   http::RequestHead request;
   http::ResponseHead response;
@@ -55,7 +56,7 @@ class Stream final : public Context {
 
  private:
   StreamInfo info_;
-  asio::steady_timer resume_signal_;
+  core::SteadyTimer resume_signal_;
   bool resumed_ = false;
 };
 

@@ -4,6 +4,7 @@
 #include <asio/connect.hpp>
 #include <asio/write.hpp>
 
+#include "core/io.h"
 #include "core/log.h"
 #include "http/h1/serializer.h"
 #include "proxy/body_relay.h"
@@ -54,7 +55,7 @@ UpstreamLeg::~UpstreamLeg() {
   client_.deadline().set_upstream(nullptr);
 }
 
-asio::awaitable<bool> UpstreamLeg::run() {
+core::Task<bool> UpstreamLeg::run() {
   http::RequestHead& request = stream_.request;
   // bulwark answers Expect: 100-continue itself, right before it reads the body.
   const bool expect_continue = request.expect_continue;
@@ -115,7 +116,7 @@ bool UpstreamLeg::take_idle() {
   return true;
 }
 
-asio::awaitable<core::Result<void>> UpstreamLeg::acquire(bool fresh) {
+core::Task<core::Result<void>> UpstreamLeg::acquire(bool fresh) {
   WorkerContext& worker = client_.worker();
   const std::size_t endpoints = cluster_.endpoints.size();
   // A refused connection moves on to the next endpoint (nothing was sent, so it is safe).
@@ -141,7 +142,7 @@ asio::awaitable<core::Result<void>> UpstreamLeg::acquire(bool fresh) {
   co_return last;
 }
 
-asio::awaitable<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointPool& pool) {
+core::Task<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointPool& pool) {
   connection_ = pool.make_connection();
   ConnectionDeadline& deadline = client_.deadline();
   deadline.set_upstream(&connection_->socket);
@@ -166,7 +167,7 @@ asio::awaitable<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointP
                        "no upstream server could be reached");
 }
 
-asio::awaitable<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
+core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
   const config::Config& config = *client_.snapshot().config;
   ConnectionDeadline& deadline = client_.deadline();
   const std::string_view head(head_.writable().data(), head_size_);
@@ -244,7 +245,7 @@ asio::awaitable<core::Result<void>> UpstreamLeg::send_request(bool send_continue
   co_return core::fail(core::ErrorKind::kInternal, "unknown relay outcome");
 }
 
-asio::awaitable<core::Result<void>> UpstreamLeg::read_response_head() {
+core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
   const config::Config& config = *client_.snapshot().config;
   ConnectionDeadline& deadline = client_.deadline();
   response_ = client_.worker().buffers.take();
@@ -306,7 +307,7 @@ asio::awaitable<core::Result<void>> UpstreamLeg::read_response_head() {
   }
 }
 
-asio::awaitable<bool> UpstreamLeg::forward_informational() {
+core::Task<bool> UpstreamLeg::forward_informational() {
   http::ResponseHead& interim = stream_.response;
   interim.framing = http::BodyFraming::kNone;
   interim.keep_alive = true;
@@ -318,7 +319,7 @@ asio::awaitable<bool> UpstreamLeg::forward_informational() {
   co_return co_await client_.write(pieces);
 }
 
-asio::awaitable<bool> UpstreamLeg::relay_response() {
+core::Task<bool> UpstreamLeg::relay_response() {
   const config::Config& config = *client_.snapshot().config;
   WorkerContext& worker = client_.worker();
   http::ResponseHead& response = stream_.response;
@@ -415,7 +416,7 @@ asio::awaitable<bool> UpstreamLeg::relay_response() {
   co_return false;
 }
 
-asio::awaitable<bool> UpstreamLeg::fail(const core::Error& error) {
+core::Task<bool> UpstreamLeg::fail(const core::Error& error) {
   if (error.kind == core::ErrorKind::kDownstreamClosed) {
     stream_.failure = error.detail;
     co_return false;

@@ -9,6 +9,7 @@
 
 #include "core/buffer.h"
 #include "core/error.h"
+#include "core/io.h"
 #include "http/h1/body_decoder.h"
 #include "http/h1/response_parser.h"
 #include "proxy/stream.h"
@@ -27,21 +28,21 @@ class UpstreamLeg {
   ~UpstreamLeg();
 
   // Proxies the stream; returns whether the client connection stays open.
-  asio::awaitable<bool> run();
+  core::Task<bool> run();
 
  private:
   // Takes this worker's idle connection to the picked endpoint, if it has one.
   bool take_idle();
   // Takes another worker's idle connection or opens one (failing over to the next endpoints on
   // a refused connect); `fresh` opens a new one to the picked endpoint.
-  asio::awaitable<core::Result<void>> acquire(bool fresh);
-  asio::awaitable<core::Result<void>> connect_new(upstream::EndpointPool& pool);
-  asio::awaitable<core::Result<void>> send_request(bool send_continue);
-  asio::awaitable<core::Result<void>> read_response_head();
-  asio::awaitable<bool> forward_informational();
-  asio::awaitable<bool> relay_response();
+  core::Task<core::Result<void>> acquire(bool fresh);
+  core::Task<core::Result<void>> connect_new(upstream::EndpointPool& pool);
+  core::Task<core::Result<void>> send_request(bool send_continue);
+  core::Task<core::Result<void>> read_response_head();
+  core::Task<bool> forward_informational();
+  core::Task<bool> relay_response();
   // Answers the client for a failure before any response byte was sent to it.
-  asio::awaitable<bool> fail(const core::Error& error);
+  core::Task<bool> fail(const core::Error& error);
   void release_connection(bool reusable);
 
   DownstreamConnection& client_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/io.h"
 #include "core/log.h"
 #include "proxy/access_log.h"
 #include "proxy/connection_limiter.h"
@@ -201,7 +202,7 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   asio::io_context main_loop_{1};
   asio::signal_set signals_{main_loop_, SIGTERM, SIGINT, SIGQUIT};
-  asio::steady_timer drain_timer_{main_loop_};
+  core::SteadyTimer drain_timer_{main_loop_};
   core::Clock::time_point drain_deadline_{};
 };
 

@@ -4,6 +4,7 @@
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 
+#include "core/io.h"
 #include "core/log.h"
 #include "net/listener.h"
 #include "proxy/downstream_connection.h"
@@ -21,7 +22,7 @@ Worker::~Worker() {
 bool Worker::listen(const proxy::SnapshotPtr& snapshot, std::string& error) {
   context_.install(snapshot);
   for (const proxy::ListenerRuntime& listener : snapshot->listeners) {
-    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    auto acceptor = std::make_unique<core::TcpAcceptor>(io_);
     if (!net::open_listener(*acceptor, listener.endpoint, error)) {
       error = "listener '" + listener.spec->name + "': " + error;
       return false;
@@ -39,8 +40,8 @@ void Worker::start() {
   thread_ = std::thread([this] { io_.run(); });
 }
 
-asio::awaitable<void> Worker::accept_loop(std::size_t listener) {
-  asio::ip::tcp::acceptor& acceptor = *acceptors_[listener];
+core::Task<void> Worker::accept_loop(std::size_t listener) {
+  core::TcpAcceptor& acceptor = *acceptors_[listener];
   for (;;) {
     asio::ip::tcp::endpoint peer;
     auto [ec, socket] = co_await acceptor.async_accept(peer, proxy::kAsTuple);
@@ -48,7 +49,7 @@ asio::awaitable<void> Worker::accept_loop(std::size_t listener) {
     if (ec) {
       // Out of descriptors or memory: back off instead of spinning on the same error.
       BULWARK_LOG_ERROR("accept failed: {}", ec.message());
-      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      core::SteadyTimer pause(io_, std::chrono::milliseconds(100));
       co_await pause.async_wait(proxy::kAsTuple);
       continue;
     }
@@ -57,7 +58,7 @@ asio::awaitable<void> Worker::accept_loop(std::size_t listener) {
   }
 }
 
-asio::awaitable<void> Worker::tick_loop() {
+core::Task<void> Worker::tick_loop() {
   for (;;) {
     tick_.expires_after(kTick);
     auto [ec] = co_await tick_.async_wait(proxy::kAsTuple);

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/io.h"
 #include "proxy/worker_context.h"
 
 namespace bulwark::server {
@@ -41,13 +42,13 @@ class Worker {
   }
 
  private:
-  asio::awaitable<void> accept_loop(std::size_t listener);
-  asio::awaitable<void> tick_loop();
+  core::Task<void> accept_loop(std::size_t listener);
+  core::Task<void> tick_loop();
 
   asio::io_context io_;
   proxy::WorkerContext context_;
-  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
-  asio::steady_timer tick_;
+  std::vector<std::unique_ptr<core::TcpAcceptor>> acceptors_;
+  core::SteadyTimer tick_;
   std::thread thread_;
 };
 

@@ -9,6 +9,8 @@
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "core/io.h"
+
 namespace bulwark::upstream {
 namespace {
 
@@ -58,7 +60,7 @@ ConnectionPtr EndpointPool::take_idle() {
   return connection;
 }
 
-asio::awaitable<ConnectionPtr> EndpointPool::steal_from_peers() {
+core::Task<ConnectionPtr> EndpointPool::steal_from_peers() {
   for (std::size_t peer = 0; peer < slots_.slots.size(); ++peer) {
     if (peer == worker_) continue;
     PoolSlot& slot = slots_.slots[peer];
@@ -69,7 +71,7 @@ asio::awaitable<ConnectionPtr> EndpointPool::steal_from_peers() {
           EndpointPool* pool = slot.pool.load(std::memory_order_acquire);
           return pool != nullptr ? pool->release_idle_descriptor() : -1;
         },
-        asio::use_awaitable);
+        core::kUseTask);
     if (descriptor < 0) continue;
     auto connection = std::make_unique<UpstreamConnection>(io_.get_executor());
     asio::error_code ec;

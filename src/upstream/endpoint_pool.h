@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "config/config.h"
+#include "core/io.h"
 #include "upstream/pool_directory.h"
 #include "upstream/upstream_connection.h"
 
@@ -32,7 +33,7 @@ class EndpointPool {
   // This worker's most recently parked connection, or nullptr.
   ConnectionPtr take_idle();
   // An idle connection another worker holds, moved onto this worker's loop, or nullptr.
-  asio::awaitable<ConnectionPtr> steal_from_peers();
+  core::Task<ConnectionPtr> steal_from_peers();
   // A new, unconnected socket for this endpoint on this worker's loop.
   ConnectionPtr make_connection();
   // Parks a connection whose last exchange ended cleanly. Past max_idle_per_endpoint the oldest

@@ -2,6 +2,7 @@
 #include <asio/ip/tcp.hpp>
 #include <cstdint>
 
+#include "core/io.h"
 #include "core/timeout_list.h"
 
 namespace bulwark::upstream {
@@ -9,9 +10,9 @@ namespace bulwark::upstream {
 // One TCP connection to a backend. Owned by its worker's EndpointPool while idle and by a stream
 // while in use; never shared.
 struct UpstreamConnection {
-  explicit UpstreamConnection(const asio::any_io_executor& executor) : socket(executor) {}
+  explicit UpstreamConnection(const core::Executor& executor) : socket(executor) {}
 
-  asio::ip::tcp::socket socket;
+  core::TcpSocket socket;
   std::uint64_t id = 0;        // unique per worker: stale close-watch handlers compare it
   std::uint32_t requests = 0;  // requests sent on it so far; > 0 means it is being reused
   core::Clock::time_point idle_since{};

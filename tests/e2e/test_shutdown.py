@@ -70,8 +70,9 @@ def test_sigterm_closes_idle_keep_alive_connections(bulwark, origin):
     busy = start_in_flight(b, o)
     t0 = time.monotonic()
     b.signal(signal.SIGTERM)
-    assert idle.wait_closed(1.0), "an idle keep-alive connection stayed open 1 s after SIGTERM"
-    assert time.monotonic() - t0 < 1.2
+    # Well inside the 5 s drain deadline; the margin is for a machine busy with the other tests.
+    assert idle.wait_closed(3.0), "an idle keep-alive connection stayed open 3 s after SIGTERM"
+    assert time.monotonic() - t0 < 3.2
     r = busy.read_response()
     assert r.status == 200
     assert b.wait(timeout=6) == 0
