@@ -15,25 +15,17 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "http/h1/body_decoder.h"
 #include "http/h1/request_parser.h"
 #include "http/h1/serializer.h"
 
 namespace {
 
+using bulwark::fuzz::check;
+using bulwark::fuzz::inside;
 using namespace bulwark;
 using namespace bulwark::http;
-
-void check(bool ok, const char* what, std::source_location at = std::source_location::current()) {
-  if (ok) return;
-  std::fprintf(stderr, "invariant failed: %s (line %u)\n", what, static_cast<unsigned>(at.line()));
-  std::abort();
-}
-
-bool inside(std::string_view part, std::string_view whole) {
-  return part.empty() ||
-         (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
-}
 
 bool same_error(const core::Error& a, const core::Error& b) {
   return a.kind == b.kind && a.detail == b.detail;

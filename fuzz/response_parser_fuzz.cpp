@@ -13,24 +13,16 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "http/h1/response_parser.h"
 #include "http/h1/serializer.h"
 
 namespace {
 
+using bulwark::fuzz::check;
+using bulwark::fuzz::inside;
 using namespace bulwark;
 using namespace bulwark::http;
-
-void check(bool ok, const char* what, std::source_location at = std::source_location::current()) {
-  if (ok) return;
-  std::fprintf(stderr, "invariant failed: %s (line %u)\n", what, static_cast<unsigned>(at.line()));
-  std::abort();
-}
-
-bool inside(std::string_view part, std::string_view whole) {
-  return part.empty() ||
-         (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
-}
 
 h1::ParserLimits limits_for(std::uint8_t control) {
   if ((control & 1) == 0) return {};

@@ -133,39 +133,33 @@ void AccessLogWriter::append_combined(const AccessRecord& r) {
 
 void AccessLogWriter::append_json(const AccessRecord& r) {
   auto out = std::back_inserter(buffer_);
+  const auto field = [this](std::string_view name, std::string_view value) {
+    buffer_ += ",\"";
+    buffer_ += name;
+    buffer_ += "\":";
+    append_json_string(buffer_, value);
+  };
   buffer_ += "{\"time\":";
   append_json_string(buffer_, iso_time_);
-  buffer_ += ",\"remote_addr\":";
-  append_json_string(buffer_, r.remote_addr);
-  buffer_ += ",\"method\":";
-  append_json_string(buffer_, r.method);
-  buffer_ += ",\"path\":";
-  append_json_string(buffer_, r.target);
+  field("remote_addr", r.remote_addr);
+  field("method", r.method);
+  field("path", r.target);
   fmt::format_to(out, ",\"protocol\":\"HTTP/1.{}\",\"status\":{},\"bytes_sent\":{}",
                  r.version_minor, r.status, r.bytes_sent);
   fmt::format_to(out, ",\"duration_ms\":{:.3f}", to_ms(r.duration));
-  buffer_ += ",\"request_id\":";
-  append_json_string(buffer_, r.request_id);
-  buffer_ += ",\"host\":";
-  append_json_string(buffer_, r.host);
-  buffer_ += ",\"listener\":";
-  append_json_string(buffer_, r.listener);
-  buffer_ += ",\"upstream_addr\":";
-  append_json_string(buffer_, r.upstream_addr);
+  field("request_id", r.request_id);
+  field("host", r.host);
+  field("listener", r.listener);
+  field("upstream_addr", r.upstream_addr);
   if (r.upstream_status != 0) {
     fmt::format_to(out, ",\"upstream_status\":{}", r.upstream_status);
   } else {
     buffer_ += ",\"upstream_status\":null";
   }
   fmt::format_to(out, ",\"upstream_ms\":{:.3f}", to_ms(r.upstream_time));
-  buffer_ += ",\"user_agent\":";
-  append_json_string(buffer_, r.user_agent);
-  buffer_ += ",\"referer\":";
-  append_json_string(buffer_, r.referer);
-  if (!r.failure.empty()) {
-    buffer_ += ",\"failure\":";
-    append_json_string(buffer_, r.failure);
-  }
+  field("user_agent", r.user_agent);
+  field("referer", r.referer);
+  if (!r.failure.empty()) field("failure", r.failure);
   buffer_ += "}\n";
 }
 

@@ -17,28 +17,20 @@ namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-// The filters of one direction, as the relay sees them.
-class RequestBodyTap final : public BodyTap {
+// The filters of one direction (a FilterChain body hook), as the relay sees them.
+template <Verdict (FilterChain::*kHook)(BodyChunk&, bool, Context&)>
+class ChainTap final : public BodyTap {
  public:
-  explicit RequestBodyTap(Stream& stream) : stream_(stream) {}
+  explicit ChainTap(Stream& stream) : stream_(stream) {}
   Verdict on_chunk(BodyChunk& chunk, bool end_stream) override {
-    return stream_.chain.request_body(chunk, end_stream, stream_);
+    return (stream_.chain.*kHook)(chunk, end_stream, stream_);
   }
 
  private:
   Stream& stream_;
 };
-
-class ResponseBodyTap final : public BodyTap {
- public:
-  explicit ResponseBodyTap(Stream& stream) : stream_(stream) {}
-  Verdict on_chunk(BodyChunk& chunk, bool end_stream) override {
-    return stream_.chain.response_body(chunk, end_stream, stream_);
-  }
-
- private:
-  Stream& stream_;
-};
+using RequestBodyTap = ChainTap<&FilterChain::request_body>;
+using ResponseBodyTap = ChainTap<&FilterChain::response_body>;
 
 }  // namespace
 

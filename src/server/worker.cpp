@@ -6,6 +6,7 @@
 
 #include "core/io.h"
 #include "core/log.h"
+#include "net/accepted_socket.h"
 #include "net/listener.h"
 #include "proxy/downstream_connection.h"
 #include "proxy/io.h"
@@ -53,6 +54,7 @@ core::Task<void> Worker::accept_loop(std::size_t listener) {
       co_await pause.async_wait(proxy::kAsTuple);
       continue;
     }
+    net::mark_freshly_accepted(socket);
     proxy::DownstreamConnection::start(std::make_unique<proxy::DownstreamConnection>(
         context_, context_.snapshot(), listener, std::move(socket), peer));
   }
