@@ -27,12 +27,12 @@ struct SourceMark {
 };
 
 struct Limits {
-  std::size_t max_request_line = 8 * 1024;    // longer request line: 414
-  std::size_t max_header_bytes = 32 * 1024;   // whole head, request line included: 431
-  std::size_t max_header_count = 100;         // more header fields: 431
-  std::uint64_t max_body_bytes = 1ULL << 30;  // request body: 413 (0 = no limit)
-  std::size_t max_connections_per_ip = 0;     // open connections from one client IP (0 = no limit)
-  std::size_t buffer_size = 32 * 1024;        // one I/O buffer; must hold max_header_bytes
+  std::size_t max_request_line = std::size_t{8} * 1024;   // longer request line: 414
+  std::size_t max_header_bytes = std::size_t{32} * 1024;  // whole head, request line included: 431
+  std::size_t max_header_count = 100;                     // more header fields: 431
+  std::uint64_t max_body_bytes = 1ULL << 30;              // request body: 413 (0 = no limit)
+  std::size_t max_connections_per_ip = 0;  // open connections from one client IP (0 = no limit)
+  std::size_t buffer_size = std::size_t{32} * 1024;  // one I/O buffer; must hold max_header_bytes
 };
 
 struct Timeouts {

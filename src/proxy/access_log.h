@@ -56,7 +56,7 @@ class AccessLogSink {
 
 class AccessLogWriter {
  public:
-  static constexpr std::size_t kFlushBytes = 32 * 1024;
+  static constexpr std::size_t kFlushBytes = std::size_t{32} * 1024;
   static constexpr std::chrono::seconds kFlushInterval{1};
 
   AccessLogWriter(AccessLogSink* sink, config::AccessLogFormat format);

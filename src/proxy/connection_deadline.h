@@ -32,7 +32,7 @@ class ConnectionDeadline final : public core::TimeoutEntry {
   }
   ConnectionDeadline(const ConnectionDeadline&) = delete;
   ConnectionDeadline& operator=(const ConnectionDeadline&) = delete;
-  ~ConnectionDeadline() { list_.unlink(*this); }
+  ~ConnectionDeadline() override { list_.unlink(*this); }
 
   void wait_for(Waiting what, core::Clock::duration limit) noexcept {
     waiting_ = what;

@@ -147,8 +147,9 @@ core::Task<void> DownstreamConnection::serve(std::unique_ptr<DownstreamConnectio
     bool keep_alive = false;
     if (next == Next::kRejected) {
       connection.linger_ = true;
-      co_await connection.send_local_reply(*connection.stream_, *connection.stream_->local_reply,
-                                           false);
+      const LocalReply reply = connection.stream_->local_reply.value_or(
+          LocalReply{.status = 500, .detail = "the request was refused"});
+      co_await connection.send_local_reply(*connection.stream_, reply, false);
     } else {
       keep_alive = co_await connection.serve_stream(*connection.stream_);
     }
@@ -188,7 +189,7 @@ core::Task<void> DownstreamConnection::refuse(std::unique_ptr<DownstreamConnecti
 
 std::optional<DownstreamConnection::Next> DownstreamConnection::parse_request_head() {
   start_stream();
-  auto parsed = stream_->request_parser->parse(view(in_.readable()), stream_->request);
+  auto parsed = stream_->request_parser.parse(view(in_.readable()), stream_->request);
   if (!parsed) {
     stream_->respond({.status = static_cast<std::uint16_t>(parsed.error().http_status()),
                       .detail = parsed.error().detail});
@@ -201,7 +202,7 @@ std::optional<DownstreamConnection::Next> DownstreamConnection::parse_request_he
 }
 
 core::Task<DownstreamConnection::Next> DownstreamConnection::read_more_head() {
-  http::h1::RequestParser& parser = *stream_->request_parser;
+  http::h1::RequestParser& parser = stream_->request_parser;
   deadline_.reset_expired();
   deadline_.wait_for(Waiting::kRequestHead, snapshot_->config->timeouts.header_read);
   for (;;) {
@@ -289,7 +290,7 @@ core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
   ++requests_;
   http::RequestHead& request = stream.request;
   const config::Config& config = *snapshot_->config;
-  stream.request_body->start(request.framing, request.content_length);
+  stream.request_body.start(request.framing, request.content_length);
   const bool has_body = request.framing != http::BodyFraming::kNone;
   // A reply that does not read the request body cannot keep the connection.
   const bool keep_if_local = !has_body;

@@ -58,7 +58,7 @@ class DownstreamConnection {
   ConnectionDeadline& deadline() noexcept { return deadline_; }
   WorkerContext& worker() noexcept { return worker_; }
   const ProxySnapshot& snapshot() const noexcept { return *snapshot_; }
-  http::h1::BodyDecoder& request_body() noexcept { return *stream_->request_body; }
+  http::h1::BodyDecoder& request_body() noexcept { return stream_->request_body; }
   bool& nodelay_done() noexcept { return nodelay_done_; }
   // Writes to the client with the send deadline; false when the client is gone.
   core::Task<bool> write(std::span<const asio::const_buffer> pieces);

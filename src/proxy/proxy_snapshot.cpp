@@ -1,5 +1,7 @@
 #include "proxy/proxy_snapshot.h"
 
+#include <fmt/format.h>
+
 #include "filters/forwarding/forwarding_filter.h"
 #include "filters/request_id/request_id_filter.h"
 #include "net/listener.h"
@@ -9,28 +11,29 @@ namespace bulwark::proxy {
 std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr config,
                                                           std::string& error) {
   auto snapshot = std::make_shared<ProxySnapshot>();
-  snapshot->config = config;
-  for (const config::Listener& listener : config->listeners) {
+  snapshot->config = std::move(config);
+  const config::Config& spec = *snapshot->config;
+  for (const config::Listener& listener : spec.listeners) {
     asio::ip::tcp::endpoint endpoint;
     if (!net::resolve(listener.listen, endpoint, error)) {
-      error = "listener '" + listener.name + "': " + error;
+      error = fmt::format("listener '{}': {}", listener.name, error);
       return nullptr;
     }
     snapshot->listeners.push_back({&listener, endpoint, router::Router(listener)});
   }
-  for (const config::Cluster& spec : config->clusters) {
+  for (const config::Cluster& cluster_spec : spec.clusters) {
     upstream::Cluster cluster;
-    if (!upstream::resolve_cluster(spec, cluster, error)) return nullptr;
+    if (!upstream::resolve_cluster(cluster_spec, cluster, error)) return nullptr;
     snapshot->clusters.push_back(std::move(cluster));
   }
   // The built-in chain: the request id comes first so that everything after it can log it.
   snapshot->filters.push_back(
-      std::make_unique<filters::RequestIdFilterFactory>(config->request_id.header));
+      std::make_unique<filters::RequestIdFilterFactory>(spec.request_id.header));
   snapshot->filters.push_back(
       std::make_unique<filters::ForwardingFilterFactory>(filters::ForwardingSettings{
-          config->forwarding.via, config->forwarding.x_forwarded, config->forwarding.forwarded}));
-  snapshot->parser_limits = {config->limits.max_request_line, config->limits.max_header_bytes,
-                             config->limits.max_header_count};
+          spec.forwarding.via, spec.forwarding.x_forwarded, spec.forwarding.forwarded}));
+  snapshot->parser_limits = {spec.limits.max_request_line, spec.limits.max_header_bytes,
+                             spec.limits.max_header_count};
   return snapshot;
 }
 

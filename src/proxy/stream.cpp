@@ -11,8 +11,8 @@ Stream::Stream(const core::Executor& executor)
     : request(arena_.resource()), response(arena_.resource()), resume_signal_(executor) {}
 
 void Stream::prepare(const http::h1::ParserLimits& limits) {
-  request_parser.emplace(limits);
-  request_body.emplace(limits);
+  request_parser = http::h1::RequestParser(limits);
+  request_body = http::h1::BodyDecoder(limits);
 }
 
 void Stream::reset() noexcept {

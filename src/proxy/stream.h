@@ -41,8 +41,8 @@ class Stream final : public Context {
   http::RequestHead request;
   http::ResponseHead response;
   // The request's codec state lives here, not in the connection, so idle connections stay small.
-  std::optional<http::h1::RequestParser> request_parser;
-  std::optional<http::h1::BodyDecoder> request_body;
+  http::h1::RequestParser request_parser{http::h1::ParserLimits{}};
+  http::h1::BodyDecoder request_body{http::h1::ParserLimits{}};
   FilterChain chain;
   // Set by respond(): the reply that replaces the upstream response.
   std::optional<LocalReply> local_reply;

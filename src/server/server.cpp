@@ -203,7 +203,7 @@ class Server {
   asio::io_context main_loop_{1};
   asio::signal_set signals_{main_loop_, SIGTERM, SIGINT, SIGQUIT};
   core::SteadyTimer drain_timer_{main_loop_};
-  core::Clock::time_point drain_deadline_{};
+  core::Clock::time_point drain_deadline_;
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "server/worker.h"
 
+#include <fmt/format.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
@@ -25,7 +27,7 @@ bool Worker::listen(const proxy::SnapshotPtr& snapshot, std::string& error) {
   for (const proxy::ListenerRuntime& listener : snapshot->listeners) {
     auto acceptor = std::make_unique<core::TcpAcceptor>(io_);
     if (!net::open_listener(*acceptor, listener.endpoint, error)) {
-      error = "listener '" + listener.spec->name + "': " + error;
+      error = fmt::format("listener '{}': {}", listener.spec->name, error);
       return false;
     }
     acceptors_.push_back(std::move(acceptor));

@@ -1,5 +1,7 @@
 #include "upstream/cluster.h"
 
+#include <fmt/format.h>
+
 #include "net/listener.h"
 
 namespace bulwark::upstream {
@@ -11,7 +13,7 @@ bool resolve_cluster(const config::Cluster& spec, Cluster& out, std::string& err
   for (const config::Endpoint& endpoint : spec.endpoints) {
     asio::ip::tcp::endpoint address;
     if (!net::resolve(endpoint.address, address, error)) {
-      error = "cluster '" + spec.name + "': " + error;
+      error = fmt::format("cluster '{}': {}", spec.name, error);
       return false;
     }
     out.endpoints.push_back({address, endpoint.address.to_string()});

@@ -112,3 +112,4 @@ def test_pool_under_concurrency_with_nginx(bulwark, nginx):
     assert run["requests"] >= 5000, "too few requests to judge reuse: " + report + "\n" + run["output"]
     assert run["non2xx"] == 0, report
     assert new <= run["requests"] / 1000, report
+    print(report)  # the figure the issue asks for, visible with pytest -s
