@@ -7,6 +7,9 @@ FUZZ := build/fuzz
 PYTHON := /usr/bin/python3
 FUZZ_SECONDS ?= 30
 CONFIG ?= examples/quickstart.yaml
+# ccache keys on relative paths, so a fresh clone elsewhere (as CI makes) reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: run test deps deps-build build debug fuzz-build unit e2e fuzz-smoke bench format format-check tidy clean
 
