@@ -16,7 +16,10 @@
 namespace bulwark::server {
 
 Worker::Worker(std::size_t index, const proxy::WorkerShared& shared)
-    : io_(1), context_(io_, index, shared), tick_(io_) {}
+    // Each socket and timer of a worker is used only on the worker's thread (other threads reach
+    // the worker by post()), so the per-descriptor lock Asio takes around every operation is
+    // dropped; the scheduler keeps its lock for those posts.
+    : io_(ASIO_CONCURRENCY_HINT_UNSAFE_IO), context_(io_, index, shared), tick_(io_) {}
 
 Worker::~Worker() {
   stop_and_join();
