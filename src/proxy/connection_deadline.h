@@ -38,8 +38,6 @@ class ConnectionDeadline final : public core::TimeoutEntry {
     waiting_ = what;
     arm_after(limit);
   }
-  // Keeps the current deadline but says it now bounds something else.
-  void relabel(Waiting what) noexcept { waiting_ = what; }
   void clear() noexcept {
     waiting_ = Waiting::kNothing;
     disarm();
