@@ -112,9 +112,7 @@ struct DownstreamConnection::ParkedRead {
     connection.deadline_.clear();
     // Closed, idle too long, or draining: destroying the object closes the socket.
     if (ec || received == 0 || connection.worker_.draining) return;
-    connection.in_ = connection.worker_.buffers.take();
-    std::memcpy(connection.in_.writable().data(), connection.idle_read_.data(), received);
-    connection.in_.commit(received);
+    connection.adopt_idle_read(received);
     asio::co_spawn(connection.worker_.io, serve(std::move(self)), asio::detached);
   }
 };
@@ -173,10 +171,14 @@ core::Task<bool> DownstreamConnection::wait_hot(bool& park) {
     park = quiet;
     co_return quiet;
   }
+  adopt_idle_read(received);
+  co_return true;
+}
+
+void DownstreamConnection::adopt_idle_read(std::size_t received) {
   in_ = worker_.buffers.take();
   std::memcpy(in_.writable().data(), idle_read_.data(), received);
   in_.commit(received);
-  co_return true;
 }
 
 core::Task<void> DownstreamConnection::refuse(std::unique_ptr<DownstreamConnection> self) {
