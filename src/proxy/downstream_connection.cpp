@@ -110,8 +110,9 @@ struct DownstreamConnection::ParkedRead {
   void operator()(const asio::error_code& ec, std::size_t received) {
     DownstreamConnection& connection = *self;
     connection.deadline_.clear();
-    // Closed, idle too long, or draining: destroying the object closes the socket.
-    if (ec || received == 0 || connection.worker_.draining) return;
+    if (ec == asio::error::operation_aborted) received = connection.read_after_drain();
+    // Closed, or idle too long: destroying the object closes the socket.
+    if (received == 0 || (ec && ec != asio::error::operation_aborted)) return;
     connection.adopt_idle_read(received);
     asio::co_spawn(connection.worker_.io, serve(std::move(self)), asio::detached);
   }
@@ -121,6 +122,7 @@ void DownstreamConnection::park(std::unique_ptr<DownstreamConnection> self) {
   DownstreamConnection& connection = *self;
   connection.in_.release();
   const config::Timeouts& timeouts = connection.snapshot_->config->timeouts;
+  connection.deadline_.reset_expired();
   // A new connection gets header_read to send its first request, as nginx does.
   connection.deadline_.wait_for(Waiting::kIdle,
                                 connection.requests_ == 0 ? timeouts.header_read : timeouts.idle);
@@ -167,12 +169,22 @@ core::Task<bool> DownstreamConnection::wait_hot(bool& park) {
   const bool quiet = ec == asio::error::operation_aborted &&
                      deadline_.expired() == Waiting::kIdleHot && !worker_.draining;
   deadline_.clear();
-  if (ec || received == 0) {
+  if (ec == asio::error::operation_aborted && !quiet) received = read_after_drain();
+  if (received == 0 || (ec && ec != asio::error::operation_aborted)) {
     park = quiet;
     co_return quiet;
   }
   adopt_idle_read(received);
   co_return true;
+}
+
+std::size_t DownstreamConnection::read_after_drain() {
+  // Only a drain (not an idle timeout) lets a request that already arrived be served.
+  if (!worker_.draining || deadline_.expired() != Waiting::kNothing) return 0;
+  asio::error_code ec;
+  if (socket_.available(ec) == 0 || ec) return 0;
+  const std::size_t received = socket_.read_some(asio::buffer(idle_read_), ec);
+  return ec ? 0 : received;
 }
 
 void DownstreamConnection::adopt_idle_read(std::size_t received) {

@@ -91,6 +91,9 @@ class DownstreamConnection {
   // busy connection does not pay a park and a respawn per request. Returns false when the
   // connection is to close; `park` is set when it went quiet and is to be parked.
   core::Task<bool> wait_hot(bool& park);
+  // The drain cancelled an idle read: a request whose bytes had already arrived is still served
+  // (then the connection closes). Returns the bytes read, 0 when there were none.
+  std::size_t read_after_drain();
   // Moves the bytes an idle read received into a pooled buffer: the request starts there.
   void adopt_idle_read(std::size_t received);
   // Handles one parsed request; returns whether the connection stays open.
