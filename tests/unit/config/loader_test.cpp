@@ -250,9 +250,7 @@ listeners:
 }
 
 TEST(LoaderTest, QuickstartExampleLoads) {
-  // tests/unit/config/ -> repository root.
-  const std::filesystem::path root =
-      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+  const std::filesystem::path root = BULWARK_SOURCE_DIR;
   const LoadResult result = load_config_file((root / "examples" / "quickstart.yaml").string());
   ASSERT_NE(result.config, nullptr) << describe(result);
   const Config& config = *result.config;
