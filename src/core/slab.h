@@ -47,7 +47,8 @@ class Slab {
   }
 
   void grow() {
-    auto* chunk = static_cast<std::byte*>(::operator new(kBlockSize * kBlocksPerChunk));
+    constexpr std::size_t kChunkBytes = kBlockSize * kBlocksPerChunk;
+    auto* chunk = static_cast<std::byte*>(::operator new(kChunkBytes));
     chunks_.push_back(chunk);
     for (std::size_t i = kBlocksPerChunk; i-- > 0;)
       give(chunk + i * kBlockSize);
