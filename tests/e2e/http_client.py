@@ -346,15 +346,18 @@ class RawClient:
                 body += self._read_exact(size)
                 if self._read_exact(2) != CRLF:
                     raise ProtocolError("chunk data not followed by CRLF")
-            lines = []
-            while True:
-                line = self._read_line()
-                if line == b"":
-                    break
-                lines.append(line)
-            r.trailers = parse_header_lines(lines)
+            r.trailers = self._read_trailers()
         finally:
             r.body = bytes(body)
+
+    def _read_trailers(self):
+        """The trailer section after the last chunk, up to its empty line."""
+        lines = []
+        while True:
+            line = self._read_line()
+            if line == b"":
+                return parse_header_lines(lines)
+            lines.append(line)
 
     def count_body(self, r: Response, method: str = "GET", bufsize: int = 4 << 20) -> int:
         """Like read_body, but counts the body bytes instead of keeping them (for huge bodies).
@@ -375,13 +378,7 @@ class RawClient:
                     total += self._skip(size)
                     if self._read_exact(2) != CRLF:
                         raise ProtocolError("chunk data not followed by CRLF")
-                lines = []
-                while True:
-                    line = self._read_line()
-                    if line == b"":
-                        break
-                    lines.append(line)
-                r.trailers = parse_header_lines(lines)
+                r.trailers = self._read_trailers()
             elif r.headers.get("content-length") is not None:
                 total = self._skip(int(r.headers.get("content-length")))
             else:

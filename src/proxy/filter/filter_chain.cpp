@@ -23,9 +23,10 @@ void FilterChain::clear() noexcept {
 }
 
 template <class Hook>
-Verdict FilterChain::run_forward(Hook hook) {
+Verdict FilterChain::run(Hook hook, bool reverse) {
   while (passed_ < count_) {
-    const Verdict verdict = hook(*filters_[passed_]);
+    Filter& filter = *filters_[reverse ? count_ - 1 - passed_ : passed_];
+    const Verdict verdict = hook(filter);
     switch (verdict) {
       case Verdict::kContinue:
         ++passed_;
@@ -44,42 +45,20 @@ Verdict FilterChain::run_forward(Hook hook) {
   return Verdict::kContinue;
 }
 
-template <class Hook>
-Verdict FilterChain::run_reverse(Hook hook) {
-  while (passed_ < count_) {
-    const Verdict verdict = hook(*filters_[count_ - 1 - passed_]);
-    switch (verdict) {
-      case Verdict::kContinue:
-        ++passed_;
-        break;
-      case Verdict::kPause:
-        ++passed_;
-        return verdict;
-      case Verdict::kBuffer:
-        return verdict;
-      case Verdict::kRespond:
-        passed_ = 0;
-        return verdict;
-    }
-  }
-  passed_ = 0;
-  return Verdict::kContinue;
-}
-
 Verdict FilterChain::request_headers(http::RequestHead& head, bool end_stream, Context& ctx) {
-  return run_forward([&](Filter& f) { return f.on_request_headers(head, end_stream, ctx); });
+  return run([&](Filter& f) { return f.on_request_headers(head, end_stream, ctx); }, false);
 }
 
 Verdict FilterChain::request_body(BodyChunk& chunk, bool end_stream, Context& ctx) {
-  return run_forward([&](Filter& f) { return f.on_request_body(chunk, end_stream, ctx); });
+  return run([&](Filter& f) { return f.on_request_body(chunk, end_stream, ctx); }, false);
 }
 
 Verdict FilterChain::response_headers(http::ResponseHead& head, bool end_stream, Context& ctx) {
-  return run_reverse([&](Filter& f) { return f.on_response_headers(head, end_stream, ctx); });
+  return run([&](Filter& f) { return f.on_response_headers(head, end_stream, ctx); }, true);
 }
 
 Verdict FilterChain::response_body(BodyChunk& chunk, bool end_stream, Context& ctx) {
-  return run_reverse([&](Filter& f) { return f.on_response_body(chunk, end_stream, ctx); });
+  return run([&](Filter& f) { return f.on_response_body(chunk, end_stream, ctx); }, true);
 }
 
 void FilterChain::stream_done(const StreamSummary& summary) noexcept {

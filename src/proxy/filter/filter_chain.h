@@ -37,10 +37,9 @@ class FilterChain {
   void stream_done(const StreamSummary& summary) noexcept;
 
  private:
+  // Runs the phase's remaining filters, first to last or (responses) last to first.
   template <class Hook>
-  Verdict run_forward(Hook hook);
-  template <class Hook>
-  Verdict run_reverse(Hook hook);
+  Verdict run(Hook hook, bool reverse);
 
   Filter** filters_ = nullptr;
   std::size_t count_ = 0;
