@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -64,9 +65,36 @@ struct Cluster {
   SourceMark mark;
 };
 
+// Per-route overrides of the upstream timeouts; unset ones come from Config::timeouts.
+struct UpstreamTimeouts {
+  std::optional<Duration> connect;
+  std::optional<Duration> read;
+  std::optional<Duration> write;
+};
+
 struct ProxyAction {
   std::string cluster;            // name of a Cluster
   std::size_t cluster_index = 0;  // resolved by the loader: index into Config::clusters
+  // Path rewrites, applied to the path without its query (the query is kept). At most one:
+  std::optional<std::string> prefix_rewrite;  // replaces the route's matched prefix
+  struct RegexRewrite {
+    std::string pattern;       // RE2; every match in the path is replaced
+    std::string substitution;  // \1..\9 refer to groups
+  };
+  std::optional<RegexRewrite> regex_rewrite;
+  std::string host_rewrite;  // Host sent upstream; empty: the client's Host
+  UpstreamTimeouts timeouts;
+};
+
+// Sends the client elsewhere. Each part left unset keeps the request's own.
+struct RedirectAction {
+  std::uint16_t status = 301;  // 301, 302, 303, 307 or 308
+  std::string scheme;          // "http" or "https"
+  std::string host;            // host name, without port
+  std::optional<std::uint16_t> port;
+  std::string path;                           // replaces the whole path
+  std::optional<std::string> prefix_rewrite;  // replaces the route's matched prefix
+  bool strip_query = false;
 };
 
 struct DirectResponseAction {
@@ -75,19 +103,76 @@ struct DirectResponseAction {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-struct RouteMatch {
-  std::string prefix = "/";  // path prefix; used when `exact` is empty
-  std::string exact;         // exact path (query excluded)
+// Files below `root`: the request path (with the route's matched prefix replaced by
+// `prefix_rewrite` when set, as nginx's alias does) names a file under the root.
+struct StaticAction {
+  std::string root;                              // absolute directory
+  std::vector<std::string> index{"index.html"};  // tried in order for a directory
+  bool dotfiles = false;                         // serve names starting with '.'
+  std::optional<std::string> prefix_rewrite;     // replaces the matched prefix before mapping
 };
 
+// How a route matches. All given conditions must hold.
+enum class PathMatchKind : std::uint8_t { kPrefix, kExact, kRegex };
+
+enum class ValueMatchKind : std::uint8_t { kPresent, kExact, kRegex };
+
+struct ValueMatch {  // a header or a query parameter
+  std::string name;  // header names lower case; query parameter names as written
+  ValueMatchKind kind = ValueMatchKind::kPresent;
+  std::string value;    // the exact value or the RE2 pattern (whole-value match)
+  bool invert = false;  // the condition holds when the value does NOT match (or is absent)
+};
+
+struct RouteMatch {
+  PathMatchKind path_kind = PathMatchKind::kPrefix;
+  std::string path = "/";            // the prefix, the exact path or the RE2 pattern (full match)
+  std::vector<std::string> methods;  // upper case; empty: any
+  std::vector<ValueMatch> headers;
+  std::vector<ValueMatch> query;
+  std::vector<net::Cidr> networks;  // client address in one of these; empty: any
+};
+
+// Header control (filters: - headers: ...). Values are templates: {client_address}, {host}, ...
+// (docs/config.md lists the variables).
+enum class HeaderOp : std::uint8_t { kAdd, kSet, kRemove, kRename };
+
+struct HeaderRule {
+  HeaderOp op = HeaderOp::kSet;
+  std::string name;   // lower case
+  std::string value;  // template for add/set; the new name (lower case) for rename
+};
+
+struct HeaderRules {
+  std::vector<HeaderRule> request;
+  std::vector<HeaderRule> response;
+};
+
+// The settings of one configurable filter. Each filter kind adds its settings type here.
+using FilterSettings = std::variant<HeaderRules>;
+
+struct FilterSpec {
+  std::string type;  // "headers", ...
+  std::string name;  // set when defined under the top-level `filters:` and referred to by name
+  FilterSettings settings;
+  SourceMark mark;
+};
+
+using Action = std::variant<ProxyAction, DirectResponseAction, RedirectAction, StaticAction>;
+
 struct Route {
+  std::string name;  // optional; the {route} variable and the access log show it
   RouteMatch match;
-  std::variant<ProxyAction, DirectResponseAction> action;
+  Action action;
+  // Replaces the virtual host's filters for this route when set.
+  std::optional<std::vector<FilterSpec>> filters;
   SourceMark mark;
 };
 
 struct VirtualHost {
-  std::vector<std::string> domains;  // "example.com", "*.example.com", "*" (default)
+  std::vector<std::string> domains;  // "example.com", "*.example.com", "*" (default); may carry
+                                     // a port ("example.com:8080")
+  std::vector<FilterSpec> filters;   // run in this order for every route of the host
   std::vector<Route> routes;
   SourceMark mark;
 };
@@ -125,6 +210,39 @@ struct ErrorLog {
   LogLevel level = LogLevel::kInfo;
 };
 
+// What stops responses from revealing the backends (docs/config.md "obfuscation").
+struct Obfuscation {
+  // Response headers removed from every upstream response (lower case).
+  std::vector<std::string> strip_headers{"server",
+                                         "x-powered-by",
+                                         "x-aspnet-version",
+                                         "x-aspnetmvc-version",
+                                         "x-runtime",
+                                         "x-backend-server",
+                                         "x-generator",
+                                         "x-drupal-cache",
+                                         "x-drupal-dynamic-cache",
+                                         "x-varnish",
+                                         "x-served-by",
+                                         "x-upstream",
+                                         "x-server",
+                                         "x-litespeed-cache",
+                                         "x-turbo-charged-by",
+                                         "x-pingback"};
+  std::string server = "bulwark";  // bulwark's Server header; empty: none
+  bool rewrite_redirects = true;   // Location, Content-Location, Refresh to a backend address
+  bool rewrite_cookies = true;     // Set-Cookie Domain naming a backend address
+};
+
+// A page of our own for a status bulwark or a backend produced.
+struct ErrorPage {
+  std::uint16_t status = 0;
+  std::string file;          // as configured
+  std::string body;          // the file's content, read at load
+  std::string content_type;  // from the file's extension
+  SourceMark mark;
+};
+
 struct Config {
   unsigned workers = 0;  // 0: one per core ("auto")
   std::vector<Listener> listeners;
@@ -135,7 +253,11 @@ struct Config {
   RequestId request_id;
   AccessLog access_log;
   ErrorLog error_log;
-  std::string source;  // the file it was loaded from, or "command line"
+  Obfuscation obfuscation;
+  std::vector<ErrorPage> error_pages;
+  std::vector<FilterSpec> filters;  // named filter definitions that virtual hosts refer to
+  std::string pid_file;             // written at start; `bulwark reload` signals that process
+  std::string source;               // the file it was loaded from, or "command line"
 
   [[nodiscard]] unsigned effective_workers() const noexcept;
 };

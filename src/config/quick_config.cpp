@@ -99,8 +99,7 @@ LoadResult build_quick_config(const QuickOptions& options) {
   if (!errors.empty()) return LoadResult{nullptr, std::move(errors)};
 
   Route route;
-  route.match.prefix = "/";
-  route.action = ProxyAction{cluster.name, 0};
+  route.action = ProxyAction{.cluster = cluster.name, .cluster_index = 0};
   route.mark = mark;
   VirtualHost host;
   host.domains = {"*"};

@@ -34,8 +34,26 @@ void read_listeners(YamlReader& reader, const Value& value, Config& config);
 // A route of a virtual host (schema_routes.cpp). Returns whether its match was read, i.e. whether
 // it can take part in the shadowing check; problems with its action are reported either way.
 bool read_route(YamlReader& reader, const Value& value, const Config& config, Route& route);
+// redirect: (schema_redirect.cpp); prefix_rewrite needs the route's match to be a prefix.
+void read_redirect(YamlReader& reader, const Value& value, const RouteMatch& match,
+                   RedirectAction& redirect);
+// static: (schema_static.cpp).
+void read_static(YamlReader& reader, const Value& value, const RouteMatch& match,
+                 StaticAction& files);
+
+// match: (schema_match.cpp). Returns whether the match was read.
+bool read_match(YamlReader& reader, const Value& value, RouteMatch& match);
 // Reports each route that an earlier one in the same virtual host always wins over.
 void check_shadowed_routes(YamlReader& reader, const VirtualHost& host);
+
+// filters: (schema_filters.cpp). A list of inline filters or names of top-level definitions;
+// the top-level `filters:` defines named ones.
+void read_filter_list(YamlReader& reader, const Value& value, const Config& config,
+                      std::vector<FilterSpec>& filters);
+void read_filter_definitions(YamlReader& reader, const Value& value, Config& config);
+// obfuscation: and error_pages: (schema_obfuscation.cpp).
+void read_obfuscation(YamlReader& reader, const Value& value, Obfuscation& obfuscation);
+void read_error_pages(YamlReader& reader, const Value& value, Config& config);
 
 // Shared checks (schema_common.cpp).
 // A name others refer to (listener, cluster): letters, digits, '_', '-', '.'.

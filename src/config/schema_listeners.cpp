@@ -66,13 +66,16 @@ void read_domains(YamlReader& reader, const Value& value, VirtualHost& host,
 
 void read_virtual_host(YamlReader& reader, const Value& value, const Config& config,
                        Listener& listener, std::vector<DomainOwner>& owners) {
-  static constexpr std::array<std::string_view, 2> kKeys{"domains", "routes"};
+  static constexpr std::array<std::string_view, 3> kKeys{"domains", "filters", "routes"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   VirtualHost host;
   host.mark = value.mark;
   if (std::optional<Value> domains = reader.require(*map, "domains")) {
     read_domains(reader, *domains, host, owners);
+  }
+  if (std::optional<Value> filters = map->get("filters")) {
+    read_filter_list(reader, *filters, config, host.filters);
   }
   if (std::optional<Value> routes = reader.require(*map, "routes")) {
     if (std::optional<std::vector<Value>> items = reader.list(*routes)) {

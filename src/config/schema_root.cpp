@@ -7,9 +7,9 @@
 namespace bulwark::config::schema {
 
 void read_root(YamlReader& reader, const Value& root, Config& config) {
-  static constexpr std::array<std::string_view, 10> kKeys{
-      "workers",    "limits",    "timeouts",  "forwarding", "request_id",
-      "access_log", "error_log", "listeners", "clusters",   "include"};
+  static constexpr std::array<std::string_view, 14> kKeys{
+      "workers",   "limits",   "timeouts", "forwarding", "request_id",  "access_log",  "error_log",
+      "listeners", "clusters", "include",  "filters",    "obfuscation", "error_pages", "pid_file"};
   if (root.node.IsNull()) {
     reader.error(root.mark, "the configuration is empty",
                  "start from examples/quickstart.yaml; at least one listener is required");
@@ -34,7 +34,15 @@ void read_root(YamlReader& reader, const Value& root, Config& config) {
     read_access_log(reader, *v, config.access_log);
   }
   if (std::optional<Value> v = map->get("error_log")) read_error_log(reader, *v, config.error_log);
-  // Clusters first: routes refer to them by name.
+  if (std::optional<Value> v = map->get("obfuscation")) {
+    read_obfuscation(reader, *v, config.obfuscation);
+  }
+  if (std::optional<Value> v = map->get("error_pages")) read_error_pages(reader, *v, config);
+  if (std::optional<Value> v = map->get("pid_file")) {
+    if (std::optional<std::string> path = reader.string(*v)) config.pid_file = std::move(*path);
+  }
+  // Named filters and clusters first: virtual hosts and routes refer to them by name.
+  if (std::optional<Value> v = map->get("filters")) read_filter_definitions(reader, *v, config);
   if (std::optional<Value> v = map->get("clusters")) read_clusters(reader, *v, config);
   if (std::optional<Value> v = reader.require(*map, "listeners")) {
     read_listeners(reader, *v, config);

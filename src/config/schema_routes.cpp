@@ -11,42 +11,8 @@
 namespace bulwark::config::schema {
 namespace {
 
-// A path to match: absolute, and without the query or fragment (matching ignores the query).
-bool read_path(YamlReader& reader, const Value& value, std::string& out) {
-  std::optional<std::string> path = reader.string(value);
-  if (!path) return false;
-  if (!path->starts_with('/')) {
-    reader.error(value.mark, fmt::format("{}: '{}' must start with '/'", value.what, *path));
-    return false;
-  }
-  for (const char c : *path) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte == 0x7F || c == '?' || c == '#') {
-      reader.error(value.mark, fmt::format("{}: '{}' is not a plain path", value.what, *path),
-                   "no spaces, control characters, query ('?') or fragment ('#')");
-      return false;
-    }
-  }
-  out = std::move(*path);
-  return true;
-}
-
-bool read_match(YamlReader& reader, const Value& value, RouteMatch& match) {
-  static constexpr std::array<std::string_view, 2> kKeys{"prefix", "exact"};
-  std::optional<MapView> map = reader.map(value, kKeys);
-  if (!map) return false;
-  const std::optional<Value> prefix = map->get("prefix");
-  const std::optional<Value> exact = map->get("exact");
-  if (prefix && exact) {
-    reader.error(exact->mark, "match: give prefix or exact, not both");
-    return false;
-  }
-  if (exact) return read_path(reader, *exact, match.exact);
-  if (prefix) return read_path(reader, *prefix, match.prefix);
-  return true;  // {}: every path, as prefix "/"
-}
-
-void read_proxy(YamlReader& reader, const Value& value, const Config& config, ProxyAction& proxy) {
+void read_proxy(YamlReader& reader, const Value& value, const Config& config,
+                const RouteMatch& /*match*/, ProxyAction& proxy) {
   static constexpr std::array<std::string_view, 1> kKeys{"cluster"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
@@ -139,75 +105,62 @@ void read_direct_response(YamlReader& reader, const Value& value, DirectResponse
   if (std::optional<Value> headers = map->get("headers")) read_headers(reader, *headers, response);
 }
 
-std::string describe_match(const RouteMatch& match) {
-  if (!match.exact.empty()) return fmt::format("exact {}", match.exact);
-  return fmt::format("prefix {}", match.prefix);
-}
-
-// True when `earlier` matches every request `later` matches.
-bool shadows(const RouteMatch& earlier, const RouteMatch& later) {
-  if (!earlier.exact.empty()) return later.exact == earlier.exact;
-  // Prefixes match by characters (router/router.cpp): "/api" also takes "/apix".
-  const std::string& path = later.exact.empty() ? later.prefix : later.exact;
-  return path.starts_with(earlier.prefix);
-}
-
 }  // namespace
 
 bool read_route(YamlReader& reader, const Value& value, const Config& config, Route& route) {
-  static constexpr std::array<std::string_view, 3> kKeys{"match", "proxy", "direct_response"};
+  static constexpr std::array<std::string_view, 7> kKeys{
+      "name", "match", "proxy", "direct_response", "redirect", "static", "filters"};
+  static constexpr std::array<std::string_view, 4> kActions{"proxy", "direct_response", "redirect",
+                                                            "static"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return false;
   route.mark = value.mark;
+  if (std::optional<Value> name = map->get("name")) {
+    if (std::optional<std::string> text = read_name(reader, *name)) route.name = std::move(*text);
+  }
   bool match_ok = true;
   if (std::optional<Value> match = map->get("match")) {
     match_ok = read_match(reader, *match, route.match);
   }
-  const std::optional<Value> proxy = map->get("proxy");
-  const std::optional<Value> direct = map->get("direct_response");
-  if (proxy && direct) {
-    reader.error(direct->mark, fmt::format("{}: a route has one action: proxy or "
-                                           "direct_response, not both",
-                                           value.what));
-  } else if (proxy) {
-    ProxyAction action;
-    read_proxy(reader, *proxy, config, action);
-    route.action = std::move(action);
-  } else if (direct) {
-    DirectResponseAction action;
-    read_direct_response(reader, *direct, action);
-    route.action = std::move(action);
-  } else {
+  if (std::optional<Value> filters = map->get("filters")) {
+    route.filters.emplace();
+    read_filter_list(reader, *filters, config, *route.filters);
+  }
+  std::optional<Value> action;
+  for (const std::string_view key : kActions) {
+    std::optional<Value> found = map->get(key);
+    if (!found) continue;
+    if (action) {
+      reader.error(found->mark,
+                   fmt::format("{}: a route has one action; {} and {} are both given", value.what,
+                               action->what, found->what),
+                   "keep one of proxy, redirect, direct_response, static");
+      return match_ok;
+    }
+    action = std::move(found);
+  }
+  if (!action) {
     reader.error(value.mark, fmt::format("{}: the route has no action", value.what),
-                 "add proxy: { cluster: NAME } or direct_response: { status: 200 }");
+                 "add proxy: { cluster: NAME }, redirect: {...}, direct_response: { status: 200 } "
+                 "or static: { root: DIR }");
+  } else if (action->what == "proxy") {
+    ProxyAction proxy;
+    read_proxy(reader, *action, config, route.match, proxy);
+    route.action = std::move(proxy);
+  } else if (action->what == "direct_response") {
+    DirectResponseAction response;
+    read_direct_response(reader, *action, response);
+    route.action = std::move(response);
+  } else if (action->what == "redirect") {
+    RedirectAction redirect;
+    read_redirect(reader, *action, route.match, redirect);
+    route.action = std::move(redirect);
+  } else {
+    StaticAction files;
+    read_static(reader, *action, route.match, files);
+    route.action = std::move(files);
   }
   return match_ok;
-}
-
-void check_shadowed_routes(YamlReader& reader, const VirtualHost& host) {
-  for (std::size_t later = 1; later < host.routes.size(); ++later) {
-    for (std::size_t earlier = 0; earlier < later; ++earlier) {
-      const Route& first = host.routes[earlier];
-      const Route& second = host.routes[later];
-      if (!shadows(first.match, second.match)) continue;
-      const bool catch_all = first.match.exact.empty() && first.match.prefix == "/";
-      if (catch_all) {
-        reader.error(second.mark,
-                     fmt::format("this route ({}) can never match: the catch-all route at line {} "
-                                 "(prefix /) comes before it",
-                                 describe_match(second.match), first.mark.line),
-                     "move the catch-all route to the end of routes");
-      } else {
-        reader.error(
-            second.mark,
-            fmt::format("this route ({}) can never match: the route at line {} ({}) "
-                        "comes before it and matches all its paths",
-                        describe_match(second.match), first.mark.line, describe_match(first.match)),
-            "put more specific routes first");
-      }
-      break;
-    }
-  }
 }
 
 }  // namespace bulwark::config::schema

@@ -333,7 +333,13 @@ core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
     co_return co_await send_local_reply(stream, *stream.local_reply, keep_if_local);
   }
 
-  const config::Route* route = listener_.router.route(request.host(), request.path);
+  const router::RouteHit hit = listener_.router.route({.host = request.host(),
+                                                       .target = request.path,
+                                                       .method = request.method_token,
+                                                       .headers = &request.headers,
+                                                       .client = client_address_,
+                                                       .local_port = listener_.endpoint.port()});
+  const config::Route* route = hit.route;
   if (route == nullptr) {
     co_return co_await send_local_reply(
         stream, {.status = 404, .detail = "no route matches this request"}, keep_if_local);

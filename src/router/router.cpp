@@ -31,47 +31,54 @@ bool ends_with_icase(std::string_view text, std::string_view suffix) {
 
 bool matches(const config::RouteMatch& match, std::string_view path) {
   const std::string_view without_query = path.substr(0, path.find('?'));
-  if (!match.exact.empty()) return without_query == match.exact;
-  return without_query.starts_with(match.prefix);
+  if (match.path_kind == config::PathMatchKind::kExact) return without_query == match.path;
+  return without_query.starts_with(match.path);
 }
 
 }  // namespace
 
 Router::Router(const config::Listener& listener) {
-  for (const config::VirtualHost& vhost : listener.virtual_hosts) {
+  for (std::uint32_t i = 0; i < listener.virtual_hosts.size(); ++i) {
+    const config::VirtualHost& vhost = listener.virtual_hosts[i];
     for (const std::string& domain : vhost.domains) {
       if (domain == "*") {
-        if (default_ == nullptr) default_ = &vhost;
+        if (defaults_.empty()) defaults_.push_back({"*", &vhost, i});
       } else if (domain.starts_with("*.")) {
-        wildcard_.push_back({lower(domain.substr(1)), &vhost});  // keeps the dot: ".example.com"
+        wildcard_.push_back({lower(domain.substr(1)), &vhost, i});  // keeps the dot: ".example.com"
       } else {
-        exact_.push_back({lower(domain), &vhost});
+        exact_.push_back({lower(domain), &vhost, i});
       }
     }
   }
+  if (!defaults_.empty()) default_ = &defaults_.front();
   std::stable_sort(wildcard_.begin(), wildcard_.end(), [](const HostEntry& a, const HostEntry& b) {
     return a.name.size() > b.name.size();
   });
 }
 
-const config::VirtualHost* Router::find_virtual_host(std::string_view host) const {
+const Router::HostEntry* Router::find_virtual_host(std::string_view host) const {
   const std::string_view name = strip_port(host);
   for (const HostEntry& entry : exact_) {
-    if (http::iequals(entry.name, name)) return entry.vhost;
+    if (http::iequals(entry.name, name)) return &entry;
   }
   for (const HostEntry& entry : wildcard_) {
-    if (name.size() > entry.name.size() && ends_with_icase(name, entry.name)) return entry.vhost;
+    if (name.size() > entry.name.size() && ends_with_icase(name, entry.name)) return &entry;
   }
   return default_;
 }
 
-const config::Route* Router::route(std::string_view host, std::string_view path) const {
-  const config::VirtualHost* vhost = find_virtual_host(host);
-  if (vhost == nullptr) return nullptr;
-  for (const config::Route& route : vhost->routes) {
-    if (matches(route.match, path)) return &route;
+RouteHit Router::route(const RouteQuery& query) const {
+  const HostEntry* host = find_virtual_host(query.host);
+  if (host == nullptr) return {};
+  RouteHit hit{.vhost = host->vhost, .vhost_index = host->index};
+  for (std::uint32_t i = 0; i < host->vhost->routes.size(); ++i) {
+    if (matches(host->vhost->routes[i].match, query.target)) {
+      hit.route = &host->vhost->routes[i];
+      hit.route_index = i;
+      return hit;
+    }
   }
-  return nullptr;
+  return hit;
 }
 
 }  // namespace bulwark::router

@@ -21,6 +21,14 @@ struct StreamInfo {
   // headers are believed and extended instead of replaced.
   bool client_trusted = false;
   std::string_view request_id;  // set by the request-id filter
+  std::string_view route_name;  // the matched route's name; empty when unnamed or unrouted
+  // TLS facts of the client connection; empty on plain-text listeners.
+  std::string_view tls_version;
+  std::string_view tls_cipher;
+  std::string_view tls_server_name;
+  std::string_view client_cert_subject;
+  std::string_view client_cert_fingerprint;
+  std::string_view upstream_address;  // host:port of the backend that served the request
   std::chrono::steady_clock::time_point start;
 };
 

@@ -68,8 +68,8 @@ TEST(LoaderTest, MinimalConfigGetsTheDefaults) {
   EXPECT_EQ(listener.listen.port, 8080);
   ASSERT_EQ(listener.virtual_hosts.size(), 1U);
   const Route& route = listener.virtual_hosts[0].routes.at(0);
-  EXPECT_EQ(route.match.prefix, "/");
-  EXPECT_EQ(route.match.exact, "");
+  EXPECT_EQ(route.match.path_kind, PathMatchKind::kPrefix);
+  EXPECT_EQ(route.match.path, "/");
   ASSERT_TRUE(std::holds_alternative<ProxyAction>(route.action));
   EXPECT_EQ(std::get<ProxyAction>(route.action).cluster, "demo");
 
@@ -183,7 +183,8 @@ clusters:
   const VirtualHost& host = listener.virtual_hosts[0];
   EXPECT_EQ(host.domains, (std::vector<std::string>{"example.com", "*.example.com"}));
   const Route& hello = host.routes.at(0);
-  EXPECT_EQ(hello.match.exact, "/hello");
+  EXPECT_EQ(hello.match.path_kind, PathMatchKind::kExact);
+  EXPECT_EQ(hello.match.path, "/hello");
   const auto& response = std::get<DirectResponseAction>(hello.action);
   EXPECT_EQ(response.status, 201);
   EXPECT_EQ(response.body, "hi\n");
@@ -191,7 +192,7 @@ clusters:
                                                                  {"x-count", "5"}};
   EXPECT_EQ(response.headers, headers);
   const Route& api = host.routes.at(1);
-  EXPECT_EQ(api.match.prefix, "/api/");
+  EXPECT_EQ(api.match.path, "/api/");
   EXPECT_EQ(std::get<ProxyAction>(api.action).cluster, "api");
   EXPECT_EQ(std::get<ProxyAction>(api.action).cluster_index, 1U);
   EXPECT_EQ(std::get<ProxyAction>(listener.virtual_hosts[1].routes.at(0).action).cluster_index, 0U);

@@ -35,7 +35,7 @@ TEST(QuickConfigTest, BuildsOneListenerOneRouteOneCluster) {
   const VirtualHost& host = config.listeners[0].virtual_hosts[0];
   EXPECT_EQ(host.domains, std::vector<std::string>{"*"});
   ASSERT_EQ(host.routes.size(), 1U);
-  EXPECT_EQ(host.routes[0].match.prefix, "/");
+  EXPECT_EQ(host.routes[0].match.path, "/");
   EXPECT_EQ(std::get<ProxyAction>(host.routes[0].action).cluster, "quick");
   EXPECT_EQ(std::get<ProxyAction>(host.routes[0].action).cluster_index, 0U);
   ASSERT_EQ(config.clusters.size(), 1U);

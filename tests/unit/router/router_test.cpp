@@ -13,13 +13,14 @@ namespace {
 
 config::Route prefix_route(std::string prefix) {
   config::Route route;
-  route.match.prefix = std::move(prefix);
+  route.match.path = std::move(prefix);
   return route;
 }
 
 config::Route exact_route(std::string path) {
   config::Route route;
-  route.match.exact = std::move(path);
+  route.match.path_kind = config::PathMatchKind::kExact;
+  route.match.path = std::move(path);
   return route;
 }
 
@@ -29,6 +30,10 @@ config::VirtualHost vhost(std::vector<std::string> domains,
   v.domains = std::move(domains);
   v.routes = std::move(routes);
   return v;
+}
+
+const config::Route* pick(const Router& router, std::string_view host, std::string_view target) {
+  return router.route({.host = host, .target = target, .method = "GET"}).route;
 }
 
 config::Listener listener(std::vector<config::VirtualHost> vhosts) {
@@ -48,52 +53,52 @@ const config::Route* first_route_of(const config::Listener& l, std::size_t index
 TEST(RouterHostTest, ExactHostMatches) {
   const auto l = listener({vhost({"a.example"}), vhost({"b.example"})});
   const Router router(l);
-  EXPECT_EQ(router.route("a.example", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("b.example", "/"), first_route_of(l, 1));
+  EXPECT_EQ(pick(router, "a.example", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "b.example", "/"), first_route_of(l, 1));
 }
 
 TEST(RouterHostTest, UnknownHostWithoutDefaultHasNoRoute) {
   const auto l = listener({vhost({"a.example"})});
   const Router router(l);
-  EXPECT_EQ(router.route("c.example", "/"), nullptr);
-  EXPECT_EQ(router.route("", "/"), nullptr);
+  EXPECT_EQ(pick(router, "c.example", "/"), nullptr);
+  EXPECT_EQ(pick(router, "", "/"), nullptr);
 }
 
 TEST(RouterHostTest, HostMatchIsCaseInsensitive) {
   const auto l = listener({vhost({"Mixed.Example.COM"})});
   const Router router(l);
-  EXPECT_EQ(router.route("mixed.example.com", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("MIXED.EXAMPLE.COM", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "mixed.example.com", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "MIXED.EXAMPLE.COM", "/"), first_route_of(l, 0));
 }
 
 TEST(RouterHostTest, PortIsIgnored) {
   const auto l = listener({vhost({"a.example"})});
   const Router router(l);
-  EXPECT_EQ(router.route("a.example:8080", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("A.Example:443", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "a.example:8080", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "A.Example:443", "/"), first_route_of(l, 0));
 }
 
 TEST(RouterHostTest, IPv6LiteralWithAndWithoutPort) {
   const auto l = listener({vhost({"[::1]"}), vhost({"[2001:db8::1]"})});
   const Router router(l);
-  EXPECT_EQ(router.route("[::1]", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("[::1]:8080", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("[2001:DB8::1]:443", "/"), first_route_of(l, 1));
-  EXPECT_EQ(router.route("[::2]:8080", "/"), nullptr);
+  EXPECT_EQ(pick(router, "[::1]", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "[::1]:8080", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "[2001:DB8::1]:443", "/"), first_route_of(l, 1));
+  EXPECT_EQ(pick(router, "[::2]:8080", "/"), nullptr);
 }
 
 TEST(RouterHostTest, IPv4LiteralWithPort) {
   const auto l = listener({vhost({"127.0.0.1"})});
   const Router router(l);
-  EXPECT_EQ(router.route("127.0.0.1:8080", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("127.0.0.2", "/"), nullptr);
+  EXPECT_EQ(pick(router, "127.0.0.1:8080", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "127.0.0.2", "/"), nullptr);
 }
 
 TEST(RouterHostTest, OneVirtualHostMayHaveSeveralDomains) {
   const auto l = listener({vhost({"a.example", "www.a.example"})});
   const Router router(l);
-  EXPECT_EQ(router.route("www.a.example", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("a.example", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "www.a.example", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "a.example", "/"), first_route_of(l, 0));
 }
 
 // ---- virtual hosts: wildcard --------------------------------------------------------------------
@@ -101,44 +106,44 @@ TEST(RouterHostTest, OneVirtualHostMayHaveSeveralDomains) {
 TEST(RouterHostTest, WildcardMatchesSubdomains) {
   const auto l = listener({vhost({"*.example.com"})});
   const Router router(l);
-  EXPECT_EQ(router.route("api.example.com", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("a.b.example.com:81", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("API.EXAMPLE.COM", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "api.example.com", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "a.b.example.com:81", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "API.EXAMPLE.COM", "/"), first_route_of(l, 0));
 }
 
 TEST(RouterHostTest, WildcardDoesNotMatchTheBareDomain) {
   const auto l = listener({vhost({"*.example.com"})});
   const Router router(l);
-  EXPECT_EQ(router.route("example.com", "/"), nullptr);
-  EXPECT_EQ(router.route(".example.com", "/"), nullptr);
+  EXPECT_EQ(pick(router, "example.com", "/"), nullptr);
+  EXPECT_EQ(pick(router, ".example.com", "/"), nullptr);
 }
 
 TEST(RouterHostTest, WildcardDoesNotMatchASuffixWithoutADot) {
   const auto l = listener({vhost({"*.example.com"})});
   const Router router(l);
-  EXPECT_EQ(router.route("badexample.com", "/"), nullptr);
-  EXPECT_EQ(router.route("example.com.evil", "/"), nullptr);
+  EXPECT_EQ(pick(router, "badexample.com", "/"), nullptr);
+  EXPECT_EQ(pick(router, "example.com.evil", "/"), nullptr);
 }
 
 TEST(RouterHostTest, UpperCaseWildcardMatches) {
   const auto l = listener({vhost({"*.EXAMPLE.com"})});
   const Router router(l);
-  EXPECT_EQ(router.route("x.example.COM", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "x.example.COM", "/"), first_route_of(l, 0));
 }
 
 TEST(RouterHostTest, LongestWildcardSuffixWinsWhateverTheOrder) {
   const auto l = listener({vhost({"*.example.com"}), vhost({"*.api.example.com"})});
   const Router router(l);
-  EXPECT_EQ(router.route("v1.api.example.com", "/"), first_route_of(l, 1));
-  EXPECT_EQ(router.route("www.example.com", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("api.example.com", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "v1.api.example.com", "/"), first_route_of(l, 1));
+  EXPECT_EQ(pick(router, "www.example.com", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "api.example.com", "/"), first_route_of(l, 0));
 }
 
 TEST(RouterHostTest, ExactHostBeatsWildcard) {
   const auto l = listener({vhost({"*.example.com"}), vhost({"api.example.com"})});
   const Router router(l);
-  EXPECT_EQ(router.route("api.example.com", "/"), first_route_of(l, 1));
-  EXPECT_EQ(router.route("web.example.com", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "api.example.com", "/"), first_route_of(l, 1));
+  EXPECT_EQ(pick(router, "web.example.com", "/"), first_route_of(l, 0));
 }
 
 // ---- virtual hosts: default ---------------------------------------------------------------------
@@ -146,36 +151,36 @@ TEST(RouterHostTest, ExactHostBeatsWildcard) {
 TEST(RouterHostTest, DefaultCatchesEverythingElse) {
   const auto l = listener({vhost({"a.example"}), vhost({"*"})});
   const Router router(l);
-  EXPECT_EQ(router.route("a.example", "/"), first_route_of(l, 0));
-  EXPECT_EQ(router.route("other.example", "/"), first_route_of(l, 1));
-  EXPECT_EQ(router.route("", "/"), first_route_of(l, 1));
-  EXPECT_EQ(router.route("[::1]:80", "/"), first_route_of(l, 1));
+  EXPECT_EQ(pick(router, "a.example", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "other.example", "/"), first_route_of(l, 1));
+  EXPECT_EQ(pick(router, "", "/"), first_route_of(l, 1));
+  EXPECT_EQ(pick(router, "[::1]:80", "/"), first_route_of(l, 1));
 }
 
 TEST(RouterHostTest, DefaultListedFirstDoesNotShadowSpecificHosts) {
   const auto l = listener({vhost({"*"}), vhost({"a.example"}), vhost({"*.b.example"})});
   const Router router(l);
-  EXPECT_EQ(router.route("a.example", "/"), first_route_of(l, 1));
-  EXPECT_EQ(router.route("x.b.example", "/"), first_route_of(l, 2));
-  EXPECT_EQ(router.route("zzz", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "a.example", "/"), first_route_of(l, 1));
+  EXPECT_EQ(pick(router, "x.b.example", "/"), first_route_of(l, 2));
+  EXPECT_EQ(pick(router, "zzz", "/"), first_route_of(l, 0));
 }
 
 TEST(RouterHostTest, FirstDefaultWins) {
   const auto l = listener({vhost({"*"}), vhost({"*"})});
   const Router router(l);
-  EXPECT_EQ(router.route("any", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "any", "/"), first_route_of(l, 0));
 }
 
 TEST(RouterHostTest, NoVirtualHostsMeansNoRoute) {
   const auto l = listener({});
   const Router router(l);
-  EXPECT_EQ(router.route("a.example", "/"), nullptr);
+  EXPECT_EQ(pick(router, "a.example", "/"), nullptr);
 }
 
 TEST(RouterHostTest, MatchedHostWithoutMatchingRouteDoesNotFallBackToDefault) {
   const auto l = listener({vhost({"a.example"}, {prefix_route("/api")}), vhost({"*"})});
   const Router router(l);
-  EXPECT_EQ(router.route("a.example", "/other"), nullptr);
+  EXPECT_EQ(pick(router, "a.example", "/other"), nullptr);
 }
 
 // ---- routes -------------------------------------------------------------------------------------
@@ -183,24 +188,24 @@ TEST(RouterHostTest, MatchedHostWithoutMatchingRouteDoesNotFallBackToDefault) {
 TEST(RouterRouteTest, FirstMatchingRouteWins) {
   const auto l = listener({vhost({"*"}, {prefix_route("/"), prefix_route("/api")})});
   const Router router(l);
-  EXPECT_EQ(router.route("h", "/api/users"), &l.virtual_hosts[0].routes[0]);
+  EXPECT_EQ(pick(router, "h", "/api/users"), &l.virtual_hosts[0].routes[0]);
 }
 
 TEST(RouterRouteTest, MoreSpecificRouteListedFirstWins) {
   const auto l = listener({vhost({"*"}, {prefix_route("/api"), prefix_route("/")})});
   const Router router(l);
-  EXPECT_EQ(router.route("h", "/api/users"), &l.virtual_hosts[0].routes[0]);
-  EXPECT_EQ(router.route("h", "/static/x.css"), &l.virtual_hosts[0].routes[1]);
+  EXPECT_EQ(pick(router, "h", "/api/users"), &l.virtual_hosts[0].routes[0]);
+  EXPECT_EQ(pick(router, "h", "/static/x.css"), &l.virtual_hosts[0].routes[1]);
 }
 
 TEST(RouterRouteTest, PrefixMatchesStartOfPath) {
   const auto l = listener({vhost({"*"}, {prefix_route("/api")})});
   const Router router(l);
-  EXPECT_NE(router.route("h", "/api"), nullptr);
-  EXPECT_NE(router.route("h", "/api/v1"), nullptr);
-  EXPECT_EQ(router.route("h", "/ap"), nullptr);
-  EXPECT_EQ(router.route("h", "/v1/api"), nullptr);
-  EXPECT_EQ(router.route("h", "/API"), nullptr);  // paths are case-sensitive
+  EXPECT_NE(pick(router, "h", "/api"), nullptr);
+  EXPECT_NE(pick(router, "h", "/api/v1"), nullptr);
+  EXPECT_EQ(pick(router, "h", "/ap"), nullptr);
+  EXPECT_EQ(pick(router, "h", "/v1/api"), nullptr);
+  EXPECT_EQ(pick(router, "h", "/API"), nullptr);  // paths are case-sensitive
 }
 
 TEST(RouterRouteTest, ExactMatchesOnlyTheWholePath) {
@@ -208,56 +213,46 @@ TEST(RouterRouteTest, ExactMatchesOnlyTheWholePath) {
   const Router router(l);
   const config::Route* exact = &l.virtual_hosts[0].routes[0];
   const config::Route* fallback = &l.virtual_hosts[0].routes[1];
-  EXPECT_EQ(router.route("h", "/health"), exact);
-  EXPECT_EQ(router.route("h", "/health/"), fallback);
-  EXPECT_EQ(router.route("h", "/healthz"), fallback);
-  EXPECT_EQ(router.route("h", "/heal"), fallback);
-}
-
-TEST(RouterRouteTest, ExactTakesPrecedenceOverPrefixInTheSameRoute) {
-  config::Route route;
-  route.match.prefix = "/";
-  route.match.exact = "/only";
-  const auto l = listener({vhost({"*"}, {route})});
-  const Router router(l);
-  EXPECT_NE(router.route("h", "/only"), nullptr);
-  EXPECT_EQ(router.route("h", "/other"), nullptr);
+  EXPECT_EQ(pick(router, "h", "/health"), exact);
+  EXPECT_EQ(pick(router, "h", "/health/"), fallback);
+  EXPECT_EQ(pick(router, "h", "/healthz"), fallback);
+  EXPECT_EQ(pick(router, "h", "/heal"), fallback);
 }
 
 TEST(RouterRouteTest, QueryIsIgnoredForExactMatch) {
   const auto l = listener({vhost({"*"}, {exact_route("/health")})});
   const Router router(l);
-  EXPECT_NE(router.route("h", "/health?verbose=1"), nullptr);
-  EXPECT_NE(router.route("h", "/health?"), nullptr);
+  EXPECT_NE(pick(router, "h", "/health?verbose=1"), nullptr);
+  EXPECT_NE(pick(router, "h", "/health?"), nullptr);
 }
 
 TEST(RouterRouteTest, QueryIsIgnoredForPrefixMatch) {
   const auto l = listener({vhost({"*"}, {prefix_route("/search")})});
   const Router router(l);
-  EXPECT_NE(router.route("h", "/search?q=1"), nullptr);
+  EXPECT_NE(pick(router, "h", "/search?q=1"), nullptr);
   // A prefix that only appears in the query must not match.
-  EXPECT_EQ(router.route("h", "/other?/search"), nullptr);
+  EXPECT_EQ(pick(router, "h", "/other?/search"), nullptr);
 }
 
 TEST(RouterRouteTest, PrefixCannotReachIntoTheQuery) {
   const auto l = listener({vhost({"*"}, {prefix_route("/a?x")})});
   const Router router(l);
-  EXPECT_EQ(router.route("h", "/a?x=1"), nullptr);
+  EXPECT_EQ(pick(router, "h", "/a?x=1"), nullptr);
 }
 
 TEST(RouterRouteTest, VirtualHostWithoutRoutesHasNoRoute) {
   const auto l = listener({vhost({"*"}, {})});
   const Router router(l);
-  EXPECT_EQ(router.route("h", "/"), nullptr);
+  EXPECT_EQ(pick(router, "h", "/"), nullptr);
 }
 
 TEST(RouterRouteTest, RoutesAreLookedUpInTheMatchedVirtualHost) {
   const auto l = listener(
       {vhost({"a.example"}, {prefix_route("/a")}), vhost({"b.example"}, {prefix_route("/b")})});
   const Router router(l);
-  EXPECT_EQ(router.route("a.example", "/a/x"), &l.virtual_hosts[0].routes[0]);
-  EXPECT_EQ(router.route("a.example", "/b/x"), nullptr);
-  EXPECT_EQ(router.route("b.example", "/b/x"), &l.virtual_hosts[1].routes[0]);
+  EXPECT_EQ(pick(router, "a.example", "/a/x"), &l.virtual_hosts[0].routes[0]);
+  EXPECT_EQ(pick(router, "a.example", "/b/x"), nullptr);
+  EXPECT_EQ(pick(router, "b.example", "/b/x"), &l.virtual_hosts[1].routes[0]);
 }
 
 }  // namespace
