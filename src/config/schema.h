@@ -59,6 +59,8 @@ void read_error_pages(YamlReader& reader, const Value& value, Config& config);
 // A name others refer to (listener, cluster): letters, digits, '_', '-', '.'.
 std::optional<std::string> read_name(YamlReader& reader, const Value& value);
 std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& value);
+// An address or ADDRESS/PREFIX (10.0.0.0/8, ::1).
+std::optional<net::Cidr> read_network(YamlReader& reader, const Value& value);
 // An HTTP token (RFC 9110 §5.6.2), as header field names are.
 bool is_token(std::string_view text);
 // ASCII lowercase: host names and header names compare case-insensitively.

@@ -41,6 +41,19 @@ std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& val
   return address;
 }
 
+std::optional<net::Cidr> read_network(YamlReader& reader, const Value& value) {
+  std::optional<std::string> text = reader.string(value);
+  if (!text) return std::nullopt;
+  net::Cidr cidr;
+  std::string_view problem;
+  if (!net::Cidr::parse(*text, cidr, problem)) {
+    reader.error(value.mark, fmt::format("{}: bad network '{}': {}", value.what, *text, problem),
+                 "write an address or ADDRESS/PREFIX, e.g. 10.0.0.0/8 or ::1");
+    return std::nullopt;
+  }
+  return cidr;
+}
+
 std::string to_lower(std::string text) {
   for (char& c : text) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

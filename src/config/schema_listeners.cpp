@@ -15,8 +15,18 @@ struct DomainOwner {
   SourceMark mark;
 };
 
-// "*", "*.example.com", or a host name (letters, digits, '-', '.').
+// "*", "*.example.com", or a host name (letters, digits, '-', '.'); each may end in ":PORT"
+// (1-65535, no leading zero, so that one port has one spelling for the duplicate check).
 bool is_domain_pattern(std::string_view domain) {
+  if (const std::size_t colon = domain.rfind(':'); colon != std::string_view::npos) {
+    const std::string_view port = domain.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.front() == '0' ||
+        port.find_first_not_of("0123456789") != std::string_view::npos ||
+        (port.size() == 5 && port > "65535")) {
+      return false;
+    }
+    domain = domain.substr(0, colon);
+  }
   if (domain == "*") return true;
   if (domain.starts_with("*.")) domain.remove_prefix(2);
   if (domain.empty() || domain.front() == '.' || domain.back() == '.') return false;
@@ -44,7 +54,7 @@ void read_domains(YamlReader& reader, const Value& value, VirtualHost& host,
     if (!is_domain_pattern(domain)) {
       reader.error(item.mark, fmt::format("{}: '{}' is not a domain", item.what, *text),
                    "write a host name (example.com), a wildcard (*.example.com) or * for any "
-                   "host; no port, no scheme");
+                   "host, optionally with :PORT; no scheme");
       continue;
     }
     bool duplicate = false;

@@ -132,17 +132,9 @@ void read_forwarding(YamlReader& reader, const Value& value, Forwarding& forward
   if (std::optional<Value> networks = map->get("trusted_networks")) {
     if (auto items = reader.list(*networks)) {
       for (const Value& item : *items) {
-        std::optional<std::string> text = reader.string(item);
-        if (!text) continue;
-        net::Cidr cidr;
-        std::string_view problem;
-        if (!net::Cidr::parse(*text, cidr, problem)) {
-          reader.error(item.mark,
-                       fmt::format("{}: bad network '{}': {}", item.what, *text, problem),
-                       "write an address or ADDRESS/PREFIX, e.g. 10.0.0.0/8 or ::1");
-          continue;
+        if (std::optional<net::Cidr> cidr = read_network(reader, item)) {
+          forwarding.trusted_networks.push_back(*cidr);
         }
-        forwarding.trusted_networks.push_back(cidr);
       }
     }
   }

@@ -306,8 +306,8 @@ TEST(LoaderErrorsTest, RouteShapes) {
         routes: []
 )"),
               ElementsAre("t.yaml:5:24: domains[1]: 'bad host' is not a domain\n  hint: write a "
-                          "host name (example.com), a wildcard (*.example.com) or * for any host; "
-                          "no port, no scheme",
+                          "host name (example.com), a wildcard (*.example.com) or * for any host, "
+                          "optionally with :PORT; no scheme",
                           "t.yaml:5:36: domains[2]: domain '*' is listed twice on this listener "
                           "(first at line 5, column 19)\n  hint: each domain belongs to one "
                           "virtual host per listener",
