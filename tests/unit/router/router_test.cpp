@@ -7,40 +7,18 @@
 #include <vector>
 
 #include "config/config.h"
+#include "route_builders.h"
 
 namespace bulwark::router {
 namespace {
 
-config::Route prefix_route(std::string prefix) {
-  config::Route route;
-  route.match.path = std::move(prefix);
-  return route;
-}
-
-config::Route exact_route(std::string path) {
-  config::Route route;
-  route.match.path_kind = config::PathMatchKind::kExact;
-  route.match.path = std::move(path);
-  return route;
-}
-
-config::VirtualHost vhost(std::vector<std::string> domains,
-                          std::vector<config::Route> routes = {prefix_route("/")}) {
-  config::VirtualHost v;
-  v.domains = std::move(domains);
-  v.routes = std::move(routes);
-  return v;
-}
+using fixtures::exact_route;
+using fixtures::listener;
+using fixtures::prefix_route;
+using fixtures::vhost;
 
 const config::Route* pick(const Router& router, std::string_view host, std::string_view target) {
   return router.route({.host = host, .target = target, .method = "GET"}).route;
-}
-
-config::Listener listener(std::vector<config::VirtualHost> vhosts) {
-  config::Listener l;
-  l.name = "test";
-  l.virtual_hosts = std::move(vhosts);
-  return l;
 }
 
 // The first route of virtual host `index`, for comparing what route() returned.
@@ -99,6 +77,80 @@ TEST(RouterHostTest, OneVirtualHostMayHaveSeveralDomains) {
   const Router router(l);
   EXPECT_EQ(pick(router, "www.a.example", "/"), first_route_of(l, 0));
   EXPECT_EQ(pick(router, "a.example", "/"), first_route_of(l, 0));
+}
+
+// ---- virtual hosts: ports ----------------------------------------------------------------------
+
+RouteHit hit_on(const Router& router, std::string_view host, std::uint16_t local_port) {
+  return router.route({.host = host, .target = "/", .method = "GET", .local_port = local_port});
+}
+
+TEST(RouterPortTest, DomainWithPortTakesOnlyThatPort) {
+  const auto l = listener({vhost({"a.example:8080"})});
+  const Router router(l);
+  EXPECT_EQ(hit_on(router, "a.example:8080", 80).route, first_route_of(l, 0));
+  EXPECT_EQ(hit_on(router, "a.example:8081", 8080).route, nullptr);  // the Host's port counts
+  EXPECT_EQ(hit_on(router, "a.example", 8080).route, first_route_of(l, 0));  // else the listener's
+  EXPECT_EQ(hit_on(router, "a.example", 80).route, nullptr);
+  EXPECT_EQ(hit_on(router, "a.example:80x", 8080).route, nullptr);  // not a port: no port matches
+}
+
+TEST(RouterPortTest, PortSpecificDomainWinsOverTheSameNameWithoutPort) {
+  const auto l = listener({vhost({"a.example"}), vhost({"a.example:8443"})});
+  const Router router(l);
+  const RouteHit on_port = hit_on(router, "A.EXAMPLE:8443", 80);
+  EXPECT_EQ(on_port.route, first_route_of(l, 1));
+  EXPECT_EQ(on_port.vhost, &l.virtual_hosts[1]);
+  EXPECT_EQ(on_port.vhost_index, 1U);
+  EXPECT_EQ(hit_on(router, "a.example:80", 8443).route, first_route_of(l, 0));
+  EXPECT_EQ(hit_on(router, "a.example", 8443).route, first_route_of(l, 1));
+}
+
+TEST(RouterPortTest, EmptyPortMeansTheListenersPort) {
+  const auto l = listener({vhost({"a.example:8080"})});
+  const Router router(l);
+  EXPECT_EQ(hit_on(router, "a.example:", 8080).route, first_route_of(l, 0));
+  EXPECT_EQ(hit_on(router, "a.example:", 80).route, nullptr);
+}
+
+TEST(RouterPortTest, WildcardAndDefaultWithPort) {
+  const auto l = listener({vhost({"*.example:8080"}), vhost({"*.example"}), vhost({"*:9000"}),
+                           vhost({"*"})});
+  const Router router(l);
+  EXPECT_EQ(hit_on(router, "x.example:8080", 1).route, first_route_of(l, 0));
+  EXPECT_EQ(hit_on(router, "x.example:8081", 1).route, first_route_of(l, 1));
+  EXPECT_EQ(hit_on(router, "other", 9000).route, first_route_of(l, 2));
+  EXPECT_EQ(hit_on(router, "other:9001", 9000).route, first_route_of(l, 3));
+}
+
+TEST(RouterPortTest, IPv6LiteralWithPortSpecificDomain) {
+  const auto l = listener({vhost({"[::1]:8080"})});
+  const Router router(l);
+  EXPECT_EQ(hit_on(router, "[::1]:8080", 1).route, first_route_of(l, 0));
+  EXPECT_EQ(hit_on(router, "[::1]", 8080).route, first_route_of(l, 0));
+  EXPECT_EQ(hit_on(router, "[::1]:8081", 8080).route, nullptr);
+}
+
+TEST(RouterHostTest, TrailingDotOfAnAbsoluteNameIsIgnored) {
+  const auto l = listener({vhost({"a.example"}), vhost({"*.b.example"})});
+  const Router router(l);
+  EXPECT_EQ(pick(router, "a.example.", "/"), first_route_of(l, 0));
+  EXPECT_EQ(pick(router, "x.b.example.:80", "/"), first_route_of(l, 1));
+}
+
+TEST(RouterHostTest, ManyHostsFindTheirOwn) {
+  std::vector<config::VirtualHost> hosts;
+  for (int i = 0; i < 500; ++i) {
+    hosts.push_back(vhost({"h" + std::to_string(i) + ".example", "*.w" + std::to_string(i) + ".example"}));
+  }
+  const auto l = listener(std::move(hosts));
+  const Router router(l);
+  for (std::uint32_t i = 0; i < 500; i += 7) {
+    const std::string n = std::to_string(i);
+    EXPECT_EQ(router.route({.host = "H" + n + ".Example"}).vhost_index, i);
+    EXPECT_EQ(router.route({.host = "a.b.w" + n + ".example"}).vhost_index, i);
+  }
+  EXPECT_EQ(router.route({.host = "h500.example"}).vhost, nullptr);
 }
 
 // ---- virtual hosts: wildcard --------------------------------------------------------------------
