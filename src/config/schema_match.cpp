@@ -60,20 +60,24 @@ bool read_regex(YamlReader& reader, const Value& value, std::string& out) {
   return true;
 }
 
-// The one of `keys` the mapping has, or nullopt; reports each further one and clears `ok`.
+bool is_one_of(std::string_view key, std::span<const std::string_view> keys) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+// The one of `keys` the mapping has, or nullopt; reports each further one (in file order) and
+// clears `ok`.
 std::optional<Value> read_one_of(YamlReader& reader, const MapView& map,
                                  std::span<const std::string_view> keys, bool& ok) {
   std::optional<Value> chosen;
-  for (const std::string_view key : keys) {
-    std::optional<Value> found = map.get(key);
-    if (!found) continue;
+  for (const MapView::Field& field : map.fields()) {
+    if (!is_one_of(field.key, keys)) continue;
     if (chosen) {
-      reader.error(found->mark,
-                   fmt::format("{}: give {} or {}, not both", map.what(), chosen->what, key));
+      reader.error(field.value.mark, fmt::format("{}: give {} or {}, not both", map.what(),
+                                                 chosen->what, field.key));
       ok = false;
       continue;
     }
-    chosen = std::move(found);
+    chosen = field.value;
   }
   return ok ? chosen : std::nullopt;
 }
@@ -148,9 +152,13 @@ bool read_value_match(YamlReader& reader, const Value& value, bool header, Value
   std::optional<Value> kind = read_one_of(reader, *map, kKinds, single);
   if (!single) return false;
   if (!kind) {
-    reader.error(value.mark, fmt::format("{}: give exact, regex or present", value.what),
-                 fmt::format("e.g. {{ name: {}, present: true }}",
-                             match.name.empty() ? "NAME" : match.name));
+    // A key the reader dropped (a misspelt "exacts") was reported already, with a suggestion.
+    const bool dropped = value.node.IsMap() && value.node.size() > map->fields().size();
+    if (!dropped) {
+      reader.error(value.mark, fmt::format("{}: give exact, regex or present", value.what),
+                   fmt::format("e.g. {{ name: {}, present: true }}",
+                               match.name.empty() ? "NAME" : match.name));
+    }
     return false;
   }
   bool absent = false;
@@ -170,8 +178,8 @@ bool read_value_match(YamlReader& reader, const Value& value, bool header, Value
   if (std::optional<Value> invert = map->get("invert")) {
     std::optional<bool> flag = reader.boolean(*invert);
     if (flag && *flag && absent) {
-      reader.error(invert->mark, "invert: present: false is already inverted",
-                   "write present: true, invert: true, or present: false alone");
+      reader.error(invert->mark, "invert: present: false already means absent",
+                   "write present: false alone, or present: true with invert: true");
       return false;
     }
     if (flag) match.invert = *flag;
