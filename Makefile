@@ -4,6 +4,7 @@ JOBS ?= $(shell nproc)
 RELEASE := build/release
 DEBUG := build/debug
 FUZZ := build/fuzz
+BENCH := build/bench
 PYTHON := /usr/bin/python3
 FUZZ_SECONDS ?= 30
 CONFIG ?= examples/quickstart.yaml
@@ -11,7 +12,7 @@ CONFIG ?= examples/quickstart.yaml
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: run test deps deps-build build debug fuzz-build unit e2e fuzz-smoke bench format format-check tidy clean
+.PHONY: run test deps deps-build build debug fuzz-build unit e2e fuzz-smoke bench bench-micro format format-check tidy clean
 
 run: deps-build build
 	$(RELEASE)/bulwark run -c $(CONFIG)
@@ -52,6 +53,12 @@ fuzz-smoke:
 
 bench: deps build
 	bench/run.sh $(RELEASE)/bulwark
+
+# Micro-benchmarks of hot-path pieces (bench/micro), Release build.
+bench-micro:
+	cmake -S . -B $(BENCH) -G Ninja -DCMAKE_BUILD_TYPE=Release -DBULWARK_TESTS=OFF -DBULWARK_BENCH=ON
+	cmake --build $(BENCH) -j $(JOBS) --target route_lookup_bench
+	$(BENCH)/bench/micro/route_lookup_bench
 
 format:
 	clang-format-19 -i $$(git ls-files '*.cpp' '*.h')

@@ -1,34 +1,41 @@
 #pragma once
-// The exact and prefix paths of a virtual host's routes in one radix tree. Looking a path up
-// walks it once, whatever the number of routes, and yields every route whose exact path equals
-// it or whose prefix starts it (prefixes match by characters: "/api" takes "/apix").
+// A radix tree keyed by path prefixes. Walking a request path visits the node of every key that
+// starts the path, shortest first, in one pass over the path whatever the number of keys. What
+// a node holds (the Payload) is up to the user: route_table.h keeps its exact paths, prefixes
+// and regexes there.
 
+#include <algorithm>
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace bulwark::router {
 
+template <class Payload>
 class PathTree {
  public:
   PathTree() : nodes_(1) {}
 
-  // Routes are added in ascending order, so that each list handed to a visitor is ascending.
-  void add_prefix(std::string_view prefix, std::uint32_t route);
-  void add_exact(std::string_view path, std::uint32_t route);
+  // The payload of `key`, empty when the key is new. Valid until the next call.
+  Payload& at(std::string_view key) { return nodes_[insert(key)].payload; }
 
-  // Calls visit(std::span<const std::uint32_t>) with each ascending list of routes whose path
-  // matches `path`: the prefixes from the shortest, then the exact paths.
+  // Calls visit(const Payload&, bool whole) for each key that starts `path` (keys match by
+  // characters: "/api" starts "/apix"), shortest first; `whole` says the key is all of `path`.
+  // Nodes that only join edges are visited too, with an empty payload.
   template <class Visit>
-  void match(std::string_view path, Visit&& visit) const;
+  void walk(std::string_view path, Visit&& visit) const;
+
+  template <class F>
+  void for_each(F&& f) {
+    for (Node& node : nodes_)
+      f(node.payload);
+  }
 
  private:
   struct Node {
     std::string label;  // the bytes from the parent to here
-    std::vector<std::uint32_t> prefix_routes;
-    std::vector<std::uint32_t> exact_routes;
+    Payload payload;
     std::string child_bytes;              // the first byte of each child's label
     std::vector<std::uint32_t> children;  // node indices, parallel to child_bytes
   };
@@ -36,18 +43,16 @@ class PathTree {
   // The node whose path from the root is `key`, created (and an edge split) when missing.
   std::uint32_t insert(std::string_view key);
 
-  std::vector<Node> nodes_;  // [0] is the root, with the empty path
+  std::vector<Node> nodes_;  // [0] is the root, with the empty key
 };
 
+template <class Payload>
 template <class Visit>
-void PathTree::match(std::string_view path, Visit&& visit) const {
+void PathTree<Payload>::walk(std::string_view path, Visit&& visit) const {
   const Node* node = nodes_.data();
   while (true) {
-    if (!node->prefix_routes.empty()) visit(std::span<const std::uint32_t>(node->prefix_routes));
-    if (path.empty()) {
-      if (!node->exact_routes.empty()) visit(std::span<const std::uint32_t>(node->exact_routes));
-      return;
-    }
+    visit(node->payload, path.empty());
+    if (path.empty()) return;
     const std::size_t slot = node->child_bytes.find(path.front());
     if (slot == std::string::npos) return;
     const Node& child = nodes_[node->children[slot]];
@@ -55,6 +60,37 @@ void PathTree::match(std::string_view path, Visit&& visit) const {
     path.remove_prefix(child.label.size());
     node = &child;
   }
+}
+
+template <class Payload>
+std::uint32_t PathTree<Payload>::insert(std::string_view key) {
+  std::uint32_t current = 0;
+  while (!key.empty()) {
+    const std::size_t slot = nodes_[current].child_bytes.find(key.front());
+    if (slot == std::string::npos) {
+      const auto added = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.push_back(Node{.label = std::string(key)});
+      nodes_[current].child_bytes.push_back(key.front());
+      nodes_[current].children.push_back(added);
+      return added;
+    }
+    const std::uint32_t child = nodes_[current].children[slot];
+    const std::string_view label = nodes_[child].label;
+    const auto common = static_cast<std::size_t>(
+        std::mismatch(label.begin(), label.end(), key.begin(), key.end()).first - label.begin());
+    if (common < label.size()) {
+      // The key ends or leaves inside the edge: split the edge after the common part.
+      Node middle{.label = std::string(label.substr(0, common))};
+      nodes_[child].label.erase(0, common);
+      middle.child_bytes.push_back(nodes_[child].label.front());
+      middle.children.push_back(child);
+      nodes_[current].children[slot] = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.push_back(std::move(middle));
+    }
+    key.remove_prefix(common);
+    current = nodes_[current].children[slot];
+  }
+  return current;
 }
 
 }  // namespace bulwark::router

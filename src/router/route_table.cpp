@@ -1,14 +1,22 @@
 #include "router/route_table.h"
 
+#include <algorithm>
+#include <array>
+#include <string>
+
 namespace bulwark::router {
 namespace {
 
-// Up to this many regex paths are tried one by one, in order, stopping at the first that holds:
-// cheaper than a set, which finds every match in two passes (see find_regex).
-constexpr std::size_t kRegexesInOrder = 16;
-// The memory budget of the set's automaton. It is built lazily as paths are looked up; should it
-// run out anyway, the regexes are tried one by one.
-constexpr std::int64_t kRegexSetMemory = std::int64_t{64} << 20;
+// What every full match of `regex` starts with: the common start of the least and the greatest
+// string it can match, since any match lies between them. Empty when RE2 cannot tell.
+std::string literal_start(const RE2& regex) {
+  constexpr int kLongest = 128;
+  std::string least;
+  std::string greatest;
+  if (!regex.ok() || !regex.PossibleMatchRange(&least, &greatest, kLongest)) return {};
+  const auto end = std::mismatch(least.begin(), least.end(), greatest.begin(), greatest.end());
+  return {least.begin(), end.first};
+}
 
 }  // namespace
 
@@ -19,26 +27,20 @@ RouteTable::RouteTable(const std::vector<config::Route>& routes) {
     conditions_.emplace_back(match);
     switch (match.path_kind) {
       case config::PathMatchKind::kPrefix:
-        paths_.add_prefix(match.path, i);
+        paths_.at(match.path).prefix_routes.push_back(i);
         break;
       case config::PathMatchKind::kExact:
-        paths_.add_exact(match.path, i);
+        paths_.at(match.path).exact_routes.push_back(i);
         break;
-      case config::PathMatchKind::kRegex:
-        regexes_.push_back({i, std::make_unique<RE2>(match.path, RE2::Quiet)});
+      case config::PathMatchKind::kRegex: {
+        // The loader refused patterns RE2 rejects; one that slipped through never matches.
+        const RE2& regex = *regexes_.emplace_back(std::make_unique<RE2>(match.path, RE2::Quiet));
+        paths_.at(literal_start(regex)).regexes.add(i, regex);
         break;
+      }
     }
   }
-  if (regexes_.size() <= kRegexesInOrder) return;
-  RE2::Options options(RE2::Quiet);
-  options.set_max_mem(kRegexSetMemory);
-  auto set = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);
-  for (const RegexRoute& regex : regexes_) {
-    // Set indices must stay aligned with regexes_: a pattern the loader would have refused leaves
-    // the routes to be tried one by one.
-    if (!regex.regex->ok() || set->Add(regex.regex->pattern(), nullptr) < 0) return;
-  }
-  if (set->Compile()) regex_set_ = std::move(set);
+  paths_.for_each([](Slot& slot) { slot.regexes.seal(); });
 }
 
 std::uint32_t RouteTable::find(const RouteQuery& request) const {
@@ -48,7 +50,7 @@ std::uint32_t RouteTable::find(const RouteQuery& request) const {
                                      ? std::string_view{}
                                      : request.target.substr(question + 1);
   std::uint32_t best = kNoRoute;
-  paths_.match(path, [&](std::span<const std::uint32_t> candidates) {
+  const auto first_holding = [&](const std::vector<std::uint32_t>& candidates) {
     for (const std::uint32_t route : candidates) {
       if (route >= best) return;
       if (conditions_[route].hold(request, query)) {
@@ -56,43 +58,23 @@ std::uint32_t RouteTable::find(const RouteQuery& request) const {
         return;
       }
     }
-  });
-  if (!regexes_.empty() && regexes_.front().route < best) {
-    best = find_regex(request, path, query, best);
-  }
-  return best;
-}
-
-std::uint32_t RouteTable::find_regex(const RouteQuery& request, std::string_view path,
-                                     std::string_view query, std::uint32_t best) const {
-  if (!regex_set_) return find_regex_in_order(request, path, query, best);
-  // Asking only whether any regex matches stops at the first match and allocates nothing; the
-  // pass that lists the matches allocates inside RE2, so it runs only when there are some.
-  RE2::Set::ErrorInfo error{};
-  if (!regex_set_->Match(path, nullptr, &error)) {
-    return error.kind == RE2::Set::kNoError ? best
-                                            : find_regex_in_order(request, path, query, best);
-  }
-  // Reused per thread: its capacity survives between lookups.
-  thread_local std::vector<int> matched;
-  if (!regex_set_->Match(path, &matched, &error)) {
-    return find_regex_in_order(request, path, query, best);
-  }
-  for (const int index : matched) {
-    const std::uint32_t route = regexes_[static_cast<std::size_t>(index)].route;
-    if (route < best && conditions_[route].hold(request, query)) best = route;
-  }
-  return best;
-}
-
-std::uint32_t RouteTable::find_regex_in_order(const RouteQuery& request, std::string_view path,
-                                              std::string_view query, std::uint32_t best) const {
-  for (const RegexRoute& regex : regexes_) {
-    if (regex.route >= best) break;
-    if (RE2::FullMatch(path, *regex.regex) && conditions_[regex.route].hold(request, query)) {
-      return regex.route;
+  };
+  // Regexes cost the most: they wait until the plain paths have lowered `best`, which often
+  // rules them out without running them.
+  std::array<const RegexGroup*, 8> regex_groups{};
+  std::size_t waiting = 0;
+  paths_.walk(path, [&](const Slot& slot, bool whole) {
+    first_holding(slot.prefix_routes);
+    if (whole) first_holding(slot.exact_routes);
+    if (slot.regexes.empty()) return;
+    if (waiting < regex_groups.size()) {
+      regex_groups[waiting++] = &slot.regexes;
+    } else {
+      best = slot.regexes.find(path, request, query, conditions_, best);
     }
-  }
+  });
+  for (std::size_t i = 0; i < waiting; ++i)
+    best = regex_groups[i]->find(path, request, query, conditions_, best);
   return best;
 }
 

@@ -8,68 +8,74 @@
 namespace bulwark::router {
 namespace {
 
-// Every route the tree yields for `path`, in the order it yields them.
-std::vector<std::uint32_t> matches(const PathTree& tree, std::string_view path) {
-  std::vector<std::uint32_t> out;
-  tree.match(path, [&](std::span<const std::uint32_t> routes) {
-    out.insert(out.end(), routes.begin(), routes.end());
+using Tree = PathTree<std::vector<std::string>>;
+using Visits = std::vector<std::string>;
+
+// The names stored under every key that starts `path`, in visit order; "*" marks the key that is
+// all of the path.
+Visits visits(const Tree& tree, std::string_view path) {
+  Visits out;
+  tree.walk(path, [&](const std::vector<std::string>& names, bool whole) {
+    for (const std::string& name : names)
+      out.push_back(whole ? name + "*" : name);
   });
   return out;
 }
 
-using V = std::vector<std::uint32_t>;
-
-TEST(PathTreeTest, PrefixesShortestFirstThenExact) {
-  PathTree tree;
-  tree.add_prefix("/api/v1", 0);
-  tree.add_prefix("/", 1);
-  tree.add_exact("/api/v1/users", 2);
-  tree.add_prefix("/api", 3);
-  tree.add_prefix("/api", 4);
-  EXPECT_EQ(matches(tree, "/api/v1/users"), (V{1, 3, 4, 0, 2}));
-  EXPECT_EQ(matches(tree, "/api/v1/user"), (V{1, 3, 4, 0}));
-  EXPECT_EQ(matches(tree, "/apix"), (V{1, 3, 4}));
-  EXPECT_EQ(matches(tree, "/ap"), (V{1}));
-  EXPECT_EQ(matches(tree, ""), (V{}));
+TEST(PathTreeTest, KeysThatStartThePathShortestFirst) {
+  Tree tree;
+  tree.at("/api/v1").push_back("v1");
+  tree.at("/").push_back("root");
+  tree.at("/api/v1/users").push_back("users");
+  tree.at("/api").push_back("api");
+  tree.at("/api").push_back("api2");
+  EXPECT_EQ(visits(tree, "/api/v1/users"), (Visits{"root", "api", "api2", "v1", "users*"}));
+  EXPECT_EQ(visits(tree, "/api/v1/user"), (Visits{"root", "api", "api2", "v1"}));
+  EXPECT_EQ(visits(tree, "/apix"), (Visits{"root", "api", "api2"}));  // by characters
+  EXPECT_EQ(visits(tree, "/ap"), (Visits{"root"}));
+  EXPECT_EQ(visits(tree, "/"), (Visits{"root*"}));
+  EXPECT_EQ(visits(tree, ""), (Visits{}));
 }
 
 TEST(PathTreeTest, SplittingAnEdgeKeepsBothSides) {
-  PathTree tree;
-  tree.add_exact("/abcdef", 0);
-  tree.add_exact("/abcxyz", 1);  // splits "/abcdef" at "/abc"
-  tree.add_prefix("/ab", 2);     // splits again, above the first split
-  tree.add_exact("/abc", 3);     // lands on the existing split node
-  EXPECT_EQ(matches(tree, "/abcdef"), (V{2, 0}));
-  EXPECT_EQ(matches(tree, "/abcxyz"), (V{2, 1}));
-  EXPECT_EQ(matches(tree, "/abc"), (V{2, 3}));
-  EXPECT_EQ(matches(tree, "/abcd"), (V{2}));
-  EXPECT_EQ(matches(tree, "/a"), (V{}));
+  Tree tree;
+  tree.at("/abcdef").push_back("def");
+  tree.at("/abcxyz").push_back("xyz");  // splits "/abcdef" at "/abc"
+  tree.at("/ab").push_back("ab");       // splits again, above the first split
+  tree.at("/abc").push_back("abc");     // lands on the existing split node
+  EXPECT_EQ(visits(tree, "/abcdef"), (Visits{"ab", "abc", "def*"}));
+  EXPECT_EQ(visits(tree, "/abcxyz"), (Visits{"ab", "abc", "xyz*"}));
+  EXPECT_EQ(visits(tree, "/abc"), (Visits{"ab", "abc*"}));
+  EXPECT_EQ(visits(tree, "/abcd"), (Visits{"ab", "abc"}));
+  EXPECT_EQ(visits(tree, "/abcdefg"), (Visits{"ab", "abc", "def"}));
+  EXPECT_EQ(visits(tree, "/a"), (Visits{}));
 }
 
-TEST(PathTreeTest, ExactNeedsTheWholePathAndPrefixNeedsTheWholeLabel) {
-  PathTree tree;
-  tree.add_exact("/health", 0);
-  tree.add_prefix("/healthz", 1);
-  EXPECT_EQ(matches(tree, "/health"), (V{0}));
-  EXPECT_EQ(matches(tree, "/health/"), (V{}));
-  EXPECT_EQ(matches(tree, "/healthz/x"), (V{1}));
-  EXPECT_EQ(matches(tree, "/healt"), (V{}));
+TEST(PathTreeTest, PathEndingInsideAnEdgeStopsThere) {
+  Tree tree;
+  tree.at("/health").push_back("health");
+  tree.at("/healthz").push_back("healthz");
+  EXPECT_EQ(visits(tree, "/health"), (Visits{"health*"}));
+  EXPECT_EQ(visits(tree, "/health/"), (Visits{"health"}));
+  EXPECT_EQ(visits(tree, "/healthz/x"), (Visits{"health", "healthz"}));
+  EXPECT_EQ(visits(tree, "/healt"), (Visits{}));
 }
 
-TEST(PathTreeTest, EmptyPrefixMatchesEverything) {
-  PathTree tree;
-  tree.add_prefix("", 5);
-  tree.add_exact("", 6);
-  EXPECT_EQ(matches(tree, "/x"), (V{5}));
-  EXPECT_EQ(matches(tree, ""), (V{5, 6}));
+TEST(PathTreeTest, EmptyKeyIsTheRootAndStartsEverything) {
+  Tree tree;
+  tree.at("").push_back("root");
+  EXPECT_EQ(visits(tree, "/x"), (Visits{"root"}));
+  EXPECT_EQ(visits(tree, ""), (Visits{"root*"}));
 }
 
-TEST(PathTreeTest, BytesAboveAsciiAndManySiblings) {
-  PathTree tree;
-  for (std::uint32_t c = 0; c < 256; ++c)
-    tree.add_exact(std::string(1, static_cast<char>(c)) + "x", c);
-  for (std::uint32_t c = 0; c < 256; ++c)
-    EXPECT_EQ(matches(tree, std::string(1, static_cast<char>(c)) + "x"), (V{c}));
+TEST(PathTreeTest, EveryByteValueAndManySiblings) {
+  Tree tree;
+  for (int c = 0; c < 256; ++c)
+    tree.at(std::string(1, static_cast<char>(c)) + "x").push_back(std::to_string(c));
+  for (int c = 0; c < 256; ++c) {
+    EXPECT_EQ(visits(tree, std::string(1, static_cast<char>(c)) + "x"),
+              (Visits{std::to_string(c) + "*"}));
+  }
 }
 
 }  // namespace

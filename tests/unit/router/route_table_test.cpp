@@ -1,6 +1,7 @@
 // The route index against the definition it stands for: trying the routes in order. Random
 // route lists over a tiny alphabet share prefixes heavily (edges split, exact and prefix paths
-// on one node); with more than 16 regex paths the RE2 set takes over from trying them in turn.
+// and regexes on one node); with more than 16 regexes in one group an RE2 set takes over from
+// trying them in turn.
 
 #include "router/route_table.h"
 
@@ -56,10 +57,13 @@ std::string random_path(std::mt19937& random, std::size_t max_length) {
   return path;
 }
 
+// `count` exact and prefix routes and `regexes` regex routes in random order. Each regex is
+// `regex_start`, a random path and a random tail; the class "[/ab]" after the start keeps them all
+// in one group (filed under `regex_start`), enough of them to need a set.
 std::vector<config::Route> random_routes(std::mt19937& random, std::size_t count,
-                                         std::size_t regexes) {
-  static constexpr std::array<std::string_view, 6> kRegexTails{".*", "[ab]+", "a*", "b?/.*",
-                                                               "", "(a|/)b"};
+                                         std::size_t regexes, std::string_view regex_start) {
+  static constexpr std::array<std::string_view, 8> kRegexTails{
+      ".*", "[ab]+", "a*", "b?/.*", "", "(a|/)b", "(?i)B/.*", "(/a|b)|a/"};
   std::vector<config::Route> routes;
   for (std::size_t i = 0; i < count; ++i) {
     config::Route route;
@@ -72,8 +76,10 @@ std::vector<config::Route> random_routes(std::mt19937& random, std::size_t count
     routes.push_back(std::move(route));
   }
   for (std::size_t i = 0; i < regexes; ++i) {
-    config::Route route = regex_route(random_path(random, 3) +
-                                      std::string(kRegexTails[random() % kRegexTails.size()]));
+    std::string pattern = std::string(regex_start);
+    if (!regex_start.empty()) pattern += "[/ab]";
+    pattern += random_path(random, 3) + std::string(kRegexTails[random() % kRegexTails.size()]);
+    config::Route route = regex_route(std::move(pattern));
     if (random() % 4 == 0) route.match.methods = {"GET"};
     routes.insert(routes.begin() + static_cast<std::ptrdiff_t>(random() % (routes.size() + 1)),
                   std::move(route));
@@ -81,12 +87,14 @@ std::vector<config::Route> random_routes(std::mt19937& random, std::size_t count
   return routes;
 }
 
-void expect_same_as_in_order(std::uint32_t seed, std::size_t count, std::size_t regexes) {
+void expect_same_as_in_order(std::uint32_t seed, std::size_t count, std::size_t regexes,
+                             std::string_view regex_start = {}) {
   std::mt19937 random(seed);
-  const std::vector<config::Route> routes = random_routes(random, count, regexes);
+  const std::vector<config::Route> routes = random_routes(random, count, regexes, regex_start);
   const RouteTable table(routes);
   for (int i = 0; i < 300; ++i) {
     std::string target = random_path(random, 7);
+    if (random() % 2 == 0) target = std::string(regex_start) + target;
     if (random() % 5 == 0) target += "?a=/b";
     const std::string_view method = random() % 2 == 0 ? "GET" : "POST";
     const RouteQuery query{.host = "h", .target = target, .method = method};
@@ -105,9 +113,32 @@ TEST(RouteTableTest, SameAsTryingTheRoutesInOrderWithAFewRegexes) {
     expect_same_as_in_order(seed, 30, 5);
 }
 
-TEST(RouteTableTest, SameAsTryingTheRoutesInOrderWithARegexSet) {
+TEST(RouteTableTest, SameAsTryingTheRoutesInOrderWithManyRegexes) {
   for (std::uint32_t seed = 1; seed <= 20; ++seed)
     expect_same_as_in_order(seed, 60, 40);
+}
+
+TEST(RouteTableTest, SameAsTryingTheRoutesInOrderWithARegexSet) {
+  for (std::uint32_t seed = 1; seed <= 20; ++seed)
+    expect_same_as_in_order(seed, 60, 40, "/s");
+}
+
+TEST(RouteTableTest, RegexGroupsAllAlongALongPath) {
+  // Twelve groups on the way down "/0/1/2/...": more than the walk holds back, so some run
+  // at once; the lowest-numbered match still wins.
+  std::vector<config::Route> routes;
+  std::string start;
+  for (int depth = 0; depth < 12; ++depth) {
+    start += "/" + std::to_string(depth);
+    routes.push_back(regex_route(start + "/[0-9]+/?.*"));
+  }
+  std::reverse(routes.begin(), routes.end());  // deepest first: the walk meets them last
+  routes.push_back(prefix_route("/"));
+  const RouteTable table(routes);
+  EXPECT_EQ(table.find({.target = "/0/1/2/3/4/5/6/7/8/9/10/11/12"}), 0U);
+  EXPECT_EQ(table.find({.target = "/0/1/2/3/4/5/6/7/8/9/10/x"}), 2U);
+  EXPECT_EQ(table.find({.target = "/0/1/x"}), 11U);  // "/0/[0-9]+/?.*"
+  EXPECT_EQ(table.find({.target = "/0/x"}), 12U);
 }
 
 TEST(RouteTableTest, EmptyTableFindsNothing) {
