@@ -12,7 +12,7 @@ fi
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$(cd "$1" && pwd)
 seconds=$2
-targets=(request_parser response_parser)
+targets=(request_parser response_parser query_string)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -28,8 +28,11 @@ for target in "${targets[@]}"; do
   fi
   mkdir -p "$work/$target"
   cp "$root/fuzz/corpus/$target/"* "$work/$target/"
+  # A target's own dictionary when it has one, else the HTTP/1.1 tokens.
+  dict="$root/fuzz/$target.dict"
+  [[ -f "$dict" ]] || dict="$root/fuzz/http1.dict"
   # -timeout catches inputs that hang; the fresh corpus copy takes what the run discovers.
-  "$binary" -max_total_time="$seconds" -timeout=10 -dict="$root/fuzz/http1.dict" \
+  "$binary" -max_total_time="$seconds" -timeout=10 -dict="$dict" \
     -artifact_prefix="$artifacts/${target}-" -print_final_stats=1 \
     "$work/$target" >"$work/$target.log" 2>&1 &
   pids+=($!)

@@ -53,8 +53,11 @@ void PathTree<Payload>::walk(std::string_view path, Visit&& visit) const {
   while (true) {
     visit(node->payload, path.empty());
     if (path.empty()) return;
-    const std::size_t slot = node->child_bytes.find(path.front());
-    if (slot == std::string::npos) return;
+    // A loop, not find(): nodes have a handful of children, too few for memchr to pay.
+    std::size_t slot = 0;
+    while (slot < node->child_bytes.size() && node->child_bytes[slot] != path.front())
+      ++slot;
+    if (slot == node->child_bytes.size()) return;
     const Node& child = nodes_[node->children[slot]];
     if (!path.starts_with(child.label)) return;
     path.remove_prefix(child.label.size());
