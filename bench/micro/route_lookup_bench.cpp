@@ -23,7 +23,9 @@ std::atomic<std::uint64_t> allocations{0};
 std::atomic<std::uint64_t> allocated_bytes{0};
 
 // Out of line so that the compiler does not pair an inlined operator new with free() and warn.
-[[gnu::noinline]] void release(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void release(void* p) noexcept {
+  std::free(p);
+}
 
 }  // namespace
 
@@ -34,8 +36,12 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { release(p); }
-void operator delete(void* p, std::size_t /*size*/) noexcept { release(p); }
+void operator delete(void* p) noexcept {
+  release(p);
+}
+void operator delete(void* p, std::size_t /*size*/) noexcept {
+  release(p);
+}
 
 namespace bulwark::router {
 namespace {
@@ -67,8 +73,8 @@ config::Route route_number(std::size_t i) {
     }
     case 9: {
       config::Route route = make_route(PathMatchKind::kExact, "/h" + n + "/x");
-      route.match.headers = {{.name = "x-tenant", .kind = config::ValueMatchKind::kExact,
-                              .value = "t" + n}};
+      route.match.headers = {
+          {.name = "x-tenant", .kind = config::ValueMatchKind::kExact, .value = "t" + n}};
       return route;
     }
     default:
@@ -149,8 +155,9 @@ void run(benchmark::State& state, std::size_t routes, const std::vector<Request>
     benchmark::DoNotOptimize(router.route(queries[next]));
     next = next + 1 == queries.size() ? 0 : next + 1;
   }
-  state.counters["allocs/lookup"] = benchmark::Counter(
-      static_cast<double>(allocations.load() - allocations_before), benchmark::Counter::kAvgIterations);
+  state.counters["allocs/lookup"] =
+      benchmark::Counter(static_cast<double>(allocations.load() - allocations_before),
+                         benchmark::Counter::kAvgIterations);
   state.counters["routes"] = static_cast<double>(routes);
 }
 
@@ -178,10 +185,18 @@ void by_kind(benchmark::State& state, std::size_t kind) {
   run(state, routes, requests);
 }
 
-void BM_RouteLookupExact(benchmark::State& state) { by_kind(state, 0); }
-void BM_RouteLookupPrefix(benchmark::State& state) { by_kind(state, 4); }
-void BM_RouteLookupRegex(benchmark::State& state) { by_kind(state, 7); }
-void BM_RouteLookupHeader(benchmark::State& state) { by_kind(state, 9); }
+void BM_RouteLookupExact(benchmark::State& state) {
+  by_kind(state, 0);
+}
+void BM_RouteLookupPrefix(benchmark::State& state) {
+  by_kind(state, 4);
+}
+void BM_RouteLookupRegex(benchmark::State& state) {
+  by_kind(state, 7);
+}
+void BM_RouteLookupHeader(benchmark::State& state) {
+  by_kind(state, 9);
+}
 
 BENCHMARK(BM_RouteLookupMixed)->Arg(10)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_RouteLookupExact)->Arg(10)->Arg(1000)->Arg(10000);

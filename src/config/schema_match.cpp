@@ -17,8 +17,8 @@ namespace {
 // The methods of RFC 9110 and RFC 5789 (PATCH), and WebDAV's (RFC 4918). Tokens are
 // case-sensitive: "get" is not GET.
 constexpr std::array<std::string_view, 16> kMethods{
-    "GET",      "HEAD",      "POST",  "PUT",  "DELETE", "CONNECT", "OPTIONS", "TRACE",
-    "PATCH",    "PROPFIND",  "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK"};
+    "GET",   "HEAD",     "POST",      "PUT",   "DELETE", "CONNECT", "OPTIONS", "TRACE",
+    "PATCH", "PROPFIND", "PROPPATCH", "MKCOL", "COPY",   "MOVE",    "LOCK",    "UNLOCK"};
 
 // A path to match: absolute, and without the query or fragment (matching ignores the query).
 bool read_path(YamlReader& reader, const Value& value, std::string& out) {
@@ -47,8 +47,8 @@ bool read_regex(YamlReader& reader, const Value& value, std::string& out) {
   const RE2 regex(*pattern, RE2::Quiet);
   if (!regex.ok()) {
     // The usual surprise for a PCRE user; RE2 keeps matching linear in time by leaving them out.
-    const bool perl_only = regex.error_code() == RE2::ErrorBadPerlOp ||
-                           regex.error_code() == RE2::ErrorBadEscape;
+    const bool perl_only =
+        regex.error_code() == RE2::ErrorBadPerlOp || regex.error_code() == RE2::ErrorBadEscape;
     reader.error(value.mark,
                  fmt::format("{}: RE2 rejects '{}': {}", value.what, *pattern, regex.error()),
                  perl_only ? "RE2 has no lookaround and no backreferences; see "
@@ -72,8 +72,8 @@ std::optional<Value> read_one_of(YamlReader& reader, const MapView& map,
   for (const MapView::Field& field : map.fields()) {
     if (!is_one_of(field.key, keys)) continue;
     if (chosen) {
-      reader.error(field.value.mark, fmt::format("{}: give {} or {}, not both", map.what(),
-                                                 chosen->what, field.key));
+      reader.error(field.value.mark,
+                   fmt::format("{}: give {} or {}, not both", map.what(), chosen->what, field.key));
       ok = false;
       continue;
     }
@@ -273,9 +273,8 @@ bool covers_conditions(const RouteMatch& earlier, const RouteMatch& later) {
     if (wide.empty()) return true;
     if (narrow.empty()) return false;
     return std::all_of(narrow.begin(), narrow.end(), [&](const auto& item) {
-      return std::any_of(wide.begin(), wide.end(), [&](const auto& other) {
-        return same(item, other);
-      });
+      return std::any_of(wide.begin(), wide.end(),
+                         [&](const auto& other) { return same(item, other); });
     });
   };
   // Header and query conditions all have to hold: later must repeat each of earlier's.

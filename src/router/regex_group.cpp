@@ -34,9 +34,8 @@ std::uint32_t RegexGroup::find(std::string_view path, const RouteQuery& request,
   // pass that lists the matches allocates inside RE2, so it runs only when there are some.
   RE2::Set::ErrorInfo error{};
   if (!set_->Match(path, nullptr, &error)) {
-    return error.kind == RE2::Set::kNoError
-               ? best
-               : find_in_order(path, request, query, conditions, best);
+    return error.kind == RE2::Set::kNoError ? best
+                                            : find_in_order(path, request, query, conditions, best);
   }
   // Reused per thread: its capacity survives between lookups.
   thread_local std::vector<int> matched;

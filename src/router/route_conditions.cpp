@@ -41,9 +41,8 @@ bool RouteConditions::ValueCondition::accepts(std::string_view value) const {
 
 bool RouteConditions::check(const RouteQuery& request, std::string_view query) const {
   const config::RouteMatch& match = *match_;
-  if (!match.methods.empty() &&
-      std::find(match.methods.begin(), match.methods.end(), request.method) ==
-          match.methods.end()) {
+  if (!match.methods.empty() && std::find(match.methods.begin(), match.methods.end(),
+                                          request.method) == match.methods.end()) {
     return false;
   }
   if (!match.networks.empty() &&

@@ -46,9 +46,8 @@ RouteTable::RouteTable(const std::vector<config::Route>& routes) {
 std::uint32_t RouteTable::find(const RouteQuery& request) const {
   const std::size_t question = request.target.find('?');
   const std::string_view path = request.target.substr(0, question);
-  const std::string_view query = question == std::string_view::npos
-                                     ? std::string_view{}
-                                     : request.target.substr(question + 1);
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view{} : request.target.substr(question + 1);
   std::uint32_t best = kNoRoute;
   const auto first_holding = [&](const std::vector<std::uint32_t>& candidates) {
     for (const std::uint32_t route : candidates) {

@@ -62,7 +62,8 @@ std::size_t VirtualHostTable::NameHash::operator()(std::string_view name) const 
   return static_cast<std::size_t>(hash);
 }
 
-bool VirtualHostTable::NameEqual::operator()(std::string_view a, std::string_view b) const noexcept {
+bool VirtualHostTable::NameEqual::operator()(std::string_view a,
+                                             std::string_view b) const noexcept {
   return http::iequals(a, b);
 }
 

@@ -79,7 +79,8 @@ TEST(MatchErrorsTest, UnknownMethod) {
 }
 
 TEST(MatchErrorsTest, BadNetwork) {
-  EXPECT_THAT(errors_in_routes(R"yaml(          - match: { networks: [10.0.0.0/33, 10.0.0.0/8, example.com] }
+  EXPECT_THAT(errors_in_routes(
+                  R"yaml(          - match: { networks: [10.0.0.0/33, 10.0.0.0/8, example.com] }
             proxy: { cluster: demo }
           - match: { networks: [] }
             proxy: { cluster: demo }

@@ -98,7 +98,8 @@ TEST(MatchTest, EveryCondition) {
 }
 
 TEST(MatchTest, QueryNamesKeepTheirCase) {
-  const std::vector<Route> routes = routes_of(R"(          - match: { query: [ { name: Page, exact: "1" } ] }
+  const std::vector<Route> routes =
+      routes_of(R"(          - match: { query: [ { name: Page, exact: "1" } ] }
             proxy: { cluster: demo }
 )");
   ASSERT_EQ(routes.size(), 1U);

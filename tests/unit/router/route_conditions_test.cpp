@@ -1,14 +1,13 @@
 // Each matcher of a route on its own: regex paths, methods, headers, query parameters, client
 // networks, and all of them together.
 
-#include "router/router.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "route_builders.h"
+#include "router/router.h"
 
 namespace bulwark::router {
 namespace {
@@ -63,8 +62,8 @@ class RouteConditionsTest : public ::testing::Test {
 TEST_F(RouteConditionsTest, RegexMatchesTheWholePath) {
   use({regex_route("/users/[0-9]+")});
   EXPECT_EQ(index("/users/42"), 0U);
-  EXPECT_EQ(index("/users/42/"), 1U);      // full match: no trailing part
-  EXPECT_EQ(index("/x/users/42"), 1U);     // nor a leading one
+  EXPECT_EQ(index("/users/42/"), 1U);   // full match: no trailing part
+  EXPECT_EQ(index("/x/users/42"), 1U);  // nor a leading one
   EXPECT_EQ(index("/users/"), 1U);
 }
 

@@ -40,9 +40,9 @@ std::uint32_t first_in_order(const std::vector<config::Route>& routes, std::stri
         path_ok = RE2::FullMatch(path, RE2(match.path));
         break;
     }
-    const bool method_ok = match.methods.empty() || std::find(match.methods.begin(),
-                                                              match.methods.end(),
-                                                              method) != match.methods.end();
+    const bool method_ok =
+        match.methods.empty() ||
+        std::find(match.methods.begin(), match.methods.end(), method) != match.methods.end();
     if (path_ok && method_ok) return i;
   }
   return RouteTable::kNoRoute;

@@ -114,8 +114,8 @@ TEST(RouterPortTest, EmptyPortMeansTheListenersPort) {
 }
 
 TEST(RouterPortTest, WildcardAndDefaultWithPort) {
-  const auto l = listener({vhost({"*.example:8080"}), vhost({"*.example"}), vhost({"*:9000"}),
-                           vhost({"*"})});
+  const auto l =
+      listener({vhost({"*.example:8080"}), vhost({"*.example"}), vhost({"*:9000"}), vhost({"*"})});
   const Router router(l);
   EXPECT_EQ(hit_on(router, "x.example:8080", 1).route, first_route_of(l, 0));
   EXPECT_EQ(hit_on(router, "x.example:8081", 1).route, first_route_of(l, 1));
@@ -141,7 +141,8 @@ TEST(RouterHostTest, TrailingDotOfAnAbsoluteNameIsIgnored) {
 TEST(RouterHostTest, ManyHostsFindTheirOwn) {
   std::vector<config::VirtualHost> hosts;
   for (int i = 0; i < 500; ++i) {
-    hosts.push_back(vhost({"h" + std::to_string(i) + ".example", "*.w" + std::to_string(i) + ".example"}));
+    hosts.push_back(
+        vhost({"h" + std::to_string(i) + ".example", "*.w" + std::to_string(i) + ".example"}));
   }
   const auto l = listener(std::move(hosts));
   const Router router(l);
