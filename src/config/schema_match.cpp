@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <re2/re2.h>
 
 #include <algorithm>
 #include <array>
@@ -40,26 +39,6 @@ bool read_path(YamlReader& reader, const Value& value, std::string& out) {
   return true;
 }
 
-// A pattern RE2 accepts, compiled as the router compiles it.
-bool read_regex(YamlReader& reader, const Value& value, std::string& out) {
-  std::optional<std::string> pattern = reader.string(value);
-  if (!pattern) return false;
-  const RE2 regex(*pattern, RE2::Quiet);
-  if (!regex.ok()) {
-    // The usual surprise for a PCRE user; RE2 keeps matching linear in time by leaving them out.
-    const bool perl_only =
-        regex.error_code() == RE2::ErrorBadPerlOp || regex.error_code() == RE2::ErrorBadEscape;
-    reader.error(value.mark,
-                 fmt::format("{}: RE2 rejects '{}': {}", value.what, *pattern, regex.error()),
-                 perl_only ? "RE2 has no lookaround and no backreferences; see "
-                             "https://github.com/google/re2/wiki/Syntax"
-                           : "");
-    return false;
-  }
-  out = std::move(*pattern);
-  return true;
-}
-
 bool is_one_of(std::string_view key, std::span<const std::string_view> keys) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
@@ -89,7 +68,9 @@ bool read_path_match(YamlReader& reader, const MapView& map, RouteMatch& match) 
   if (!path) return ok;  // none: every path, as prefix "/"
   if (path->what == "regex") {
     match.path_kind = PathMatchKind::kRegex;
-    return read_regex(reader, *path, match.path);
+    std::optional<std::string> pattern = read_re2_pattern(reader, *path);
+    if (pattern) match.path = std::move(*pattern);
+    return pattern.has_value();
   }
   if (path->what == "exact") match.path_kind = PathMatchKind::kExact;
   return read_path(reader, *path, match.path);
@@ -169,7 +150,9 @@ bool read_value_match(YamlReader& reader, const Value& value, bool header, Value
     ok = ok && text.has_value();
   } else if (kind->what == "regex") {
     match.kind = ValueMatchKind::kRegex;
-    ok = read_regex(reader, *kind, match.value) && ok;
+    std::optional<std::string> pattern = read_re2_pattern(reader, *kind);
+    if (pattern) match.value = std::move(*pattern);
+    ok = ok && pattern.has_value();
   } else {
     std::optional<bool> present = reader.boolean(*kind);
     absent = present.has_value() && !*present;
