@@ -39,6 +39,7 @@ TEST(MatchDomainsTest, BadPortsAreRefused) {
       R"(["a.example:0", "a.example:080", "a.example:65536", "a.example:", "a.example:x", ":80"])");
   EXPECT_EQ(result.config, nullptr);
   std::vector<std::string> lines;
+  lines.reserve(result.errors.size());
   for (const Diagnostic& d : result.errors)
     lines.push_back(d.format().substr(0, d.format().find('\n')));
   EXPECT_THAT(lines, ElementsAre("t.yaml:5:19: domains[0]: 'a.example:0' is not a domain",

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
+#include "match_fixture.h"
 
 namespace bulwark::config {
 namespace {
@@ -13,23 +14,9 @@ using ::testing::ElementsAre;
 // `routes` (YAML, indented for the list) in a file where it starts on line 7; the diagnostics
 // as `bulwark validate` prints them.
 std::vector<std::string> errors_in_routes(std::string_view routes) {
-  const std::string yaml = std::string(R"(listeners:
-  - name: public
-    listen: 127.0.0.1:8080
-    virtual_hosts:
-      - domains: ["*"]
-        routes:
-)") + std::string(routes) +
-                           R"(clusters:
-  - name: demo
-    endpoints: [127.0.0.1:8081]
-)";
-  const LoadResult result = load_config_string(yaml, "t.yaml");
+  const LoadResult result = load_routes(routes);
   EXPECT_EQ(result.config, nullptr);
-  std::vector<std::string> lines;
-  for (const Diagnostic& d : result.errors)
-    lines.push_back(d.format());
-  return lines;
+  return formatted(result);
 }
 
 TEST(MatchErrorsTest, MoreThanOnePathKind) {

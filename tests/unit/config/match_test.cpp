@@ -3,32 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
+#include "match_fixture.h"
 
 namespace bulwark::config {
 namespace {
 
-std::string describe(const LoadResult& result) {
-  std::string text;
-  for (const Diagnostic& d : result.errors)
-    text += d.format() + "\n";
-  return text;
-}
-
-// The routes of a config whose only virtual host has `routes` (YAML, indented for the list).
+// The routes of the virtual host, after checking that they load without errors.
 std::vector<Route> routes_of(std::string_view routes) {
-  const std::string yaml = std::string(R"(listeners:
-  - name: public
-    listen: 127.0.0.1:8080
-    virtual_hosts:
-      - domains: ["*"]
-        routes:
-)") + std::string(routes) +
-                           R"(clusters:
-  - name: demo
-    endpoints: [127.0.0.1:8081]
-)";
-  const LoadResult result = load_config_string(yaml, "t.yaml");
-  EXPECT_TRUE(result.errors.empty()) << describe(result);
+  const LoadResult result = load_routes(routes);
+  EXPECT_TRUE(result.errors.empty()) << ::testing::PrintToString(formatted(result));
   if (result.config == nullptr) return {};
   return result.config->listeners.at(0).virtual_hosts.at(0).routes;
 }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,7 @@ class RouteConditionsTest : public ::testing::Test {
   void use(std::vector<config::Route> routes) {
     routes.push_back(prefix_route("/"));
     listener_ = listener({vhost({"*"}, std::move(routes))});
-    router_.emplace(listener_);
+    router_ = std::make_unique<Router>(listener_);
   }
 
   std::uint32_t index(const RouteQuery& query) const {
@@ -40,7 +41,7 @@ class RouteConditionsTest : public ::testing::Test {
     return index({.host = "h", .target = target, .method = method});
   }
 
-  std::uint32_t with_headers(std::vector<http::HeaderField> fields,
+  std::uint32_t with_headers(const std::vector<http::HeaderField>& fields,
                              std::string_view target = "/") const {
     http::HeaderMap headers;
     for (const http::HeaderField& field : fields)
@@ -54,7 +55,7 @@ class RouteConditionsTest : public ::testing::Test {
   }
 
   config::Listener listener_;
-  std::optional<Router> router_;
+  std::unique_ptr<Router> router_;
 };
 
 // ---- regex paths --------------------------------------------------------------------------------

@@ -140,6 +140,7 @@ TEST(RouterHostTest, TrailingDotOfAnAbsoluteNameIsIgnored) {
 
 TEST(RouterHostTest, ManyHostsFindTheirOwn) {
   std::vector<config::VirtualHost> hosts;
+  hosts.reserve(500);
   for (int i = 0; i < 500; ++i) {
     hosts.push_back(
         vhost({"h" + std::to_string(i) + ".example", "*.w" + std::to_string(i) + ".example"}));
