@@ -98,6 +98,13 @@ class DownstreamConnection {
   void adopt_idle_read(std::size_t received);
   // Handles one parsed request; returns whether the connection stays open.
   core::Task<bool> serve_stream(Stream& stream);
+  // Answers from the files of a static: route (proxy/static_response.cpp); returns whether the
+  // connection stays open.
+  core::Task<bool> serve_static(Stream& stream, const config::StaticAction& action,
+                                const config::Route& route, bool keep_alive);
+  // The last touches on the head of a reply bulwark makes itself: the request id, whether the
+  // connection persists, and the response filters.
+  void finish_local_head(Stream& stream, bool keep_alive, bool end_stream);
   void start_stream();
   void finish_stream();
   void log_stream(const Stream& stream);
