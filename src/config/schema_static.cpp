@@ -74,8 +74,7 @@ void read_prefix_rewrite(YamlReader& reader, const Value& value, const RouteMatc
     return;
   }
   if (!rewrite->starts_with('/')) {
-    reader.error(value.mark,
-                 fmt::format("prefix_rewrite: '{}' must start with '/'", *rewrite));
+    reader.error(value.mark, fmt::format("prefix_rewrite: '{}' must start with '/'", *rewrite));
     return;
   }
   for (const char c : *rewrite) {

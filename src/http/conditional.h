@@ -13,7 +13,7 @@ namespace bulwark::http {
 
 // The validators of the selected representation.
 struct Validators {
-  std::string_view etag;                    // an entity-tag with its quotes, "W/" if weak; or empty
+  std::string_view etag;  // an entity-tag with its quotes, "W/" if weak; or empty
   std::optional<std::int64_t> last_modified;  // seconds since the epoch
   // Whether last_modified may serve as a strong validator (RFC 9110 §8.8.2.2): false when the
   // representation may change again within the same second. Only If-Range cares.
@@ -21,9 +21,9 @@ struct Validators {
 };
 
 enum class Precondition : std::uint8_t {
-  kProceed,         // carry on with the request
-  kNotModified,     // 304 (GET and HEAD only)
-  kFailed,          // 412
+  kProceed,      // carry on with the request
+  kNotModified,  // 304 (GET and HEAD only)
+  kFailed,       // 412
 };
 
 // The precondition steps of RFC 9110 §13.2.2, in their order: If-Match, else If-Unmodified-Since;

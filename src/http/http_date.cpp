@@ -35,11 +35,13 @@ constexpr Civil civil_from_days(std::int64_t days) noexcept {
   const auto day_of_era = static_cast<unsigned>(days - era * 146'097);
   const unsigned year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
-  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const unsigned mp = (5 * day_of_year + 2) / 153;
   const unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
   const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t year = static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0);
+  const std::int64_t year =
+      static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0);
   return {year, month, day};
 }
 
@@ -101,7 +103,8 @@ std::optional<std::int64_t> to_seconds(std::int64_t year, unsigned month_index, 
   const unsigned month = month_index + 1;
   if (day == 0 || day > days_in_month(year, month)) return std::nullopt;
   second = std::min(second, 59U);  // a leap second reads as the second before it
-  return days_from_civil(year, month, day) * kSecondsPerDay + hour * 3600 + minute * 60 + second;
+  const std::int64_t time_of_day = std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
+  return days_from_civil(year, month, day) * kSecondsPerDay + time_of_day;
 }
 
 // "Sun, 06 Nov 1994 08:49:37 GMT"
@@ -161,12 +164,12 @@ std::string_view format_http_date(std::int64_t seconds,
   const Civil date = civil_from_days(days);
   const auto weekday = static_cast<std::size_t>(((days % 7) + 11) % 7);  // 1970-01-01: Thursday
   char* p = out.data();
-  std::copy_n(kDays[weekday].data(), 3, p);
+  std::ranges::copy(kDays[weekday], p);
   p[3] = ',';
   p[4] = ' ';
   put2(p + 5, date.day);
   p[7] = ' ';
-  std::copy_n(kMonths[date.month - 1].data(), 3, p + 8);
+  std::ranges::copy(kMonths[date.month - 1], p + 8);
   p[11] = ' ';
   const auto year = static_cast<unsigned>(date.year);
   put2(p + 12, year / 100);

@@ -16,7 +16,8 @@ inline constexpr std::size_t kHttpDateSize = 29;
 
 // Writes the IMF-fixdate form of `seconds` into `out`; returns a view of it. Years outside
 // 0..9999 are clamped to that range's ends.
-std::string_view format_http_date(std::int64_t seconds, std::span<char, kHttpDateSize> out) noexcept;
+std::string_view format_http_date(std::int64_t seconds,
+                                  std::span<char, kHttpDateSize> out) noexcept;
 
 // Reads any of the three forms a recipient must accept: IMF-fixdate, the obsolete RFC 850 form
 // ("Sunday, 06-Nov-94 08:49:37 GMT"; years 00-69 are 20xx, 70-99 are 19xx) and asctime

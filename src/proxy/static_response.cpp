@@ -59,8 +59,9 @@ core::Task<bool> DownstreamConnection::serve_static(Stream& stream,
     const auto [end, ec] =
         std::to_chars(length.data(), length.data() + length.size(), reply->content_length);
     response.framing = http::BodyFraming::kNone;
-    response.headers.set("content-length",
-                         stream.arena().copy({length.data(), static_cast<std::size_t>(end - length.data())}));
+    response.headers.set(
+        "content-length",
+        stream.arena().copy({length.data(), static_cast<std::size_t>(end - length.data())}));
   } else {
     response.framing = http::BodyFraming::kContentLength;
     response.content_length = reply->content_length;
@@ -71,8 +72,10 @@ core::Task<bool> DownstreamConnection::serve_static(Stream& stream,
   const std::size_t head_size = http::h1::write_response_head(response, out.writable());
   if (head_size == 0) co_return false;  // headers larger than a buffer: nothing sane to send
 
-  // Text waits here to go out with what precedes it: the head with the first multipart boundary.
-  std::array<asio::const_buffer, 2> pending{asio::const_buffer(out.writable().data(), head_size)};
+  // Text waits here to go out with what follows: the head and the first multipart boundary go
+  // with the first bytes of the file, in the same TCP segments.
+  std::array<asio::const_buffer, net::kMaxPrefixBuffers> pending{
+      asio::const_buffer(out.writable().data(), head_size)};
   std::size_t pending_count = 1;
   std::uint64_t pending_body = 0;
   const auto flush = [&]() -> core::Task<bool> {
@@ -90,15 +93,20 @@ core::Task<bool> DownstreamConnection::serve_static(Stream& stream,
       pending_body += text->size();
       continue;
     }
-    if (pending_count != 0 && !co_await flush()) co_return false;
+    if (!nodelay_done_) {
+      // The file leaves in several segments: the last must not wait for a delayed ACK.
+      asio::error_code ignored;
+      socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+      nodelay_done_ = true;
+    }
     const auto& segment = std::get<router::FileSegment>(piece);
-    const net::SendFileResult sent =
-        co_await net::send_file(socket_, segment.fd, segment.offset, segment.length,
-                                [this, send_timeout] {
-                                  deadline_.wait_for(Waiting::kClientWrite, send_timeout);
-                                });
+    const net::SendFileResult sent = co_await net::send_file(
+        socket_, {pending.data(), pending_count}, segment.fd, segment.offset, segment.length,
+        [this, send_timeout] { deadline_.wait_for(Waiting::kClientWrite, send_timeout); });
     deadline_.clear();
-    stream.body_bytes_sent += sent.sent;
+    stream.body_bytes_sent += sent.sent + (sent.error ? 0 : pending_body);
+    pending_count = 0;
+    pending_body = 0;
     if (sent.error) {
       // The head promised a length that will not arrive: only closing tells the client.
       stream.failure = sent.error == std::errc::io_error ? "the file could not be read to its end"

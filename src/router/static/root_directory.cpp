@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -94,6 +95,40 @@ std::expected<FileHandle, int> RootDirectory::open_and_check(const char* relativ
   FileHandle file(::open(proc_path(located.get()).data(), kReadFlags));
   if (!file) return std::unexpected(errno);
   return file;
+}
+
+RootDirectoryCache& RootDirectoryCache::for_this_thread() {
+  thread_local RootDirectoryCache cache;
+  return cache;
+}
+
+std::expected<const RootDirectory*, int> RootDirectoryCache::get(const std::string& path,
+                                                                 Confinement confinement,
+                                                                 std::int64_t now) {
+  auto found = entries_.find(path);
+  if (found != entries_.end() && found->second.checked == now && found->second.root &&
+      found->second.root->confinement() == confinement) {
+    return &*found->second.root;
+  }
+  if (found == entries_.end()) {
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    found = entries_.emplace(path, Entry{}).first;
+  }
+  Entry& entry = found->second;
+  entry.checked = now;
+  struct stat info = {};
+  if (::stat(path.c_str(), &info) != 0) {
+    entry.root = std::unexpected(errno);
+    return std::unexpected(errno);
+  }
+  if (!entry.root || entry.root->confinement() != confinement || info.st_dev != entry.device ||
+      info.st_ino != entry.inode) {
+    entry.root = RootDirectory::open(path, confinement);
+    entry.device = info.st_dev;
+    entry.inode = info.st_ino;
+  }
+  if (!entry.root) return std::unexpected(entry.root.error());
+  return &*entry.root;
 }
 
 }  // namespace bulwark::router

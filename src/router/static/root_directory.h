@@ -16,9 +16,13 @@
 // under the root's real path, and only then is the object reopened for reading through that
 // descriptor. It is as race-free, at the cost of three more system calls and a mounted /proc.
 
+#include <sys/types.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <expected>
 #include <string>
+#include <unordered_map>
 
 #include "router/static/file_handle.h"
 
@@ -32,6 +36,9 @@ enum class Confinement : std::uint8_t {
 
 class RootDirectory {
  public:
+  RootDirectory(RootDirectory&&) noexcept = default;
+  RootDirectory& operator=(RootDirectory&&) noexcept = default;
+
   // The root as configured (an absolute path; links in it are followed: it is trusted). On
   // failure, the errno value.
   static std::expected<RootDirectory, int> open(const std::string& path,
@@ -41,6 +48,7 @@ class RootDirectory {
   // must not stall the worker). On failure, the errno value: EXDEV when the path leads out of
   // the root, ENOENT, ENOTDIR, EACCES, ELOOP...
   [[nodiscard]] std::expected<FileHandle, int> open_file(const char* relative) const;
+  [[nodiscard]] Confinement confinement() const noexcept { return confinement_; }
 
  private:
   RootDirectory(FileHandle directory, Confinement confinement)
@@ -50,6 +58,33 @@ class RootDirectory {
 
   FileHandle directory_;
   Confinement confinement_;
+};
+
+// Root directories kept open between requests: opening and closing one per request would cost two
+// system calls of the six a small file needs. One cache per thread (each worker has its own, no
+// locks). A root's path is looked up again when the second changes, so that a root that is a link
+// switched to a new release (a common way to deploy) is followed within a second, as nginx follows
+// it on its next request; a root that went away fails from then on.
+class RootDirectoryCache {
+ public:
+  // The worker thread's cache.
+  static RootDirectoryCache& for_this_thread();
+
+  // The open root at `path`; `now` in seconds (any clock). On failure, the errno value.
+  std::expected<const RootDirectory*, int> get(const std::string& path, Confinement confinement,
+                                               std::int64_t now);
+
+ private:
+  struct Entry {
+    std::expected<RootDirectory, int> root = std::unexpected(ENOENT);
+    dev_t device = 0;
+    ino_t inode = 0;
+    std::int64_t checked = 0;
+  };
+  // Roots of configurations long replaced are dropped when there are more than this.
+  static constexpr std::size_t kMaxEntries = 64;
+
+  std::unordered_map<std::string, Entry> entries_;
 };
 
 }  // namespace bulwark::router

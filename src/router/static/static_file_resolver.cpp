@@ -153,7 +153,9 @@ void serve_file(const StaticRequest& request, std::string_view name, const struc
   reply.body.emplace_back(std::pmr::string(closing, memory));
 }
 
-bool is_missing(int error) { return error == ENOENT || error == ENOTDIR; }
+bool is_missing(int error) {
+  return error == ENOENT || error == ENOTDIR;
+}
 
 }  // namespace
 
@@ -180,13 +182,14 @@ void resolve_static(const StaticRequest& request, const config::StaticAction& ac
     }
     return;
   }
-  const std::expected<RootDirectory, int> root = RootDirectory::open(action.root, request.confinement);
+  const std::expected<const RootDirectory*, int> root =
+      RootDirectoryCache::for_this_thread().get(action.root, request.confinement, request.now);
   if (!root) {
     refuse_for_errno(reply, root.error());
     return;
   }
-  std::expected<FileHandle, int> file = root->open_file(mapped->relative.c_str());
-  struct stat info {};
+  std::expected<FileHandle, int> file = (*root)->open_file(mapped->relative.c_str());
+  struct stat info = {};
   if (!file) {
     refuse_for_errno(reply, file.error());
     return;
@@ -208,7 +211,7 @@ void resolve_static(const StaticRequest& request, const config::StaticAction& ac
       index_path = mapped->relative;
       if (!index_path.empty()) index_path += '/';
       index_path += index;
-      std::expected<FileHandle, int> candidate = root->open_file(index_path.c_str());
+      std::expected<FileHandle, int> candidate = (*root)->open_file(index_path.c_str());
       if (!candidate) {
         if (is_missing(candidate.error())) continue;
         refuse_for_errno(reply, candidate.error());

@@ -12,7 +12,8 @@
 // Validators: ETag is "<mtime seconds hex>-<size hex>" as nginx writes it, so caches that learned
 // a file from nginx keep their copies. It is strong, except for a file changed within the current
 // second: another change in the same second with the same size would keep the tag, so it is weak
-// ("W/") until that second has passed (Apache's rule), and its Last-Modified does not serve If-Range.
+// ("W/") until that second has passed (Apache's rule), and its Last-Modified does not serve
+// If-Range.
 //
 // The file system calls (open, fstat) run on the caller's thread and may block on a slow disk,
 // as they do in nginx without aio.
@@ -32,7 +33,7 @@ struct StaticRequest {
   http::Method method = http::Method::kGet;
   std::string_view target;  // path and query as received
   const http::HeaderMap* headers = nullptr;
-  std::int64_t now = 0;  // seconds since the epoch
+  std::int64_t now = 0;  // seconds since the epoch; also when the root is looked up again
   Confinement confinement = Confinement::kAuto;
 };
 

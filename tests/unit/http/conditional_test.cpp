@@ -141,8 +141,8 @@ TEST(ConditionalTest, IfRange) {
   EXPECT_TRUE(if_range_holds(fields({{"if-range", kAtModified}}), kStrong));
   EXPECT_FALSE(if_range_holds(fields({{"if-range", kAfter}}), kStrong));
   EXPECT_FALSE(if_range_holds(fields({{"if-range", kBefore}}), kStrong));
-  const Validators fresh{.etag = R"(W/"5f-10")", .last_modified = kModified,
-                         .last_modified_strong = false};
+  const Validators fresh{
+      .etag = R"(W/"5f-10")", .last_modified = kModified, .last_modified_strong = false};
   EXPECT_FALSE(if_range_holds(fields({{"if-range", kAtModified}}), fresh));
   EXPECT_FALSE(if_range_holds(fields({{"if-range", "garbage"}}), kStrong));
   EXPECT_FALSE(

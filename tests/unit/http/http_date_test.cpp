@@ -31,7 +31,8 @@ TEST(HttpDateTest, ParsesTheThreeForms) {
 }
 
 TEST(HttpDateTest, RoundTrips) {
-  for (const std::int64_t t : {0LL, 1LL, 86'399LL, 1'000'000'000LL, 1'700'000'000LL, 4'000'000'000LL}) {
+  for (const std::int64_t t :
+       {0LL, 1LL, 86'399LL, 1'000'000'000LL, 1'700'000'000LL, 4'000'000'000LL}) {
     EXPECT_EQ(parse_http_date(format(t)), t) << t;
   }
 }

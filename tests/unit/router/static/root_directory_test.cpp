@@ -52,7 +52,7 @@ TEST_P(RootDirectoryTest, EmptyNameIsTheRootItself) {
   ASSERT_TRUE(root);
   const auto file = root->open_file("");
   ASSERT_TRUE(file);
-  struct stat info {};
+  struct stat info = {};
   ASSERT_EQ(::fstat(file->get(), &info), 0);
   EXPECT_TRUE(S_ISDIR(info.st_mode));
 }
@@ -90,7 +90,7 @@ TEST_P(RootDirectoryTest, AFifoDoesNotBlock) {
   ASSERT_TRUE(root);
   const auto file = root->open_file("pipe");  // would hang without O_NONBLOCK
   ASSERT_TRUE(file);
-  struct stat info {};
+  struct stat info = {};
   ASSERT_EQ(::fstat(file->get(), &info), 0);
   EXPECT_TRUE(S_ISFIFO(info.st_mode));
 }
@@ -106,13 +106,70 @@ TEST_P(RootDirectoryTest, TheRootMayItselfBeALink) {
 INSTANTIATE_TEST_SUITE_P(Confinements, RootDirectoryTest,
                          ::testing::Values(Confinement::kKernel, Confinement::kCheckAfterOpen),
                          [](const ::testing::TestParamInfo<Confinement>& param) {
-                           return param.param == Confinement::kKernel ? "Openat2" : "CheckAfterOpen";
+                           return param.param == Confinement::kKernel ? "Openat2"
+                                                                      : "CheckAfterOpen";
                          });
 
 TEST(RootDirectoryOpenTest, MissingRoot) {
   const auto root = RootDirectory::open("/nonexistent/bulwark/root");
   ASSERT_FALSE(root);
   EXPECT_EQ(root.error(), ENOENT);
+}
+
+}  // namespace
+}  // namespace bulwark::router
+
+namespace bulwark::router {
+namespace {
+
+TEST(RootDirectoryCacheTest, KeepsTheRootOpenWithinASecond) {
+  testing::TempTree tree;
+  tree.file("www/a.txt", "a");
+  RootDirectoryCache cache;
+  const auto first = cache.get(tree.path("www"), Confinement::kAuto, 100);
+  ASSERT_TRUE(first);
+  const auto again = cache.get(tree.path("www"), Confinement::kAuto, 100);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*first, *again);
+  EXPECT_TRUE((*again)->open_file("a.txt"));
+  // Another second, same directory: still the same object.
+  EXPECT_EQ(*cache.get(tree.path("www"), Confinement::kAuto, 101), *first);
+}
+
+TEST(RootDirectoryCacheTest, FollowsARootLinkSwitchedToAnotherRelease) {
+  testing::TempTree tree;
+  tree.file("v1/version.txt", "1");
+  tree.file("v2/version.txt", "2");
+  tree.symlink("v1", "current");
+  RootDirectoryCache cache;
+  const auto version = [&](std::int64_t now) {
+    const auto root = cache.get(tree.path("current"), Confinement::kAuto, now);
+    EXPECT_TRUE(root);
+    const auto file = (*root)->open_file("version.txt");
+    EXPECT_TRUE(file);
+    char c = '?';
+    EXPECT_EQ(::read(file->get(), &c, 1), 1);
+    return c;
+  };
+  EXPECT_EQ(version(100), '1');
+  // The deploy: a new link renamed over the old one.
+  tree.symlink("v2", "next");
+  std::filesystem::rename(tree.path("next"), tree.path("current"));
+  EXPECT_EQ(version(100), '1');  // within the same second the open root is kept
+  EXPECT_EQ(version(101), '2');
+}
+
+TEST(RootDirectoryCacheTest, RootThatWentAwayFails) {
+  testing::TempTree tree;
+  tree.directory("www");
+  RootDirectoryCache cache;
+  ASSERT_TRUE(cache.get(tree.path("www"), Confinement::kAuto, 100));
+  std::filesystem::remove(tree.path("www"));
+  const auto gone = cache.get(tree.path("www"), Confinement::kAuto, 101);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error(), ENOENT);
+  tree.directory("www");
+  EXPECT_TRUE(cache.get(tree.path("www"), Confinement::kAuto, 102));
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ std::vector<std::string> errors_of(const std::string& yaml) {
   const LoadResult result = load_config_string(yaml, "t.yaml");
   EXPECT_EQ(result.config, nullptr);
   std::vector<std::string> lines;
+  lines.reserve(result.errors.size());
   for (const Diagnostic& d : result.errors)
     lines.push_back(d.format());
   return lines;
@@ -70,9 +71,8 @@ TEST_F(StaticConfigTest, ReadsEveryKey) {
 }
 
 TEST_F(StaticConfigTest, EmptyIndexListMeansNoIndex) {
-  const std::string yaml =
-      with_root(std::string(kHead) + "          - static: { root: ROOT, index: [] }\n",
-                tree_.path("www"));
+  const std::string yaml = with_root(
+      std::string(kHead) + "          - static: { root: ROOT, index: [] }\n", tree_.path("www"));
   const LoadResult result = load_config_string(yaml, "t.yaml");
   ASSERT_TRUE(result.errors.empty());
   EXPECT_TRUE(std::get<StaticAction>(result.config->listeners[0].virtual_hosts[0].routes[0].action)
@@ -92,14 +92,14 @@ TEST_F(StaticConfigTest, RootMustBeAnExistingReadableDirectory) {
             static: { index: [index.html] }
 )",
                                      tree_.path("www"));
-  EXPECT_THAT(errors_of(yaml),
-              ElementsAre("t.yaml:8:29: root: 'www' is not an absolute path\n  hint: write the "
-                          "directory from /, e.g. /srv/www",
-                          "t.yaml:11:21: root: directory '" + tree_.path("www/missing") +
-                              "' does not exist",
-                          "t.yaml:14:21: root: directory '" + tree_.path("www/index.html") +
-                              "' is not a directory",
-                          "t.yaml:16:21: static: missing required key 'root'"));
+  EXPECT_THAT(
+      errors_of(yaml),
+      ElementsAre(
+          "t.yaml:8:29: root: 'www' is not an absolute path\n  hint: write the "
+          "directory from /, e.g. /srv/www",
+          "t.yaml:11:21: root: directory '" + tree_.path("www/missing") + "' does not exist",
+          "t.yaml:14:21: root: directory '" + tree_.path("www/index.html") + "' is not a directory",
+          "t.yaml:16:21: static: missing required key 'root'"));
 }
 
 TEST_F(StaticConfigTest, IndexNamesArePlainFileNames) {

@@ -38,9 +38,10 @@ class StaticFileResolverTest : public ::testing::Test {
     files_.root = tree_.path("www");
   }
 
-  StaticReply resolve(std::string_view target,
-                      std::initializer_list<std::pair<std::string_view, std::string_view>> fields = {},
-                      http::Method method = http::Method::kGet, std::int64_t now = kNow) {
+  StaticReply resolve(
+      std::string_view target,
+      std::initializer_list<std::pair<std::string_view, std::string_view>> fields = {},
+      http::Method method = http::Method::kGet, std::int64_t now = kNow) {
     for (const auto& [name, value] : fields)
       headers_.add(name, value);
     StaticReply reply;
@@ -229,8 +230,9 @@ TEST_F(StaticFileResolverTest, NotModifiedByDate) {
 TEST_F(StaticFileResolverTest, PreconditionFailed) {
   EXPECT_EQ(resolve("/hello.txt", {{"if-match", R"("f4240-b")"}}).status, 200);
   EXPECT_EQ(resolve("/hello.txt", {{"if-match", R"("other")"}}).status, 412);
-  EXPECT_EQ(resolve("/hello.txt", {{"if-unmodified-since", "Mon, 12 Jan 1970 13:46:39 GMT"}}).status,
-            412);
+  EXPECT_EQ(
+      resolve("/hello.txt", {{"if-unmodified-since", "Mon, 12 Jan 1970 13:46:39 GMT"}}).status,
+      412);
   EXPECT_EQ(resolve("/hello.txt", {{"if-unmodified-since", kLastModified}}).status, 200);
 }
 
@@ -297,9 +299,9 @@ TEST_F(StaticFileResolverTest, FileChangedThisSecondHasAWeakEntityTag) {
   EXPECT_EQ(resolve("/hello.txt", {{"if-none-match", R"(W/"f4240-b")"}}, http::Method::kGet, kMtime)
                 .status,
             304);
-  EXPECT_EQ(resolve("/hello.txt", {{"if-match", R"(W/"f4240-b")"}}, http::Method::kGet, kMtime)
-                .status,
-            412);
+  EXPECT_EQ(
+      resolve("/hello.txt", {{"if-match", R"(W/"f4240-b")"}}, http::Method::kGet, kMtime).status,
+      412);
   EXPECT_EQ(resolve("/digits.bin", {{"range", "bytes=0-1"}, {"if-range", kLastModified}},
                     http::Method::kGet, kMtime)
                 .status,

@@ -16,7 +16,8 @@ namespace bulwark::router::testing {
 class TempTree {
  public:
   TempTree() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "bulwark-static-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "bulwark-static-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
     base_ = pattern;
   }
@@ -32,7 +33,8 @@ class TempTree {
   }
   // Writes a file (and the directories above it), with a modification time well in the past so
   // that its validators are strong, unless `mtime` says otherwise.
-  void file(const std::string& relative, const std::string& content, std::time_t mtime = 1'000'000) const {
+  void file(const std::string& relative, const std::string& content,
+            std::time_t mtime = 1'000'000) const {
     const std::filesystem::path target = base_ / relative;
     std::filesystem::create_directories(target.parent_path());
     std::ofstream(target, std::ios::binary) << content;
