@@ -15,6 +15,7 @@
 #include "proxy/io.h"
 #include "proxy/upstream_leg.h"
 #include "proxy/worker_context.h"
+#include "router/redirect.h"
 
 namespace bulwark::proxy {
 namespace {
@@ -59,7 +60,7 @@ DownstreamConnection::DownstreamConnection(WorkerContext& worker, SnapshotPtr sn
                                            const asio::ip::tcp::endpoint& peer)
     : worker_(worker),
       snapshot_(std::move(snapshot)),
-      listener_(snapshot_->listeners[listener]),
+      listener_(&snapshot_->listeners[listener]),
       socket_(std::move(socket)),
       deadline_(worker.timeouts, socket_),
       client_address_(unmap(peer.address())),
@@ -254,8 +255,19 @@ core::Task<DownstreamConnection::Next> DownstreamConnection::read_more_head() {
   }
 }
 
+void DownstreamConnection::adopt_current_snapshot() {
+  const SnapshotPtr& current = worker_.snapshot();
+  if (current == snapshot_) return;
+  const ListenerRuntime* listener = current->find_listener(listener_->spec->name);
+  if (listener == nullptr) return;
+  snapshot_ = current;
+  listener_ = listener;
+  trusted_ = snapshot_->trusts(client_address_);
+}
+
 void DownstreamConnection::start_stream() {
   if (stream_) finish_stream();
+  adopt_current_snapshot();
   stream_ = worker_.take_stream();
   stream_->prepare(snapshot_->parser_limits);
   StreamInfo& info = stream_->info();
@@ -263,7 +275,7 @@ void DownstreamConnection::start_stream() {
   info.client_port = client_port_;
   info.client_address_text = address_text(client_address_, stream_->arena());
   info.scheme = "http";
-  info.listener_name = listener_.spec->name;
+  info.listener_name = listener_->spec->name;
   info.client_trusted = trusted_;
   info.start = core::Clock::now();
 }
@@ -300,6 +312,15 @@ void DownstreamConnection::log_stream(const Stream& stream) {
   });
 }
 
+router::RouteHit DownstreamConnection::route(const http::RequestHead& request) const {
+  return listener_->router.route({.host = request.host(),
+                                  .target = request.path,
+                                  .method = request.method_token,
+                                  .headers = &request.headers,
+                                  .client = client_address_,
+                                  .local_port = listener_->endpoint.port()});
+}
+
 core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
   ++requests_;
   http::RequestHead& request = stream.request;
@@ -309,6 +330,14 @@ core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
   // A reply that does not read the request body cannot keep the connection.
   const bool keep_if_local = !has_body;
   if (has_body) linger_ = true;  // cleared below once the body has been read
+
+  // The route comes first: it chooses the filters (DESIGN.md §2a: per virtual host, overridden
+  // per route). A request no route takes still runs the built-in ones.
+  const router::RouteHit hit = route(request);
+  const RouteRuntime* runtime = hit.route != nullptr ? &listener_->runtime_of(hit) : nullptr;
+  stream.chain.build(runtime != nullptr ? runtime->filters : snapshot_->builtin_filters,
+                     stream.arena());
+  if (hit.route != nullptr) stream.info().route_name = hit.route->name;
 
   if (request.method == http::Method::kConnect) {
     co_return co_await send_local_reply(
@@ -320,7 +349,6 @@ core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
         stream, {.status = 413, .detail = "the request body is larger than allowed"}, false);
   }
 
-  stream.chain.build(snapshot_->filters, stream.arena());
   Verdict verdict = stream.chain.request_headers(request, !has_body, stream);
   while (verdict == Verdict::kPause) {
     co_await stream.wait_for_resume();
@@ -332,32 +360,54 @@ core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
   if (verdict == Verdict::kRespond) {
     co_return co_await send_local_reply(stream, *stream.local_reply, keep_if_local);
   }
-
-  const router::RouteHit hit = listener_.router.route({.host = request.host(),
-                                                       .target = request.path,
-                                                       .method = request.method_token,
-                                                       .headers = &request.headers,
-                                                       .client = client_address_,
-                                                       .local_port = listener_.endpoint.port()});
-  const config::Route* route = hit.route;
-  if (route == nullptr) {
+  if (hit.route == nullptr) {
     co_return co_await send_local_reply(
         stream, {.status = 404, .detail = "no route matches this request"}, keep_if_local);
   }
-  if (const auto* direct = std::get_if<config::DirectResponseAction>(&route->action)) {
+  co_return co_await run_action(stream, *hit.route, *runtime, keep_if_local);
+}
+
+core::Task<bool> DownstreamConnection::run_action(Stream& stream, const config::Route& route,
+                                                  const RouteRuntime& runtime, bool keep_if_local) {
+  const config::Action& action = route.action;
+  if (const auto* proxy = std::get_if<config::ProxyAction>(&action)) {
+    co_return co_await proxy_to_cluster(stream, *proxy, runtime);
+  }
+  if (const auto* direct = std::get_if<config::DirectResponseAction>(&action)) {
     co_return co_await send_local_reply(stream, {.status = direct->status, .body = direct->body},
                                         keep_if_local, direct->headers);
   }
-  if (const auto* files = std::get_if<config::StaticAction>(&route->action)) {
-    co_return co_await serve_static(stream, *files, *route, keep_if_local);
+  if (const auto* files = std::get_if<config::StaticAction>(&action)) {
+    co_return co_await serve_static(stream, *files, route, keep_if_local);
   }
-  const auto& action = std::get<config::ProxyAction>(route->action);
+  if (const auto* redirect = std::get_if<config::RedirectAction>(&action)) {
+    const std::string location =
+        router::redirect_location(*redirect, runtime.rewrite ? &*runtime.rewrite : nullptr,
+                                  {.scheme = stream.info().scheme,
+                                   .host = stream.request.host(),
+                                   .target = stream.request.path});
+    const std::array<http::HeaderField, 1> fields{{{"location", location}}};
+    co_return co_await send_local_reply(
+        stream, {.status = redirect->status, .detail = "redirected", .headers = fields},
+        keep_if_local);
+  }
+  co_return co_await send_local_reply(
+      stream, {.status = 501, .detail = "this route's action is not available"}, keep_if_local);
+}
+
+core::Task<bool> DownstreamConnection::proxy_to_cluster(Stream& stream,
+                                                        const config::ProxyAction& action,
+                                                        const RouteRuntime& runtime) {
+  http::RequestHead& request = stream.request;
+  if (runtime.rewrite) request.path = stream.arena().copy(runtime.rewrite->apply(request.path));
+  if (!action.host_rewrite.empty()) request.headers.set("host", action.host_rewrite);
   // In the stream's arena, not in this coroutine's frame: a frame over Asio's 1 KiB recycling
   // limit would go to malloc for every request.
   // The deleter only runs the destructor: the arena owns the memory.
   const auto destroy = [](UpstreamLeg* leg) { std::destroy_at(leg); };
   const std::unique_ptr<UpstreamLeg, decltype(destroy)> leg(
-      stream.arena().make<UpstreamLeg>(*this, stream, snapshot_->clusters[action.cluster_index]),
+      stream.arena().make<UpstreamLeg>(*this, stream, snapshot_->clusters[action.cluster_index],
+                                       action.timeouts),
       destroy);
   co_return co_await leg->run();
 }
@@ -393,6 +443,8 @@ core::Task<bool> DownstreamConnection::send_local_reply(Stream& stream, const Lo
   }
   for (const auto& [name, value] : extra)
     response.headers.set(name, value);
+  for (const http::HeaderField& field : reply.headers)
+    response.headers.set(field.name, field.value);
   const bool head_only = stream.request.method == http::Method::kHead;
   if (head_only) {
     response.framing = http::BodyFraming::kNone;

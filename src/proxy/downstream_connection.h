@@ -98,6 +98,12 @@ class DownstreamConnection {
   void adopt_idle_read(std::size_t received);
   // Handles one parsed request; returns whether the connection stays open.
   core::Task<bool> serve_stream(Stream& stream);
+  [[nodiscard]] router::RouteHit route(const http::RequestHead& request) const;
+  // Carries out the route's action once the request filters have passed.
+  core::Task<bool> run_action(Stream& stream, const config::Route& route,
+                              const RouteRuntime& runtime, bool keep_if_local);
+  core::Task<bool> proxy_to_cluster(Stream& stream, const config::ProxyAction& action,
+                                    const RouteRuntime& runtime);
   // Answers from the files of a static: route (proxy/static_response.cpp); returns whether the
   // connection stays open.
   core::Task<bool> serve_static(Stream& stream, const config::StaticAction& action,
@@ -106,6 +112,10 @@ class DownstreamConnection {
   // connection persists, and the response filters.
   void finish_local_head(Stream& stream, bool keep_alive, bool end_stream);
   void start_stream();
+  // Moves the connection to the worker's newest snapshot between requests, so that a reload
+  // reaches keep-alive clients too. A connection whose listener the reload removed stays on the
+  // snapshot it has.
+  void adopt_current_snapshot();
   void finish_stream();
   void log_stream(const Stream& stream);
   // Closes after an error reply whose request was not read to its end, reading and dropping what
@@ -114,7 +124,7 @@ class DownstreamConnection {
 
   WorkerContext& worker_;
   SnapshotPtr snapshot_;
-  const ListenerRuntime& listener_;
+  const ListenerRuntime* listener_;
   core::TcpSocket socket_;
   ConnectionDeadline deadline_;
   core::Buffer in_;

@@ -5,36 +5,90 @@
 #include "filters/forwarding/forwarding_filter.h"
 #include "filters/request_id/request_id_filter.h"
 #include "net/listener.h"
+#include "proxy/filter_registry.h"
 
 namespace bulwark::proxy {
+
+namespace {
+
+// The chain of a route: the request id first, so that everything after it can log it; then the
+// forwarding headers; then the configured filters in their order.
+FilterList chain_of(const FilterList& builtin,
+                    const std::vector<const FilterFactory*>& configured) {
+  FilterList chain = builtin;
+  chain.insert(chain.end(), configured.begin(), configured.end());
+  return chain;
+}
+
+std::optional<router::PathRewriter> rewriter_of(const config::Route& route) {
+  if (const auto* proxy = std::get_if<config::ProxyAction>(&route.action)) {
+    return router::PathRewriter::for_proxy(*proxy, route.match);
+  }
+  const auto* redirect = std::get_if<config::RedirectAction>(&route.action);
+  if (redirect != nullptr && redirect->prefix_rewrite) {
+    return router::PathRewriter::prefix(route.match.path, *redirect->prefix_rewrite);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr config,
                                                           std::string& error) {
   auto snapshot = std::make_shared<ProxySnapshot>();
   snapshot->config = std::move(config);
   const config::Config& spec = *snapshot->config;
+  std::vector<std::unique_ptr<FilterFactory>>& factories = snapshot->factories;
+  const auto own = [&factories](std::unique_ptr<FilterFactory> factory) {
+    factories.push_back(std::move(factory));
+    return factories.back().get();
+  };
+  const auto make_all = [&](const std::vector<config::FilterSpec>& specs) {
+    std::vector<const FilterFactory*> made;
+    for (const config::FilterSpec& filter : specs)
+      made.push_back(own(make_filter_factory(filter, spec)));
+    return made;
+  };
+  snapshot->builtin_filters.push_back(
+      own(std::make_unique<filters::RequestIdFilterFactory>(spec.request_id.header)));
+  snapshot->builtin_filters.push_back(
+      own(std::make_unique<filters::ForwardingFilterFactory>(filters::ForwardingSettings{
+          spec.forwarding.via, spec.forwarding.x_forwarded, spec.forwarding.forwarded})));
+
   for (const config::Listener& listener : spec.listeners) {
     asio::ip::tcp::endpoint endpoint;
     if (!net::resolve(listener.listen, endpoint, error)) {
       error = fmt::format("listener '{}': {}", listener.name, error);
       return nullptr;
     }
-    snapshot->listeners.push_back({&listener, endpoint, router::Router(listener)});
+    ListenerRuntime runtime{&listener, endpoint, router::Router(listener), {}};
+    for (const config::VirtualHost& host : listener.virtual_hosts) {
+      const std::vector<const FilterFactory*> host_filters = make_all(host.filters);
+      VirtualHostRuntime& host_runtime = runtime.hosts.emplace_back();
+      for (const config::Route& route : host.routes) {
+        host_runtime.routes.push_back(
+            {chain_of(snapshot->builtin_filters,
+                      route.filters ? make_all(*route.filters) : host_filters),
+             rewriter_of(route)});
+      }
+    }
+    snapshot->listeners.push_back(std::move(runtime));
   }
   for (const config::Cluster& cluster_spec : spec.clusters) {
     upstream::Cluster cluster;
     if (!upstream::resolve_cluster(cluster_spec, cluster, error)) return nullptr;
     snapshot->clusters.push_back(std::move(cluster));
   }
-  // The built-in chain: the request id comes first so that everything after it can log it.
-  snapshot->filters.push_back(
-      std::make_unique<filters::RequestIdFilterFactory>(spec.request_id.header));
-  snapshot->filters.push_back(
-      std::make_unique<filters::ForwardingFilterFactory>(filters::ForwardingSettings{
-          spec.forwarding.via, spec.forwarding.x_forwarded, spec.forwarding.forwarded}));
   snapshot->parser_limits = {spec.limits.max_request_line, spec.limits.max_header_bytes,
                              spec.limits.max_header_count};
   return snapshot;
+}
+
+const ListenerRuntime* ProxySnapshot::find_listener(std::string_view name) const noexcept {
+  for (const ListenerRuntime& listener : listeners) {
+    if (listener.spec->name == name) return &listener;
+  }
+  return nullptr;
 }
 
 bool ProxySnapshot::trusts(const asio::ip::address& peer) const noexcept {

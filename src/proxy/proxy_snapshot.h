@@ -5,34 +5,59 @@
 
 #include <asio/ip/tcp.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
 #include "http/h1/parser_limits.h"
 #include "proxy/filter/filter.h"
+#include "router/path_rewriter.h"
 #include "router/router.h"
 #include "upstream/cluster.h"
 
 namespace bulwark::proxy {
 
+// The filters one stream runs, in order; they point into ProxySnapshot::factories.
+using FilterList = std::vector<const FilterFactory*>;
+
+// What a route needs at run time besides its configuration.
+struct RouteRuntime {
+  FilterList filters;  // built-in, then the host's filters or the route's own
+  std::optional<router::PathRewriter> rewrite;
+};
+
+struct VirtualHostRuntime {
+  std::vector<RouteRuntime> routes;  // same order as VirtualHost::routes
+};
+
 struct ListenerRuntime {
   const config::Listener* spec;
   asio::ip::tcp::endpoint endpoint;
   router::Router router;
+  std::vector<VirtualHostRuntime> hosts;  // same order as spec->virtual_hosts
+
+  [[nodiscard]] const RouteRuntime& runtime_of(const router::RouteHit& hit) const {
+    return hosts[hit.vhost_index].routes[hit.route_index];
+  }
 };
 
 struct ProxySnapshot {
   config::ConfigPtr config;
   std::vector<ListenerRuntime> listeners;
   std::vector<upstream::Cluster> clusters;  // same order as config->clusters
-  std::vector<std::unique_ptr<FilterFactory>> filters;
+  // Every filter factory of this configuration; the lists below point into it.
+  std::vector<std::unique_ptr<FilterFactory>> factories;
+  // What runs for a request no route took (404s and other local replies before routing).
+  FilterList builtin_filters;
   http::h1::ParserLimits parser_limits;
 
   // Resolves addresses and builds the filter factories. Blocking (name resolution): call it off
   // the workers. nullptr with `error` set when something does not resolve.
   static std::shared_ptr<const ProxySnapshot> build(config::ConfigPtr config, std::string& error);
 
+  // The listener of the same name, or nullptr when this snapshot has none.
+  [[nodiscard]] const ListenerRuntime* find_listener(std::string_view name) const noexcept;
   // True when a peer address is in forwarding.trusted_networks.
   [[nodiscard]] bool trusts(const asio::ip::address& peer) const noexcept;
 };

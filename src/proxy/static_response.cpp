@@ -6,8 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <memory>
-#include <string>
-#include <utility>
+#include <memory_resource>
 #include <vector>
 
 #include "http/h1/serializer.h"
@@ -36,12 +35,12 @@ core::Task<bool> DownstreamConnection::serve_static(Stream& stream,
 
   if (reply->status >= 300 && reply->status != 304) {
     // Redirects and errors go out as every local reply does, error page included.
-    std::vector<std::pair<std::string, std::string>> extra;
-    extra.reserve(reply->headers.size());
+    std::pmr::vector<http::HeaderField> fields(stream.arena().resource());
+    fields.reserve(reply->headers.size());
     for (const router::ReplyHeader& field : reply->headers)
-      extra.emplace_back(field.name, field.value);
-    co_return co_await send_local_reply(stream, {.status = reply->status, .detail = reply->detail},
-                                        keep_alive, extra);
+      fields.push_back({field.name, field.value});
+    co_return co_await send_local_reply(
+        stream, {.status = reply->status, .detail = reply->detail, .headers = fields}, keep_alive);
   }
 
   http::ResponseHead& response = stream.response;

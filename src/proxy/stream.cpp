@@ -39,6 +39,13 @@ Verdict Stream::respond(const LocalReply& reply) {
   copy.body = arena_.copy(reply.body);
   copy.content_type = arena_.copy(reply.content_type);
   copy.detail = arena_.copy(reply.detail);
+  if (!reply.headers.empty()) {
+    auto* fields = static_cast<http::HeaderField*>(arena_.allocate(
+        sizeof(http::HeaderField) * reply.headers.size(), alignof(http::HeaderField)));
+    for (std::size_t i = 0; i < reply.headers.size(); ++i)
+      fields[i] = {arena_.copy(reply.headers[i].name), arena_.copy(reply.headers[i].value)};
+    copy.headers = {fields, reply.headers.size()};
+  }
   local_reply = copy;
   return Verdict::kRespond;
 }

@@ -35,10 +35,14 @@ using ResponseBodyTap = ChainTap<&FilterChain::response_body>;
 }  // namespace
 
 UpstreamLeg::UpstreamLeg(DownstreamConnection& client, Stream& stream,
-                         const upstream::Cluster& cluster)
+                         const upstream::Cluster& cluster, const config::UpstreamTimeouts& timeouts)
     : client_(client),
       stream_(stream),
       cluster_(cluster),
+      connect_timeout_(
+          timeouts.connect.value_or(client.snapshot().config->timeouts.upstream_connect)),
+      read_timeout_(timeouts.read.value_or(client.snapshot().config->timeouts.upstream_read)),
+      write_timeout_(timeouts.write.value_or(client.snapshot().config->timeouts.upstream_write)),
       response_parser_(client.snapshot().parser_limits),
       response_body_(client.snapshot().parser_limits),
       started_(core::Clock::now()) {}
@@ -138,8 +142,7 @@ core::Task<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointPool& 
   connection_ = pool.make_connection();
   ConnectionDeadline& deadline = client_.deadline();
   deadline.set_upstream(&connection_->socket);
-  deadline.wait_for(Waiting::kUpstreamConnect,
-                    client_.snapshot().config->timeouts.upstream_connect);
+  deadline.wait_for(Waiting::kUpstreamConnect, connect_timeout_);
   auto [ec] = co_await connection_->socket.async_connect(pool.endpoint(), kAsTuple);
   deadline.clear();
   if (!ec) {
@@ -166,7 +169,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
   http::RequestHead& request = stream_.request;
 
   if (request.framing == http::BodyFraming::kNone || client_.request_body().done()) {
-    deadline.wait_for(Waiting::kUpstreamWrite, config.timeouts.upstream_write);
+    deadline.wait_for(Waiting::kUpstreamWrite, write_timeout_);
     auto [ec, written] =
         co_await asio::async_write(connection_->socket, asio::buffer(head), kAsTuple);
     deadline.clear();
@@ -201,7 +204,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
       .read_wait = Waiting::kRequestBody,
       .read_timeout = config.timeouts.body_read,
       .write_wait = Waiting::kUpstreamWrite,
-      .write_timeout = config.timeouts.upstream_write,
+      .write_timeout = write_timeout_,
       .max_bytes = config.limits.max_body_bytes,
       .tap = &tap,
   });
@@ -238,14 +241,13 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
 }
 
 core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
-  const config::Config& config = *client_.snapshot().config;
   ConnectionDeadline& deadline = client_.deadline();
   response_ = client_.worker().buffers.take();
   response_parser_.reset();
   bool received_any = false;
   const bool head_request = stream_.request.method == http::Method::kHead;
   for (;;) {
-    deadline.wait_for(Waiting::kUpstreamRead, config.timeouts.upstream_read);
+    deadline.wait_for(Waiting::kUpstreamRead, read_timeout_);
     auto [ec, received] =
         co_await connection_->socket.async_read_some(to_asio(response_.writable()), kAsTuple);
     deadline.clear();
@@ -372,7 +374,7 @@ core::Task<bool> UpstreamLeg::relay_response() {
       .prefix = std::string_view(out.writable().data(), head_size),
       .deadline = client_.deadline(),
       .read_wait = Waiting::kUpstreamRead,
-      .read_timeout = config.timeouts.upstream_read,
+      .read_timeout = read_timeout_,
       .write_wait = Waiting::kClientWrite,
       .write_timeout = config.timeouts.send,
       .tap = &tap,

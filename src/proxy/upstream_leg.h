@@ -7,6 +7,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include "config/config.h"
 #include "core/buffer.h"
 #include "core/error.h"
 #include "core/io.h"
@@ -22,7 +23,9 @@ class DownstreamConnection;
 
 class UpstreamLeg {
  public:
-  UpstreamLeg(DownstreamConnection& client, Stream& stream, const upstream::Cluster& cluster);
+  // `timeouts` are the route's overrides of the configured upstream timeouts.
+  UpstreamLeg(DownstreamConnection& client, Stream& stream, const upstream::Cluster& cluster,
+              const config::UpstreamTimeouts& timeouts);
   UpstreamLeg(const UpstreamLeg&) = delete;
   UpstreamLeg& operator=(const UpstreamLeg&) = delete;
   ~UpstreamLeg();
@@ -48,6 +51,9 @@ class UpstreamLeg {
   DownstreamConnection& client_;
   Stream& stream_;
   const upstream::Cluster& cluster_;
+  const config::Duration connect_timeout_;
+  const config::Duration read_timeout_;
+  const config::Duration write_timeout_;
   std::size_t endpoint_index_ = 0;
   upstream::EndpointPool* pool_ = nullptr;
   upstream::ConnectionPtr connection_;

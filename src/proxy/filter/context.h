@@ -2,9 +2,11 @@
 // What a filter may do to its stream, besides changing the headers it is handed.
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "core/arena.h"
+#include "http/header_map.h"
 #include "proxy/filter/stream_info.h"
 #include "proxy/filter/verdict.h"
 
@@ -16,6 +18,8 @@ struct LocalReply {
   std::string_view body;
   std::string_view content_type;  // defaults to text/plain when a body is given
   std::string_view detail;        // for the error page and the log, never shown raw otherwise
+  // More header fields, such as Location for a redirect; respond() keeps copies.
+  std::span<const http::HeaderField> headers;
 };
 
 class Context {

@@ -4,14 +4,15 @@
 // continue, and after kPause (or kBuffer) the same phase picks up where it stopped.
 
 #include <cstddef>
-#include <memory>
 #include <span>
 
 #include "proxy/filter/filter.h"
 
 namespace bulwark::proxy {
 
-using FilterFactoryList = std::span<const std::unique_ptr<FilterFactory>>;
+// The factories of one chain, in order. The snapshot owns them; a list only points at them, so
+// one factory (a virtual host's filter) serves the chains of many routes.
+using FilterFactoryList = std::span<const FilterFactory* const>;
 
 class FilterChain {
  public:

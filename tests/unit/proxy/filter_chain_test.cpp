@@ -16,6 +16,14 @@ namespace {
 
 using fakes::FakeContext;
 
+// The chain takes the factories' addresses; the snapshot owns them, here the test does.
+std::vector<const FilterFactory*> pointers(const std::vector<std::unique_ptr<FilterFactory>>& all) {
+  std::vector<const FilterFactory*> out;
+  for (const auto& factory : all)
+    out.push_back(factory.get());
+  return out;
+}
+
 // What every recording filter writes to, e.g. "a:req_headers", "b:~".
 struct Journal {
   std::vector<std::string> events;
@@ -86,7 +94,7 @@ class FilterChainTest : public ::testing::Test {
     factories_.clear();
     for (const char* n : names)
       factories_.push_back(std::make_unique<RecordingFactory>(n, journal_));
-    chain_.build(factories_, ctx_.arena());
+    chain_.build(pointers(factories_), ctx_.arena());
   }
   Verdict request_headers() { return chain_.request_headers(request_, false, ctx_); }
   Verdict request_body() {
@@ -143,7 +151,7 @@ TEST_F(FilterChainTest, DestructorOfChainRunsFilterDestructors) {
     FilterChain chain;
     std::vector<std::unique_ptr<FilterFactory>> factories;
     factories.push_back(std::make_unique<RecordingFactory>("x", journal_));
-    chain.build(factories, ctx_.arena());
+    chain.build(pointers(factories), ctx_.arena());
   }
   EXPECT_EQ(take_events(), (Events{"x:~"}));
 }
@@ -204,7 +212,7 @@ TEST_F(FilterChainTest, HooksSeeTheArgumentsTheChainWasGiven) {
   };
   std::vector<std::unique_ptr<FilterFactory>> factories;
   factories.push_back(std::make_unique<InspectingFactory>());
-  chain_.build(factories, ctx_.arena());
+  chain_.build(pointers(factories), ctx_.arena());
   EXPECT_EQ(chain_.request_headers(request_, true, ctx_), Verdict::kContinue);
   EXPECT_EQ(request_.headers.get("x-seen"), "end");
   BodyChunk chunk("original");
