@@ -77,8 +77,7 @@ int signal_reload(const std::string& config_path, const std::string& pid_file) {
                std::error_code(errno, std::generic_category()).message());
     return kExitFailure;
   }
-  fmt::print("bulwark: sent SIGHUP to process {}; its error log says how the reload went\n",
-             *pid);
+  fmt::print("bulwark: sent SIGHUP to process {}; its error log says how the reload went\n", *pid);
   return kExitOk;
 }
 

@@ -150,13 +150,14 @@ class IncludeWalker {
         continue;
       }
       std::string hint = did_you_mean(field.key, kIncludedKeys);
-      if (hint.empty()) hint = "an included file holds only listeners, clusters, filters and include";
+      if (hint.empty())
+        hint = "an included file holds only listeners, clusters, filters and include";
       reader.error(field.key_mark, fmt::format("unknown key '{}'", field.key), std::move(hint));
     }
   }
 
   std::span<const std::string_view> top_level_keys_;
-  std::vector<Link> chain_;                    // the main file, then the files being included
+  std::vector<Link> chain_;                     // the main file, then the files being included
   std::map<std::string, SourceMark> included_;  // identity -> the entry that included it
   std::deque<IncludedFile> files_;
 };

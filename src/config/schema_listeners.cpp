@@ -137,8 +137,8 @@ void read_listener(YamlReader& reader, const Value& value, Config& config) {
                      mine == theirs
                          ? fmt::format("listen: {} is already used by listener '{}' ({})", mine,
                                        other.name, line_of(other.mark, listen->mark))
-                         : fmt::format("listen: {} overlaps {} of listener '{}' ({})", mine,
-                                       theirs, other.name, line_of(other.mark, listen->mark)),
+                         : fmt::format("listen: {} overlaps {} of listener '{}' ({})", mine, theirs,
+                                       other.name, line_of(other.mark, listen->mark)),
                      "each listener needs its own address and port");
         listen_ok = false;
         break;

@@ -30,8 +30,7 @@ std::string read_text(int fd) {
   char text[kMaxPidText];
   std::size_t size = 0;
   while (size < sizeof text) {
-    const ssize_t n =
-        ::pread(fd, text + size, sizeof text - size, static_cast<off_t>(size));
+    const ssize_t n = ::pread(fd, text + size, sizeof text - size, static_cast<off_t>(size));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     size += static_cast<std::size_t>(n);
@@ -41,7 +40,8 @@ std::string read_text(int fd) {
 
 // The number in a pid file ("1234\n"), or 0 when there is none.
 pid_t parse_pid(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.remove_suffix(1);
   pid_t pid = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pid);
   if (error != std::errc{} || end != text.data() + text.size() || pid <= 0) return 0;
@@ -51,8 +51,8 @@ pid_t parse_pid(std::string_view text) {
 // True when `fd` and `path` are the same file: the one at `path` was not removed or replaced
 // since `fd` was opened.
 bool still_named(int fd, const std::string& path) {
-  struct stat opened {};
-  struct stat named {};
+  struct stat opened = {};
+  struct stat named = {};
   return ::fstat(fd, &opened) == 0 && ::stat(path.c_str(), &named) == 0 &&
          opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
 }
@@ -74,9 +74,9 @@ std::expected<PidFile, std::string> PidFile::acquire(const std::string& path) {
             fmt::format("cannot lock pid file '{}': {}", path, errno_text(error)));
       }
       return std::unexpected(
-          holder > 0 ? fmt::format("pid file '{}' is held by a running bulwark (pid {})", path,
-                                   holder)
-                     : fmt::format("pid file '{}' is held by a running bulwark", path));
+          holder > 0
+              ? fmt::format("pid file '{}' is held by a running bulwark (pid {})", path, holder)
+              : fmt::format("pid file '{}' is held by a running bulwark", path));
     }
     // The lock is only worth something on the file that `path` names now.
     if (!still_named(fd, path)) {
@@ -92,7 +92,8 @@ std::expected<PidFile, std::string> PidFile::acquire(const std::string& path) {
     }
     return PidFile(path, fd);
   }
-  return std::unexpected(fmt::format("pid file '{}' keeps being replaced by another process", path));
+  return std::unexpected(
+      fmt::format("pid file '{}' keeps being replaced by another process", path));
 }
 
 PidFile::PidFile(PidFile&& other) noexcept
@@ -153,7 +154,8 @@ std::expected<pid_t, std::string> read_live_pid(const std::string& path) {
       return std::unexpected(
           fmt::format("pid file '{}' is stale: process {} is not running", path, pid));
     }
-    return std::unexpected(fmt::format("pid file '{}' is stale: no running bulwark holds it", path));
+    return std::unexpected(
+        fmt::format("pid file '{}' is stale: no running bulwark holds it", path));
   }
   if (pid == 0) {
     return std::unexpected(

@@ -79,6 +79,7 @@ std::string summarize(const proxy::ProxySnapshot& running, const proxy::ProxySna
   add("added", join(changes.added));
   add("removed", join(changes.removed));
   std::vector<std::string> moved;
+  moved.reserve(changes.moved.size());
   for (const std::string& name : changes.moved) {
     moved.push_back(
         fmt::format("{} to {}", name, next.find_listener(name)->spec->listen.to_string()));
@@ -88,8 +89,7 @@ std::string summarize(const proxy::ProxySnapshot& running, const proxy::ProxySna
   const std::size_t routes = count_routes(*next.config);
   const std::size_t routes_before = count_routes(*running.config);
   return fmt::format("listeners {}; {} route(s){}, {} listener(s), {} cluster(s)", listeners,
-                     routes,
-                     routes == routes_before ? "" : fmt::format(" (was {})", routes_before),
+                     routes, routes == routes_before ? "" : fmt::format(" (was {})", routes_before),
                      next.listeners.size(), next.clusters.size());
 }
 

@@ -205,7 +205,8 @@ class Server {
     for (const std::string& name : changes->to_open()) {
       const proxy::ListenerRuntime& listener = *next->find_listener(name);
       for (std::vector<OpenedListener>& sockets : opened) {
-        OpenedListener& socket = sockets.emplace_back(OpenedListener{name, core::TcpAcceptor(main_loop_)});
+        OpenedListener& socket =
+            sockets.emplace_back(OpenedListener{name, core::TcpAcceptor(main_loop_)});
         if (!net::open_listener(socket.socket, listener.endpoint, error)) {
           reload_failed(fmt::format("listener '{}': {}", name, error));
           return;  // the sockets opened so far close with `opened`
@@ -214,8 +215,8 @@ class Server {
     }
     std::optional<PidFile> moved_pid_file;
     const std::string& pid_path = next->config->pid_file;
-    const bool pid_file_moves = pid_file_ ? pid_path.empty() || !pid_file_->names(pid_path)
-                                          : !pid_path.empty();
+    const bool pid_file_moves =
+        pid_file_ ? pid_path.empty() || !pid_file_->names(pid_path) : !pid_path.empty();
     if (pid_file_moves && !pid_path.empty()) {
       auto pid_file = PidFile::acquire(pid_path);
       if (!pid_file) {
@@ -229,15 +230,24 @@ class Server {
       moved_pid_file = std::move(*pid_file);
     }
 
-    for (std::size_t i = 0; i < workers_.size(); ++i)
-      workers_[i]->reconfigure(next, changes->to_close(), std::move(opened[i]));
-    if (pid_file_moves) pid_file_ = std::move(moved_pid_file);
-    snapshot_ = std::move(next);
     for (const std::string& setting : changes->restart_only) {
       BULWARK_LOG_WARN("reload: {} takes effect at restart; the running value stays until then",
                        setting);
     }
-    BULWARK_LOG_INFO("reload: {} applied; {}", snapshot_->config->source, changes->summary);
+    // Said once every worker has the new snapshot: from then on every new connection and every
+    // new request, on any worker, gets it.
+    auto pending = std::make_shared<std::size_t>(workers_.size());
+    auto applied =
+        [this, pending,
+         line = fmt::format("reload: {} applied; {}", next->config->source, changes->summary)] {
+          asio::post(main_loop_, [pending, line] {
+            if (--*pending == 0) BULWARK_LOG_INFO("{}", line);
+          });
+        };
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+      workers_[i]->reconfigure(next, changes->to_close(), std::move(opened[i]), applied);
+    if (pid_file_moves) pid_file_ = std::move(moved_pid_file);
+    snapshot_ = std::move(next);
   }
 
   static void reload_failed(const std::string& why) {

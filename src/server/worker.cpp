@@ -114,7 +114,7 @@ core::Task<void> Worker::tick_loop() {
 }
 
 void Worker::reconfigure(proxy::SnapshotPtr snapshot, std::vector<std::string> close,
-                         std::vector<OpenedListener> opened) {
+                         std::vector<OpenedListener> opened, std::function<void()> applied) {
   // An Asio socket stays with the loop it was opened on; the descriptor moves instead.
   std::vector<HandedOver> handed;
   for (OpenedListener& listener : opened) {
@@ -128,17 +128,17 @@ void Worker::reconfigure(proxy::SnapshotPtr snapshot, std::vector<std::string> c
     handed.push_back(HandedOver{std::move(listener.name), fd});
   }
   asio::post(io_, [this, snapshot = std::move(snapshot), close = std::move(close),
-                   handed = std::move(handed)]() mutable {
-    apply(std::move(snapshot), close, std::move(handed));
+                   handed = std::move(handed), applied = std::move(applied)]() mutable {
+    if (apply(snapshot, close, std::move(handed))) applied();
   });
 }
 
-void Worker::apply(proxy::SnapshotPtr snapshot, const std::vector<std::string>& close,
+bool Worker::apply(const proxy::SnapshotPtr& snapshot, const std::vector<std::string>& close,
                    std::vector<HandedOver> opened) {
   if (context_.draining) {  // shutting down: nothing opens any more
     for (const HandedOver& socket : opened)
       ::close(socket.fd);
-    return;
+    return false;
   }
   // Closed before the new ones open: a listener on a new address goes by the same name.
   std::erase_if(acceptors_, [&](const std::shared_ptr<Acceptor>& acceptor) {
@@ -158,13 +158,14 @@ void Worker::apply(proxy::SnapshotPtr snapshot, const std::vector<std::string>& 
     acceptor->socket.assign(snapshot->listeners[index].endpoint.protocol(), socket.fd, ec);
     if (ec) {
       ::close(socket.fd);
-      BULWARK_LOG_ERROR("listener '{}': worker {} cannot accept: {}", socket.name,
-                        context_.index, ec.message());
+      BULWARK_LOG_ERROR("listener '{}': worker {} cannot accept: {}", socket.name, context_.index,
+                        ec.message());
       continue;
     }
     acceptors_.push_back(acceptor);
     asio::co_spawn(io_, accept_loop(std::move(acceptor)), asio::detached);
   }
+  return true;
 }
 
 void Worker::drain() {

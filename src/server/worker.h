@@ -6,6 +6,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -40,10 +41,11 @@ class Worker {
   bool listen(const proxy::SnapshotPtr& snapshot, std::string& error);
   void start();
   // A reload (thread-safe: the change runs on the worker, all at once): closes the listeners
-  // named in `close`, installs `snapshot` for new connections and requests, and accepts on
-  // `opened`. Established connections are left alone, whichever listener they came from.
+  // named in `close`, installs `snapshot` for new connections and requests, accepts on `opened`,
+  // then calls `applied` on the worker's thread. Established connections are left alone,
+  // whichever listener they came from.
   void reconfigure(proxy::SnapshotPtr snapshot, std::vector<std::string> close,
-                   std::vector<OpenedListener> opened);
+                   std::vector<OpenedListener> opened, std::function<void()> applied);
   // Stops accepting, closes idle connections, lets busy ones finish (thread-safe).
   void drain();
   // Ends the loop at once (thread-safe) and waits for the thread.
@@ -78,10 +80,10 @@ class Worker {
 
   core::Task<void> accept_loop(std::shared_ptr<Acceptor> acceptor);
   core::Task<void> tick_loop();
-  void serve(const Acceptor& acceptor, core::TcpSocket socket,
-             const asio::ip::tcp::endpoint& peer);
+  void serve(const Acceptor& acceptor, core::TcpSocket socket, const asio::ip::tcp::endpoint& peer);
   void close_acceptor(Acceptor& acceptor);
-  void apply(proxy::SnapshotPtr snapshot, const std::vector<std::string>& close,
+  // False when the worker is draining and nothing changed.
+  bool apply(const proxy::SnapshotPtr& snapshot, const std::vector<std::string>& close,
              std::vector<HandedOver> opened);
 
   asio::io_context io_;

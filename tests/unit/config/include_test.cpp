@@ -55,12 +55,15 @@ class IncludeTest : public ::testing::Test {
 
   std::string path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
 
-  LoadResult load(const std::string& main_text) { return load_config_file(write("main.yaml", main_text)); }
+  LoadResult load(const std::string& main_text) {
+    return load_config_file(write("main.yaml", main_text));
+  }
 
   std::vector<std::string> errors(const std::string& main_text) {
     const LoadResult result = load(main_text);
     EXPECT_EQ(result.config, nullptr);
     std::vector<std::string> lines;
+    lines.reserve(result.errors.size());
     for (const Diagnostic& d : result.errors)
       lines.push_back(d.format());
     return lines;
@@ -78,6 +81,7 @@ class IncludeTest : public ::testing::Test {
 
 std::vector<std::string> listener_names(const Config& config) {
   std::vector<std::string> names;
+  names.reserve(config.listeners.size());
   for (const Listener& listener : config.listeners)
     names.push_back(listener.name);
   return names;
@@ -85,6 +89,7 @@ std::vector<std::string> listener_names(const Config& config) {
 
 std::vector<std::string> cluster_names(const Config& config) {
   std::vector<std::string> names;
+  names.reserve(config.clusters.size());
   for (const Cluster& cluster : config.clusters)
     names.push_back(cluster.name);
   return names;
@@ -135,9 +140,9 @@ TEST_F(IncludeTest, ListenersMayAllComeFromIncludedFiles) {
 
 TEST_F(IncludeTest, NoListenerInAnyFileIsReportedOnce) {
   write("clusters.yaml", "clusters: []\n");
-  EXPECT_THAT(errors("include: [clusters.yaml]\n" + std::string(kCluster)),
-              ElementsAre(path("main.yaml") +
-                          ":1:1: the configuration: missing required key 'listeners'"));
+  EXPECT_THAT(
+      errors("include: [clusters.yaml]\n" + std::string(kCluster)),
+      ElementsAre(path("main.yaml") + ":1:1: the configuration: missing required key 'listeners'"));
   write("empty.yaml", "listeners: []\n");
   const std::string hint =
       "\n  hint: e.g. listeners: [ { name: public, listen: 127.0.0.1:8080, virtual_hosts: ... } ]";
@@ -174,17 +179,17 @@ TEST_F(IncludeTest, AGlobMatchingNothingIsFine) {
 }
 
 TEST_F(IncludeTest, AMissingPlainPathIsAnError) {
-  EXPECT_THAT(errors("include:\n  - missing.yaml\n" + std::string(kListener) +
-                     std::string(kCluster)),
-              ElementsAre(path("main.yaml") + ":2:5: include[0]: cannot read '" +
-                          path("missing.yaml") + "': No such file or directory"));
+  EXPECT_THAT(
+      errors("include:\n  - missing.yaml\n" + std::string(kListener) + std::string(kCluster)),
+      ElementsAre(path("main.yaml") + ":2:5: include[0]: cannot read '" + path("missing.yaml") +
+                  "': No such file or directory"));
 }
 
 TEST_F(IncludeTest, AbsolutePathsAndEnvironmentVariables) {
   const std::string more = write("elsewhere/more.yaml", kCluster);
   ::setenv("BULWARK_TEST_INCLUDE_DIR", (fs::path(dir_) / "elsewhere").c_str(), 1);
-  const ConfigPtr config = load_ok("include: [\"${BULWARK_TEST_INCLUDE_DIR}/more.yaml\"]\n" +
-                                   std::string(kListener));
+  const ConfigPtr config =
+      load_ok("include: [\"${BULWARK_TEST_INCLUDE_DIR}/more.yaml\"]\n" + std::string(kListener));
   ::unsetenv("BULWARK_TEST_INCLUDE_DIR");
   ASSERT_NE(config, nullptr);
   EXPECT_EQ(config->clusters.at(0).mark.file, more);
@@ -196,17 +201,17 @@ TEST_F(IncludeTest, AbsolutePathsAndEnvironmentVariables) {
 
 TEST_F(IncludeTest, OtherKeysInAnIncludedFileAreErrors) {
   write("more.yaml", "workers: 2\nlistner: []\nfoo: 1\nclusters: []\n");
-  EXPECT_THAT(errors("include: [more.yaml]\n" + std::string(kListener) + std::string(kCluster)),
-              ElementsAre(path("more.yaml") +
-                              ":1:1: 'workers' cannot be set in an included file\n  hint: set it "
-                              "in " +
-                              path("main.yaml") +
-                              "; an included file holds only listeners, clusters, filters and "
-                              "include",
-                          path("more.yaml") +
-                              ":2:1: unknown key 'listner'\n  hint: did you mean 'listeners'?",
-                          path("more.yaml") +
-                              ":3:1: unknown key 'foo'\n  hint: an included file holds only "
+  EXPECT_THAT(
+      errors("include: [more.yaml]\n" + std::string(kListener) + std::string(kCluster)),
+      ElementsAre(
+          path("more.yaml") +
+              ":1:1: 'workers' cannot be set in an included file\n  hint: set it "
+              "in " +
+              path("main.yaml") +
+              "; an included file holds only listeners, clusters, filters and "
+              "include",
+          path("more.yaml") + ":2:1: unknown key 'listner'\n  hint: did you mean 'listeners'?",
+          path("more.yaml") + ":3:1: unknown key 'foo'\n  hint: an included file holds only "
                               "listeners, clusters, filters and include"));
 }
 
@@ -223,14 +228,13 @@ listeners:
           - proxy: { cluster: nope }
 )");
   EXPECT_THAT(
-      errors("workers: 0\ninclude: [more.yaml]\n" + std::string(kListener) +
-             std::string(kCluster)),
-      ElementsAre(
-          path("main.yaml") + ":1:10: workers: 0 is out of range (from 1 to 1024)",
-          path("more.yaml") + ":3:17: endpoints[0]: bad address '127.0.0.1': expected HOST:PORT\n"
-                              "  hint: write HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080",
-          path("more.yaml") + ":10:31: cluster: cluster 'nope' is not defined\n  hint: the "
-                              "clusters are: demo, other"));
+      errors("workers: 0\ninclude: [more.yaml]\n" + std::string(kListener) + std::string(kCluster)),
+      ElementsAre(path("main.yaml") + ":1:10: workers: 0 is out of range (from 1 to 1024)",
+                  path("more.yaml") +
+                      ":3:17: endpoints[0]: bad address '127.0.0.1': expected HOST:PORT\n"
+                      "  hint: write HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080",
+                  path("more.yaml") + ":10:31: cluster: cluster 'nope' is not defined\n  hint: the "
+                                      "clusters are: demo, other"));
 }
 
 TEST_F(IncludeTest, DuplicatesAcrossFilesPointAtTheFirstDefinition) {
@@ -239,16 +243,17 @@ TEST_F(IncludeTest, DuplicatesAcrossFilesPointAtTheFirstDefinition) {
     endpoints: [127.0.0.1:9001]
 )");
   EXPECT_THAT(errors("include: [more.yaml]\n" + std::string(kListener) + std::string(kCluster)),
-              ElementsAre(path("more.yaml") + ":2:11: name: duplicate cluster name 'demo' (first "
-                                              "at " +
+              ElementsAre(path("more.yaml") +
+                          ":2:11: name: duplicate cluster name 'demo' (first "
+                          "at " +
                           path("main.yaml") + ":10)\n  hint: cluster names must be unique"));
 }
 
 TEST_F(IncludeTest, SyntaxErrorsNameTheIncludedFile) {
   write("more.yaml", "clusters: [a, b\n");
-  EXPECT_THAT(errors("include: [more.yaml]\n" + std::string(kListener) + std::string(kCluster)),
-              ElementsAre(path("more.yaml") +
-                          ":2:1: YAML syntax error: end of sequence flow not found"));
+  EXPECT_THAT(
+      errors("include: [more.yaml]\n" + std::string(kListener) + std::string(kCluster)),
+      ElementsAre(path("more.yaml") + ":2:1: YAML syntax error: end of sequence flow not found"));
 }
 
 TEST_F(IncludeTest, AnEmptyIncludedFileAddsNothing) {
@@ -258,8 +263,9 @@ TEST_F(IncludeTest, AnEmptyIncludedFileAddsNothing) {
   ASSERT_NE(config, nullptr);
   EXPECT_THAT(cluster_names(*config), ElementsAre("demo"));
   write("list.yaml", "- a\n");
-  EXPECT_THAT(errors("include: [list.yaml]\n" + std::string(kListener) + std::string(kCluster)),
-              ElementsAre(path("list.yaml") + ":1:1: the configuration: expected a map, got a list"));
+  EXPECT_THAT(
+      errors("include: [list.yaml]\n" + std::string(kListener) + std::string(kCluster)),
+      ElementsAre(path("list.yaml") + ":1:1: the configuration: expected a map, got a list"));
 }
 
 TEST_F(IncludeTest, NestedIncludesAreRelativeToTheIncludingFile) {
@@ -329,6 +335,7 @@ TEST_F(IncludeTest, ReadIncludesReturnsFilesDepthFirst) {
   static constexpr std::array<std::string_view, 1> kTop{"include"};
   std::vector<IncludedFile> files = read_includes(reader, include, kTop);
   std::vector<std::string> names;
+  names.reserve(files.size());
   for (const IncludedFile& file : files)
     names.push_back(file.reader.file());
   EXPECT_THAT(names, ElementsAre(path("a.yaml"), path("sub/c.yaml"), path("b.yaml")));

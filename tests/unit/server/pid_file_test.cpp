@@ -109,7 +109,8 @@ TEST_F(PidFileTest, AFileThatWasReplacedIsNotRemoved) {
   // Someone removed it and another server made a new one at the same path.
   fs::remove(path_);
   write("12345\n");
-  { PidFile gone = std::move(*pid_file); }
+  std::optional<PidFile> gone(std::move(*pid_file));
+  gone.reset();
   EXPECT_EQ(contents(), "12345\n");
 }
 

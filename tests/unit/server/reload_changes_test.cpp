@@ -3,7 +3,6 @@
 #include "server/reload_changes.h"
 
 #include <fmt/format.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -58,9 +57,8 @@ TEST(ReloadChangesTest, ListenersAreKnownByName) {
   const proxy::SnapshotPtr running = snapshot("listeners:\n" + listener("kept", 8080) +
                                               listener("gone", 8081) + listener("moved", 8082));
   // Reordered, one moved, one new on the address of the one removed.
-  const proxy::SnapshotPtr next =
-      snapshot("listeners:\n" + listener("moved", 8083) + listener("new", 8081) +
-               listener("kept", 8080, 3));
+  const proxy::SnapshotPtr next = snapshot("listeners:\n" + listener("moved", 8083) +
+                                           listener("new", 8081) + listener("kept", 8080, 3));
   ASSERT_TRUE(running && next);
   auto changes = compare(*running, *next, *running->config);
   ASSERT_TRUE(changes) << changes.error();
@@ -102,9 +100,9 @@ TEST(ReloadChangesTest, ComparesWithTheSettingsTheProcessStartedWith) {
 
 TEST(ReloadChangesTest, ARequestHeadLargerThanTheRunningBuffersIsRefused) {
   const proxy::SnapshotPtr running = snapshot("listeners:\n" + listener("a", 8080));
-  const proxy::SnapshotPtr next = snapshot(
-      "limits: { buffer_size: 128KiB, max_header_bytes: 64KiB }\nlisteners:\n" +
-      listener("a", 8080));
+  const proxy::SnapshotPtr next =
+      snapshot("limits: { buffer_size: 128KiB, max_header_bytes: 64KiB }\nlisteners:\n" +
+               listener("a", 8080));
   ASSERT_TRUE(running && next);
   auto changes = compare(*running, *next, *running->config);
   ASSERT_FALSE(changes);
