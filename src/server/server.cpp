@@ -202,32 +202,14 @@ class Server {
       return;
     }
     std::vector<std::vector<OpenedListener>> opened(workers_.size());
-    for (const std::string& name : changes->to_open()) {
-      const proxy::ListenerRuntime& listener = *next->find_listener(name);
-      for (std::vector<OpenedListener>& sockets : opened) {
-        OpenedListener& socket =
-            sockets.emplace_back(OpenedListener{name, core::TcpAcceptor(main_loop_)});
-        if (!net::open_listener(socket.socket, listener.endpoint, error)) {
-          reload_failed(fmt::format("listener '{}': {}", name, error));
-          return;  // the sockets opened so far close with `opened`
-        }
-      }
+    if (!open_listeners(*next, *changes, opened, error)) {
+      reload_failed(error);
+      return;  // the sockets opened so far close with `opened`
     }
-    std::optional<PidFile> moved_pid_file;
-    const std::string& pid_path = next->config->pid_file;
-    const bool pid_file_moves =
-        pid_file_ ? pid_path.empty() || !pid_file_->names(pid_path) : !pid_path.empty();
-    if (pid_file_moves && !pid_path.empty()) {
-      auto pid_file = PidFile::acquire(pid_path);
-      if (!pid_file) {
-        reload_failed(pid_file.error());
-        return;
-      }
-      if (auto written = pid_file->write_pid(); !written) {
-        reload_failed(written.error());
-        return;
-      }
-      moved_pid_file = std::move(*pid_file);
+    auto pid_file = move_pid_file(next->config->pid_file);
+    if (!pid_file) {
+      reload_failed(pid_file.error());
+      return;
     }
 
     for (const std::string& setting : changes->restart_only) {
@@ -246,8 +228,40 @@ class Server {
         };
     for (std::size_t i = 0; i < workers_.size(); ++i)
       workers_[i]->reconfigure(next, changes->to_close(), std::move(opened[i]), applied);
-    if (pid_file_moves) pid_file_ = std::move(moved_pid_file);
+    if (pid_file->moves) pid_file_ = std::move(pid_file->file);
     snapshot_ = std::move(next);
+  }
+
+  // Opens, for every worker, the sockets of the listeners that a reload adds or moves.
+  bool open_listeners(const proxy::ProxySnapshot& next, const ReloadChanges& changes,
+                      std::vector<std::vector<OpenedListener>>& opened, std::string& error) {
+    for (const std::string& name : changes.to_open()) {
+      const proxy::ListenerRuntime& listener = *next.find_listener(name);
+      for (std::vector<OpenedListener>& sockets : opened) {
+        OpenedListener& socket =
+            sockets.emplace_back(OpenedListener{name, core::TcpAcceptor(main_loop_)});
+        if (!net::open_listener(socket.socket, listener.endpoint, error)) {
+          error = fmt::format("listener '{}': {}", name, error);
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  struct PidFileMove {
+    bool moves = false;
+    std::optional<PidFile> file;  // the new one, taken and written; none when pid_file is unset
+  };
+
+  // Whether a reload's `path` names another pid file than the one held, however it is spelt.
+  std::expected<PidFileMove, std::string> move_pid_file(const std::string& path) {
+    const bool moves = pid_file_ ? path.empty() || !pid_file_->names(path) : !path.empty();
+    if (!moves || path.empty()) return PidFileMove{moves, std::nullopt};
+    auto file = PidFile::acquire(path);
+    if (!file) return std::unexpected(std::move(file.error()));
+    if (auto written = file->write_pid(); !written) return std::unexpected(written.error());
+    return PidFileMove{true, std::move(*file)};
   }
 
   static void reload_failed(const std::string& why) {

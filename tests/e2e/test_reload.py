@@ -415,3 +415,25 @@ def test_reload_needs_a_pid_file(bulwark_exe, tmp_path, free_port):
     r = subprocess.run([bulwark_exe, "reload"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2
     assert "Exactly 1 option from [-c,--config,-p,--pid-file] is required" in r.stderr
+
+
+def test_a_reload_moves_the_pid_file(reloadable, free_port, tmp_path):
+    port = free_port
+    b, reloader, o, make = reloadable([("public", port, [])])
+    old, new = tmp_path / "bulwark.pid", tmp_path / "run" / "moved.pid"
+    # A pid file that cannot be written fails the reload and keeps the old one.
+    cfg = make([("public", port, [("/new", "new")])])
+    logged = reloader.reload_fails({**cfg, "pid_file": str(new)})
+    assert f"reload failed: cannot open pid file '{new}': No such file or directory" in logged, logged
+    assert old.read_text() == f"{b.pid}\n"
+    assert body_of(port, "/new") == (200, b"origin")
+    new.parent.mkdir()
+    reloader.reload({**cfg, "pid_file": str(new)})
+    assert new.read_text() == f"{b.pid}\n"
+    assert not old.exists(), "the old pid file was left behind"
+    r = reloader.cli("-p", str(new))
+    assert r.returncode == 0, r.stderr
+    assert poll(lambda: reloader.applied() == 2, timeout=5)
+    b.signal(signal.SIGTERM)
+    assert b.wait(timeout=10) == 0
+    assert not new.exists()
