@@ -64,24 +64,39 @@ void Worker::start() {
 
 core::Task<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
   for (;;) {
-    asio::ip::tcp::endpoint peer;
-    auto [ec, socket] = co_await acceptor->socket.async_accept(peer, proxy::kAsTuple);
-    if (ec == asio::error::operation_aborted || context_.draining) co_return;
-    if (ec) {
-      if (!acceptor->socket.is_open()) co_return;
-      // Out of descriptors or memory: back off instead of spinning on the same error.
-      BULWARK_LOG_ERROR("accept failed on listener '{}': {}", acceptor->name, ec.message());
-      core::SteadyTimer pause(io_, std::chrono::milliseconds(100));
-      co_await pause.async_wait(proxy::kAsTuple);
-      continue;
+    // Wait for the listener to become readable, then take every waiting connection: the
+    // reactor is edge-triggered, so a wait only ends on connections that arrive after it began.
+    auto [ec] = co_await acceptor->socket.async_wait(asio::socket_base::wait_read, proxy::kAsTuple);
+    // A reload may have closed the listener while the wait was completing.
+    if (ec == asio::error::operation_aborted || context_.draining || !acceptor->socket.is_open()) {
+      co_return;
     }
-    serve(*acceptor, std::move(socket), peer);
+    for (std::size_t taken = 1;; ++taken) {
+      core::TcpSocket socket(io_);
+      asio::ip::tcp::endpoint peer;
+      asio::error_code error;
+      const net::AcceptResult result =
+          net::accept_connection(acceptor->socket, socket, peer, error);
+      if (result == net::AcceptResult::kWouldBlock) break;
+      if (result == net::AcceptResult::kFailed) {
+        // Out of descriptors or memory: back off instead of spinning on the same error.
+        BULWARK_LOG_ERROR("accept failed on listener '{}': {}", acceptor->name, error.message());
+        core::SteadyTimer pause(io_, std::chrono::milliseconds(100));
+        co_await pause.async_wait(proxy::kAsTuple);
+        break;
+      }
+      serve(*acceptor, std::move(socket), peer);
+      // A flood of connections must not keep the worker from its established ones.
+      if (taken % kAcceptBatch == 0) {
+        co_await asio::post(io_, core::kUseTask);
+        if (context_.draining || !acceptor->socket.is_open()) co_return;
+      }
+    }
   }
 }
 
 void Worker::serve(const Acceptor& acceptor, core::TcpSocket socket,
                    const asio::ip::tcp::endpoint& peer) {
-  net::mark_freshly_accepted(socket);
   proxy::DownstreamConnection::start(std::make_unique<proxy::DownstreamConnection>(
       context_, acceptor.snapshot, acceptor.index, std::move(socket), peer));
 }
@@ -89,16 +104,18 @@ void Worker::serve(const Acceptor& acceptor, core::TcpSocket socket,
 // Closing a listening socket resets the connections still in its accept queue, which their
 // clients already count as established: they are accepted and served first.
 void Worker::close_acceptor(Acceptor& acceptor) {
-  asio::error_code ec;
-  acceptor.socket.non_blocking(true, ec);
-  for (int i = 0; i < kMaxQueuedOnClose && !ec; ++i) {
-    asio::ip::tcp::endpoint peer;
+  for (int i = 0; i < kMaxQueuedOnClose; ++i) {
     core::TcpSocket socket(io_);
-    acceptor.socket.accept(socket, peer, ec);
-    if (!ec) serve(acceptor, std::move(socket), peer);
-    if (ec == asio::error::connection_aborted) ec.clear();  // that one left; look for more
+    asio::ip::tcp::endpoint peer;
+    asio::error_code error;
+    if (net::accept_connection(acceptor.socket, socket, peer, error) !=
+        net::AcceptResult::kAccepted) {
+      break;
+    }
+    serve(acceptor, std::move(socket), peer);
   }
-  acceptor.socket.close(ec);
+  asio::error_code ignored;
+  acceptor.socket.close(ignored);
 }
 
 core::Task<void> Worker::tick_loop() {
