@@ -47,6 +47,15 @@ int run_command_line(int argc, char** argv) {
       app.add_subcommand("validate", "Check a configuration file and print a summary");
   validate->add_option("-c,--config", validate_config, "Configuration file (YAML)")->required();
 
+  std::string reload_config;
+  std::string reload_pid_file;
+  CLI::App* reload = app.add_subcommand(
+      "reload", "Tell a running bulwark to reload its configuration (SIGHUP to its pid file)");
+  reload->add_option("-c,--config", reload_config,
+                     "Configuration file: checked first, and its pid_file names the process");
+  reload->add_option("-p,--pid-file", reload_pid_file, "The pid file of the running bulwark");
+  reload->require_option(1);
+
   config::QuickOptions quick;
   CLI::App* proxy =
       app.add_subcommand("proxy", "Proxy one address to backends without a configuration file");
@@ -61,7 +70,8 @@ int run_command_line(int argc, char** argv) {
   // CLI11 would call a mistyped subcommand "an unexpected argument" after "a subcommand is
   // required"; name it instead.
   if (argc > 1 && argv[1][0] != '-' && argv[1] != run->get_name() &&
-      argv[1] != validate->get_name() && argv[1] != proxy->get_name()) {
+      argv[1] != validate->get_name() && argv[1] != reload->get_name() &&
+      argv[1] != proxy->get_name()) {
     fmt::print(stderr, "bulwark: unknown subcommand '{}'\n\n{}", argv[1], app.help());
     return kExitUsage;
   }
@@ -74,6 +84,7 @@ int run_command_line(int argc, char** argv) {
   try {
     if (run->parsed()) return run_config_file(run_config);
     if (validate->parsed()) return validate_config_file(validate_config);
+    if (reload->parsed()) return signal_reload(reload_config, reload_pid_file);
     if (proxy->parsed()) return run_quick_proxy(quick);
   } catch (const std::exception& error) {
     // The server reports its own failures; this is the last line of defence.

@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <system_error>
 
 #include "cli/summary.h"
 #include "config/loader.h"
+#include "server/pid_file.h"
 #include "server/server.h"
 
 namespace bulwark::cli {
@@ -42,6 +46,38 @@ int validate_config_file(const std::string& path) {
     return kExitFailure;
   }
   fmt::print("{}\n", summarize(*loaded.config));
+  return kExitOk;
+}
+
+int signal_reload(const std::string& config_path, const std::string& pid_file) {
+  std::string path = pid_file;
+  if (path.empty()) {
+    // Checked here first, as `nginx -s reload` does: the errors show where the command was typed
+    // instead of only in the server's log, and nothing is signalled for a file that would fail.
+    const config::LoadResult loaded = config::load_config_file(config_path);
+    if (!loaded.config) {
+      print_errors(loaded.errors);
+      fmt::print(stderr, "bulwark: not reloading: {} has errors\n", config_path);
+      return kExitFailure;
+    }
+    if (loaded.config->pid_file.empty()) {
+      fmt::print(stderr, "bulwark: {} sets no pid_file; name the pid file with -p/--pid-file\n",
+                 config_path);
+      return kExitFailure;
+    }
+    path = loaded.config->pid_file;
+  }
+  auto pid = server::read_live_pid(path);
+  if (!pid) {
+    fmt::print(stderr, "bulwark: {}\n", pid.error());
+    return kExitFailure;
+  }
+  if (::kill(*pid, SIGHUP) != 0) {
+    fmt::print(stderr, "bulwark: cannot signal process {}: {}\n", *pid,
+               std::error_code(errno, std::generic_category()).message());
+    return kExitFailure;
+  }
+  fmt::print("bulwark: sent SIGHUP to process {}; its error log says how the reload went\n", *pid);
   return kExitOk;
 }
 

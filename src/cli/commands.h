@@ -15,6 +15,10 @@ inline constexpr int kExitUsage = 2;
 int run_config_file(const std::string& path);
 // bulwark validate -c FILE
 int validate_config_file(const std::string& path);
+// bulwark reload -c FILE | -p PID_FILE: sends SIGHUP to the bulwark that holds the pid file
+// (given, or the pid_file of FILE, which must be valid); it does not wait for the outcome, which
+// the server logs.
+int signal_reload(const std::string& config_path, const std::string& pid_file);
 // bulwark proxy --listen ... --to ...
 int run_quick_proxy(const config::QuickOptions& options);
 

@@ -61,6 +61,9 @@ std::optional<std::string> read_name(YamlReader& reader, const Value& value);
 std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& value);
 // An address or ADDRESS/PREFIX (10.0.0.0/8, ::1).
 std::optional<net::Cidr> read_network(YamlReader& reader, const Value& value);
+// "line 12" for an earlier item of the same file as `here`, "other.yaml:12" for one of another
+// file (an included one): where a duplicate was first defined.
+std::string line_of(const SourceMark& first, const SourceMark& here);
 // An HTTP token (RFC 9110 §5.6.2), as header field names are.
 bool is_token(std::string_view text);
 // An RE2 pattern that compiles; RE2's reason otherwise.

@@ -51,8 +51,8 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
       for (const Cluster& other : config.clusters) {
         if (other.name == *text) {
           reader.error(name->mark,
-                       fmt::format("name: duplicate cluster name '{}' (first at line {})", *text,
-                                   other.mark.line),
+                       fmt::format("name: duplicate cluster name '{}' (first at {})", *text,
+                                   line_of(other.mark, name->mark)),
                        "cluster names must be unique");
         }
       }

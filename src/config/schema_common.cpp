@@ -29,6 +29,11 @@ std::optional<std::string> read_name(YamlReader& reader, const Value& value) {
   return name;
 }
 
+std::string line_of(const SourceMark& first, const SourceMark& here) {
+  if (first.file == here.file) return fmt::format("line {}", first.line);
+  return fmt::format("{}:{}", first.file, first.line);
+}
+
 std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& value) {
   std::optional<std::string> text = reader.string(value);
   if (!text) return std::nullopt;

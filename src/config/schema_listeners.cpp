@@ -127,8 +127,8 @@ void read_listener(YamlReader& reader, const Value& value, Config& config) {
       for (const Listener& other : config.listeners) {
         if (other.name == *text) {
           reader.error(name->mark,
-                       fmt::format("name: duplicate listener name '{}' (first at line {})", *text,
-                                   other.mark.line),
+                       fmt::format("name: duplicate listener name '{}' (first at {})", *text,
+                                   line_of(other.mark, name->mark)),
                        "listener names must be unique");
         }
       }
@@ -145,10 +145,10 @@ void read_listener(YamlReader& reader, const Value& value, Config& config) {
         const std::string theirs = other.listen.to_string();
         reader.error(listen->mark,
                      mine == theirs
-                         ? fmt::format("listen: {} is already used by listener '{}' (line {})",
-                                       mine, other.name, other.mark.line)
-                         : fmt::format("listen: {} overlaps {} of listener '{}' (line {})", mine,
-                                       theirs, other.name, other.mark.line),
+                         ? fmt::format("listen: {} is already used by listener '{}' ({})", mine,
+                                       other.name, line_of(other.mark, listen->mark))
+                         : fmt::format("listen: {} overlaps {} of listener '{}' ({})", mine, theirs,
+                                       other.name, line_of(other.mark, listen->mark)),
                      "each listener needs its own address and port");
         listen_ok = false;
         break;

@@ -1,10 +1,59 @@
-// The top level of the document.
+// The top level of the document, and the sections that included files add to it.
 
+#include <algorithm>
 #include <array>
+#include <utility>
 
+#include "config/include.h"
 #include "config/schema.h"
 
 namespace bulwark::config::schema {
+namespace {
+
+// One section (listeners, clusters or filters) as written in one file, with that file's reader.
+struct Section {
+  YamlReader* reader;
+  Value value;
+};
+
+// `key` in the main file, then in each included file in include order.
+std::vector<Section> sections_of(std::string_view key, YamlReader& reader, const MapView& root,
+                                 std::vector<IncludedFile>& included) {
+  std::vector<Section> sections;
+  if (std::optional<Value> v = root.get(key)) sections.push_back(Section{&reader, std::move(*v)});
+  for (IncludedFile& file : included) {
+    if (std::optional<Value> v = file.sections.get(key)) {
+      sections.push_back(Section{&file.reader, std::move(*v)});
+    }
+  }
+  return sections;
+}
+
+bool is_empty_list(const YAML::Node& node) {
+  return node.IsNull() || (node.IsSequence() && node.size() == 0);
+}
+
+// Listeners may all come from included files; only when no file has one is that an error, and
+// it is reported once.
+void read_all_listeners(YamlReader& reader, const MapView& root, std::vector<Section> sections,
+                        Config& config) {
+  if (sections.empty()) {
+    (void)reader.require(root, "listeners");
+    return;
+  }
+  const bool some = std::ranges::any_of(
+      sections, [](const Section& section) { return !is_empty_list(section.value.node); });
+  bool reported_none = false;
+  for (const Section& section : sections) {
+    if (is_empty_list(section.value.node)) {
+      if (some || reported_none) continue;
+      reported_none = true;
+    }
+    read_listeners(*section.reader, section.value, config);
+  }
+}
+
+}  // namespace
 
 void read_root(YamlReader& reader, const Value& root, Config& config) {
   static constexpr std::array<std::string_view, 14> kKeys{
@@ -17,10 +66,8 @@ void read_root(YamlReader& reader, const Value& root, Config& config) {
   }
   std::optional<MapView> map = reader.map(root, kKeys);
   if (!map) return;
-  if (std::optional<Value> include = map->get("include")) {
-    reader.error(include->mark, "include: not supported yet",
-                 "put the whole configuration in one file for now");
-  }
+  std::vector<IncludedFile> included;
+  if (std::optional<Value> v = map->get("include")) included = read_includes(reader, *v, kKeys);
   if (std::optional<Value> v = map->get("workers")) read_workers(reader, *v, config);
   if (std::optional<Value> v = map->get("limits")) read_limits(reader, *v, config.limits);
   if (std::optional<Value> v = map->get("timeouts")) read_timeouts(reader, *v, config.timeouts);
@@ -41,11 +88,16 @@ void read_root(YamlReader& reader, const Value& root, Config& config) {
   if (std::optional<Value> v = map->get("pid_file")) {
     if (std::optional<std::string> path = reader.string(*v)) config.pid_file = std::move(*path);
   }
-  // Named filters and clusters first: virtual hosts and routes refer to them by name.
-  if (std::optional<Value> v = map->get("filters")) read_filter_definitions(reader, *v, config);
-  if (std::optional<Value> v = map->get("clusters")) read_clusters(reader, *v, config);
-  if (std::optional<Value> v = reader.require(*map, "listeners")) {
-    read_listeners(reader, *v, config);
+  // Named filters and clusters first, from every file: virtual hosts and routes refer to them by
+  // name, wherever they are defined.
+  for (const Section& s : sections_of("filters", reader, *map, included))
+    read_filter_definitions(*s.reader, s.value, config);
+  for (const Section& s : sections_of("clusters", reader, *map, included))
+    read_clusters(*s.reader, s.value, config);
+  read_all_listeners(reader, *map, sections_of("listeners", reader, *map, included), config);
+  for (IncludedFile& file : included) {
+    for (Diagnostic& d : file.reader.take_errors())
+      reader.error(std::move(d.mark), std::move(d.message), std::move(d.hint));
   }
 }
 

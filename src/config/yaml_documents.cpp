@@ -1,13 +1,24 @@
 #include "config/yaml_documents.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
 #include <sstream>
+#include <system_error>
 
 namespace bulwark::config {
 namespace {
+
+// Far beyond any real configuration; stops `-c /dev/zero` from eating memory.
+constexpr std::size_t kMaxFileBytes = std::size_t{16} * 1024 * 1024;
+
+std::string errno_text(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
 
 // Records where each document starts; ignores the content.
 class DocumentCounter final : public YAML::EventHandler {
@@ -42,6 +53,45 @@ std::string_view line_text(std::string_view text, int line) {
 }
 
 }  // namespace
+
+std::expected<std::string, std::string> read_config_text(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(errno_text(errno));
+  std::string text;
+  char chunk[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      return std::unexpected(errno_text(error));
+    }
+    if (n == 0) break;
+    text.append(chunk, static_cast<std::size_t>(n));
+    if (text.size() > kMaxFileBytes) {
+      ::close(fd);
+      return std::unexpected("larger than 16 MiB");
+    }
+  }
+  ::close(fd);
+  return text;
+}
+
+std::expected<YAML::Node, Diagnostic> parse_document(std::string_view yaml,
+                                                     const std::string& file) {
+  if (std::optional<Diagnostic> problem = check_single_document(yaml, file)) {
+    return std::unexpected(std::move(*problem));
+  }
+  try {
+    return YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    // The first pass parsed the same text, so this is not expected; report it all the same.
+    const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    const int column = e.mark.is_null() ? 0 : e.mark.column + 1;
+    return std::unexpected(syntax_error(e.msg, line, column, yaml, file));
+  }
+}
 
 Diagnostic syntax_error(const std::string& message, int line, int column, std::string_view yaml,
                         const std::string& file) {

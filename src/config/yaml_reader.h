@@ -59,6 +59,11 @@ class YamlReader {
   YamlReader(std::string file, EnvLookup env);
 
   [[nodiscard]] const std::string& file() const { return file_; }
+  // A reader for another file of the same configuration (an included one), with the same
+  // environment.
+  [[nodiscard]] YamlReader for_file(std::string file) const {
+    return YamlReader(std::move(file), env_);
+  }
   [[nodiscard]] SourceMark mark(const YAML::Mark& mark) const;
   [[nodiscard]] SourceMark mark(const YAML::Node& node) const;
 

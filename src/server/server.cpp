@@ -7,14 +7,18 @@
 #include <asio/steady_timer.hpp>
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/io.h"
 #include "core/log.h"
+#include "net/listener.h"
 #include "proxy/access_log.h"
 #include "proxy/connection_limiter.h"
 #include "proxy/proxy_snapshot.h"
+#include "server/pid_file.h"
+#include "server/reload_changes.h"
 #include "server/worker.h"
 #include "upstream/pool_directory.h"
 
@@ -23,25 +27,13 @@ namespace {
 
 constexpr std::chrono::milliseconds kDrainPoll{50};
 
-// A reload may change everything but the listening addresses and the buffer size, which the
-// workers' sockets and pools were made for.
-bool reload_compatible(const proxy::ProxySnapshot& current, const proxy::ProxySnapshot& next,
-                       std::string& why) {
-  if (current.listeners.size() != next.listeners.size()) {
-    why = "the set of listeners changed (restart to change listeners)";
-    return false;
-  }
-  for (std::size_t i = 0; i < current.listeners.size(); ++i) {
-    if (current.listeners[i].endpoint != next.listeners[i].endpoint) {
-      why = "a listener address changed (restart to change listeners)";
-      return false;
-    }
-  }
-  if (current.config->limits.buffer_size != next.config->limits.buffer_size) {
-    why = "limits.buffer_size changed (restart to change it)";
-    return false;
-  }
-  return true;
+// A diagnostic on one log line: "file:line:column: message (hint: ...)".
+std::string one_line(const config::Diagnostic& diagnostic) {
+  config::Diagnostic copy = diagnostic;
+  copy.hint.clear();
+  std::string text = copy.format();
+  if (!diagnostic.hint.empty()) text += fmt::format(" (hint: {})", diagnostic.hint);
+  return text;
 }
 
 class Server {
@@ -69,9 +61,27 @@ class Server {
         return 1;
       }
     }
+    // Taken before listening: with SO_REUSEPORT a second bulwark on the same addresses would
+    // otherwise share them silently with the first.
+    if (!config_->pid_file.empty()) {
+      auto pid_file = PidFile::acquire(config_->pid_file);
+      if (!pid_file) {
+        fmt::print(stderr, "bulwark: {}\n", pid_file.error());
+        return 1;
+      }
+      pid_file_ = std::move(*pid_file);
+    }
     if (!start_workers(error)) {
       fmt::print(stderr, "bulwark: {}\n", error);
       return 1;
+    }
+    // Written once the listeners are open: a pid in the file means bulwark takes signals.
+    if (pid_file_) {
+      if (auto written = pid_file_->write_pid(); !written) {
+        fmt::print(stderr, "bulwark: {}\n", written.error());
+        stop_workers();
+        return 1;
+      }
     }
     for (const proxy::ListenerRuntime& listener : snapshot_->listeners) {
       BULWARK_LOG_INFO("listener '{}' on {}", listener.spec->name,
@@ -80,8 +90,7 @@ class Server {
     BULWARK_LOG_INFO("bulwark started with {} worker(s)", workers_.size());
     wait_for_signals();
     main_loop_.run();
-    for (auto& worker : workers_)
-      worker->stop_and_join();
+    stop_workers();
     BULWARK_LOG_INFO("bulwark stopped");
     spdlog::default_logger()->flush();
     return 0;
@@ -111,20 +120,29 @@ class Server {
     return true;
   }
 
+  void stop_workers() {
+    for (auto& worker : workers_)
+      worker->stop_and_join();
+  }
+
   void wait_for_signals() {
     signals_.async_wait([this](const asio::error_code& ec, int signal) {
       if (ec) return;
       switch (signal) {
-        case SIGTERM:
-          drain();
-          return;  // no more signals: the drain ends the loop
         case SIGINT:
         case SIGQUIT:
           BULWARK_LOG_INFO("signal {}: stopping now", signal);
           main_loop_.stop();
           return;
+        case SIGTERM:
+          if (!draining_) drain();
+          break;
         case SIGHUP:
-          reload();
+          if (draining_) {
+            BULWARK_LOG_WARN("SIGHUP while draining: not reloading");
+          } else {
+            reload();
+          }
           break;
         case SIGUSR1:
           reopen_logs();
@@ -137,14 +155,12 @@ class Server {
   }
 
   void drain() {
-    BULWARK_LOG_INFO("SIGTERM: draining (up to {} ms)", config_->timeouts.drain.count());
+    draining_ = true;
+    const config::Duration deadline = snapshot_->config->timeouts.drain;
+    BULWARK_LOG_INFO("SIGTERM: draining (up to {} ms)", deadline.count());
     for (auto& worker : workers_)
       worker->drain();
-    drain_deadline_ = core::Clock::now() + snapshot_->config->timeouts.drain;
-    // SIGINT or SIGQUIT during a drain still stops at once.
-    signals_.async_wait([this](const asio::error_code& ec, int) {
-      if (!ec) main_loop_.stop();
-    });
+    drain_deadline_ = core::Clock::now() + deadline;
     poll_drain();
   }
 
@@ -163,24 +179,93 @@ class Server {
     });
   }
 
+  // Validate, prepare everything that can fail (names resolved, new sockets open, the pid file
+  // moved), and only then hand the new snapshot to the workers: a reload that fails at any step
+  // leaves the running configuration exactly as it was.
   void reload() {
     config::LoadResult loaded = reload_();
     if (!loaded.errors.empty()) {
       for (const config::Diagnostic& d : loaded.errors)
-        BULWARK_LOG_ERROR("reload: {}", d.format());
-      BULWARK_LOG_ERROR("reload failed: the running configuration is unchanged");
+        BULWARK_LOG_ERROR("reload: {}", one_line(d));
+      reload_failed(fmt::format("{} error(s) in the configuration", loaded.errors.size()));
       return;
     }
     std::string error;
     proxy::SnapshotPtr next = proxy::ProxySnapshot::build(loaded.config, error);
-    if (!next || !reload_compatible(*snapshot_, *next, error)) {
-      BULWARK_LOG_ERROR("reload failed: {}; the running configuration is unchanged", error);
+    if (!next) {
+      reload_failed(error);
       return;
     }
-    snapshot_ = next;
-    for (auto& worker : workers_)
-      worker->install(next);
-    BULWARK_LOG_INFO("configuration reloaded from {}", loaded.config->source);
+    auto changes = compare(*snapshot_, *next, *config_);
+    if (!changes) {
+      reload_failed(changes.error());
+      return;
+    }
+    std::vector<std::vector<OpenedListener>> opened(workers_.size());
+    if (!open_listeners(*next, *changes, opened, error)) {
+      reload_failed(error);
+      return;  // the sockets opened so far close with `opened`
+    }
+    auto pid_file = move_pid_file(next->config->pid_file);
+    if (!pid_file) {
+      reload_failed(pid_file.error());
+      return;
+    }
+
+    for (const std::string& setting : changes->restart_only) {
+      BULWARK_LOG_WARN("reload: {} takes effect at restart; the running value stays until then",
+                       setting);
+    }
+    // Said once every worker has the new snapshot: from then on every new connection and every
+    // new request, on any worker, gets it.
+    auto pending = std::make_shared<std::size_t>(workers_.size());
+    auto applied =
+        [this, pending,
+         line = fmt::format("reload: {} applied; {}", next->config->source, changes->summary)] {
+          asio::post(main_loop_, [pending, line] {
+            if (--*pending == 0) BULWARK_LOG_INFO("{}", line);
+          });
+        };
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+      workers_[i]->reconfigure(next, changes->to_close(), std::move(opened[i]), applied);
+    if (pid_file->moves) pid_file_ = std::move(pid_file->file);
+    snapshot_ = std::move(next);
+  }
+
+  // Opens, for every worker, the sockets of the listeners that a reload adds or moves.
+  bool open_listeners(const proxy::ProxySnapshot& next, const ReloadChanges& changes,
+                      std::vector<std::vector<OpenedListener>>& opened, std::string& error) {
+    for (const std::string& name : changes.to_open()) {
+      const proxy::ListenerRuntime& listener = *next.find_listener(name);
+      for (std::vector<OpenedListener>& sockets : opened) {
+        OpenedListener& socket =
+            sockets.emplace_back(OpenedListener{name, core::TcpAcceptor(main_loop_)});
+        if (!net::open_listener(socket.socket, listener.endpoint, error)) {
+          error = fmt::format("listener '{}': {}", name, error);
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  struct PidFileMove {
+    bool moves = false;
+    std::optional<PidFile> file;  // the new one, taken and written; none when pid_file is unset
+  };
+
+  // Whether a reload's `path` names another pid file than the one held, however it is spelt.
+  std::expected<PidFileMove, std::string> move_pid_file(const std::string& path) {
+    const bool moves = pid_file_ ? path.empty() || !pid_file_->names(path) : !path.empty();
+    if (!moves || path.empty()) return PidFileMove{moves, std::nullopt};
+    auto file = PidFile::acquire(path);
+    if (!file) return std::unexpected(std::move(file.error()));
+    if (auto written = file->write_pid(); !written) return std::unexpected(written.error());
+    return PidFileMove{true, std::move(*file)};
+  }
+
+  static void reload_failed(const std::string& why) {
+    BULWARK_LOG_ERROR("reload failed: {}; the running configuration is unchanged", why);
   }
 
   void reopen_logs() {
@@ -193,9 +278,12 @@ class Server {
     }
   }
 
+  // The configuration the process started with: workers, buffers, logs and the connection
+  // limiter keep its values until a restart.
   config::ConfigPtr config_;
   ReloadFn reload_;
   proxy::SnapshotPtr snapshot_;
+  std::optional<PidFile> pid_file_;
   std::unique_ptr<proxy::AccessLogSink> access_log_;
   std::unique_ptr<proxy::ConnectionLimiter> limiter_;
   std::unique_ptr<upstream::PoolDirectory> directory_;
@@ -204,6 +292,7 @@ class Server {
   asio::signal_set signals_{main_loop_, SIGTERM, SIGINT, SIGQUIT};
   core::SteadyTimer drain_timer_{main_loop_};
   core::Clock::time_point drain_deadline_;
+  bool draining_ = false;
 };
 
 }  // namespace

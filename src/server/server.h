@@ -1,9 +1,10 @@
 #pragma once
-// Process wiring: workers, listeners, signals, reload and shutdown.
+// Process wiring: workers, listeners, signals, reload, the pid file and shutdown.
 //   SIGTERM          graceful: stop accepting, finish in-flight requests (up to timeouts.drain),
 //                    close idle keep-alive connections, exit 0
 //   SIGINT, SIGQUIT  fast: stop at once, exit 0
-//   SIGHUP           reload the configuration; a configuration that fails changes nothing
+//   SIGHUP           reload the configuration (also `bulwark reload`); one that fails changes
+//                    nothing (docs/operations.md)
 //   SIGUSR1          reopen the access log (after rotation)
 
 #include <functional>

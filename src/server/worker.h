@@ -6,6 +6,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,6 +16,14 @@
 #include "proxy/worker_context.h"
 
 namespace bulwark::server {
+
+// A listening socket that a reload opened for one worker: bound and listening, on the reloading
+// thread's loop, not yet accepting. A reload opens every new socket before it changes anything,
+// so that one that fails (port in use) leaves the running configuration as it was.
+struct OpenedListener {
+  std::string name;
+  core::TcpAcceptor socket;
+};
 
 class Worker {
  public:
@@ -33,8 +42,12 @@ class Worker {
   // Opens this worker's listening sockets for `snapshot` (on the calling thread, before start).
   bool listen(const proxy::SnapshotPtr& snapshot, std::string& error);
   void start();
-  // Swaps in a new snapshot (thread-safe: runs on the worker).
-  void install(proxy::SnapshotPtr snapshot);
+  // A reload (thread-safe: the change runs on the worker, all at once): closes the listeners
+  // named in `close`, installs `snapshot` for new connections and requests, accepts on `opened`,
+  // then calls `applied` on the worker's thread. Established connections are left alone,
+  // whichever listener they came from.
+  void reconfigure(proxy::SnapshotPtr snapshot, std::vector<std::string> close,
+                   std::vector<OpenedListener> opened, std::function<void()> applied);
   // Stops accepting, closes idle connections, lets busy ones finish (thread-safe).
   void drain();
   // Ends the loop at once (thread-safe) and waits for the thread.
@@ -44,12 +57,40 @@ class Worker {
   }
 
  private:
-  core::Task<void> accept_loop(std::size_t listener);
+  // One listening socket, shared with its accept loop, which outlives its closing by one
+  // completion.
+  struct Acceptor {
+    Acceptor(std::string listener_name, asio::io_context& io, proxy::SnapshotPtr latest,
+             std::size_t listener_index)
+        : name(std::move(listener_name)),
+          socket(io),
+          snapshot(std::move(latest)),
+          index(listener_index) {}
+
+    std::string name;
+    core::TcpAcceptor socket;
+    // The newest snapshot that has this listener, and its place there: what a connection
+    // accepted here starts with, even one accepted just before its listener was removed.
+    proxy::SnapshotPtr snapshot;
+    std::size_t index;
+  };
+  // A socket on its way from the reloading thread to this worker's loop.
+  struct HandedOver {
+    std::string name;
+    int fd;
+  };
+
+  core::Task<void> accept_loop(std::shared_ptr<Acceptor> acceptor);
   core::Task<void> tick_loop();
+  void serve(const Acceptor& acceptor, core::TcpSocket socket, const asio::ip::tcp::endpoint& peer);
+  void close_acceptor(Acceptor& acceptor);
+  // False when the worker is draining and nothing changed.
+  bool apply(const proxy::SnapshotPtr& snapshot, const std::vector<std::string>& close,
+             std::vector<HandedOver> opened);
 
   asio::io_context io_;
   proxy::WorkerContext context_;
-  std::vector<std::unique_ptr<core::TcpAcceptor>> acceptors_;
+  std::vector<std::shared_ptr<Acceptor>> acceptors_;
   core::SteadyTimer tick_;
   std::thread thread_;
 };

@@ -348,12 +348,6 @@ TEST(LoaderErrorsTest, EnvironmentVariables) {
                           "write $${ for a literal '${'"));
 }
 
-TEST(LoaderErrorsTest, IncludeIsNotSupportedYet) {
-  EXPECT_THAT(errors_with_tail("include: [more.yaml]\n"),
-              ElementsAre("t.yaml:1:10: include: not supported yet\n"
-                          "  hint: put the whole configuration in one file for now"));
-}
-
 TEST(LoaderErrorsTest, AllErrorsAtOnceInFileOrder) {
   const LoadResult result = load_config_string(R"(workers: 0
 limits: { buffer_size: 1KB }
