@@ -155,7 +155,7 @@ core::Task<void> DownstreamConnection::serve(std::unique_ptr<DownstreamConnectio
       keep_alive = co_await connection.serve_stream(*connection.stream_);
     }
     connection.finish_stream();
-    if (!keep_alive || connection.worker_.draining) {
+    if (!keep_alive || connection.closing()) {
       if (connection.linger_) co_await connection.linger_close();
       co_return;
     }
@@ -259,7 +259,12 @@ void DownstreamConnection::adopt_current_snapshot() {
   const SnapshotPtr& current = worker_.snapshot();
   if (current == snapshot_) return;
   const ListenerRuntime* listener = current->find_listener(listener_->spec->name);
-  if (listener == nullptr) return;
+  if (listener == nullptr) {
+    // The reload removed this connection's listener: the request that arrived is served on the
+    // old snapshot, and then the connection closes.
+    listener_removed_ = true;
+    return;
+  }
   snapshot_ = current;
   listener_ = listener;
   trusted_ = snapshot_->trusts(client_address_);
@@ -412,6 +417,10 @@ core::Task<bool> DownstreamConnection::proxy_to_cluster(Stream& stream,
   co_return co_await leg->run();
 }
 
+bool DownstreamConnection::closing() const noexcept {
+  return worker_.draining || listener_removed_;
+}
+
 core::Task<bool> DownstreamConnection::write(std::span<const asio::const_buffer> pieces) {
   deadline_.wait_for(Waiting::kClientWrite, snapshot_->config->timeouts.send);
   auto [ec, written] = co_await asio::async_write(socket_, pieces, kAsTuple);
@@ -471,7 +480,7 @@ void DownstreamConnection::finish_local_head(Stream& stream, bool keep_alive, bo
   http::ResponseHead& response = stream.response;
   StreamInfo& info = stream.info();
   if (info.request_id.empty()) info.request_id = filters::generate_request_id(stream.arena());
-  response.keep_alive = keep_alive && stream.request.keep_alive && !worker_.draining;
+  response.keep_alive = keep_alive && stream.request.keep_alive && !closing();
   if (stream.chain.size() > 0) {
     // A filter cannot replace a local reply with another one: verdicts are not acted on here.
     stream.chain.response_headers(response, end_stream, stream);

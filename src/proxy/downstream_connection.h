@@ -71,6 +71,9 @@ class DownstreamConnection {
   // body). If so, the close lingers so that those bytes do not turn the close into a reset that
   // destroys the reply in flight.
   void set_unread_input(bool unread) noexcept { linger_ = unread; }
+  // The connection closes after the current response: the worker drains, or a reload removed
+  // the connection's listener.
+  [[nodiscard]] bool closing() const noexcept;
 
  private:
   enum class Next : std::uint8_t { kRequest, kClosed, kRejected };
@@ -137,6 +140,7 @@ class DownstreamConnection {
   bool counted_ = false;  // counted by the per-IP connection limiter
   bool nodelay_done_ = false;
   bool linger_ = false;
+  bool listener_removed_ = false;
   std::array<char, kIdleReadBytes> idle_read_{};
 };
 

@@ -341,7 +341,7 @@ core::Task<bool> UpstreamLeg::relay_response() {
 
   // The client's framing: HTTP/1.0 clients cannot take chunks, so an unknown length ends with
   // the close; HTTP/1.1 clients get chunks and keep the connection.
-  bool keep_alive = request.keep_alive && request_body_done_ && !worker.draining;
+  bool keep_alive = request.keep_alive && request_body_done_ && !client_.closing();
   bool sink_chunked = false;
   if (response.framing == http::BodyFraming::kChunked ||
       response.framing == http::BodyFraming::kUntilClose) {

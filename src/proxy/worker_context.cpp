@@ -24,6 +24,12 @@ void WorkerContext::install(SnapshotPtr snapshot) {
   }
 }
 
+upstream::RoundRobinBalancer& WorkerContext::balancer(std::size_t cluster) {
+  while (balancers_.size() <= cluster)
+    balancers_.emplace_back(index);
+  return balancers_[cluster];
+}
+
 std::unique_ptr<Stream> WorkerContext::take_stream() {
   if (spare_streams_.empty()) return std::make_unique<Stream>(io.get_executor());
   std::unique_ptr<Stream> stream = std::move(spare_streams_.back());

@@ -35,7 +35,9 @@ class WorkerContext {
   // Makes `snapshot` the one new connections use (called on this worker's thread).
   void install(SnapshotPtr snapshot);
   [[nodiscard]] const SnapshotPtr& snapshot() const noexcept { return snapshot_; }
-  upstream::RoundRobinBalancer& balancer(std::size_t cluster) { return balancers_[cluster]; }
+  // The balancer state of a cluster of the current snapshot. A connection still on an older
+  // snapshot may name a cluster index the current one lacks: it gets a state of its own.
+  upstream::RoundRobinBalancer& balancer(std::size_t cluster);
 
   std::unique_ptr<Stream> take_stream();
   void give_back(std::unique_ptr<Stream> stream);

@@ -306,6 +306,11 @@ def test_listeners_are_added_moved_and_removed_without_dropping_connections(relo
     assert refused(p1), "a removed listener still accepts"
     r = kept.read_response()
     assert r.status == 200, f"the request in flight on a removed listener did not complete: {r}"
+    # The next request on that connection is still answered (it arrived), and then it closes.
+    r = kept.request("GET", "/who")
+    assert (r.status, r.body) == (200, b"one"), r
+    assert (r.header("connection") or "").lower() == "close", r
+    assert kept.wait_closed(5), "a connection of a removed listener stays open"
     assert body_of(p3, "/who") == (200, b"two")
     kept.close()
 
