@@ -424,16 +424,20 @@ core::Task<bool> DownstreamConnection::send_local_reply(Stream& stream, const Lo
   response.reason = {};
   response.version_minor = stream.request.version_minor;
   StreamInfo& info = stream.info();
-  const std::string_view id_header = snapshot_->config->request_id.header;
   if (info.request_id.empty()) info.request_id = filters::generate_request_id(stream.arena());
 
   std::string_view body = reply.body;
   std::string_view content_type = reply.content_type;
   if (body.empty() && reply.status >= 400) {
-    const ErrorPage page = render_error_page(reply.status, reply.detail, info.request_id,
-                                             stream.request.headers.get("accept"));
-    body = stream.arena().copy(page.body);
-    content_type = page.content_type;
+    if (const config::ErrorPage* own = find_error_page(*snapshot_->config, reply.status)) {
+      body = own->body;
+      content_type = own->content_type;
+    } else {
+      const ErrorPage page = render_error_page(reply.status, reply.detail, info.request_id,
+                                               stream.request.headers.get("accept"));
+      body = stream.arena().copy(page.body);
+      content_type = page.content_type;
+    }
   }
   if (!body.empty()) {
     response.headers.add("content-type",
@@ -452,12 +456,11 @@ core::Task<bool> DownstreamConnection::send_local_reply(Stream& stream, const Lo
     response.content_length = body.size();
   }
   response.keep_alive = keep_alive && stream.request.keep_alive && !worker_.draining;
-  if (stream.chain.size() > 0) {
-    // A filter cannot replace a local reply with another one: verdicts are not acted on here.
-    stream.chain.response_headers(response, body.empty() || head_only, stream);
-  } else {
-    response.headers.set(id_header, info.request_id);
-  }
+  // A request refused before routing has no chain yet; the built-in one still marks the reply
+  // as bulwark's (request id, Server).
+  if (stream.chain.size() == 0) stream.chain.build(snapshot_->builtin_filters, stream.arena());
+  // A filter cannot replace a local reply with another one: verdicts are not acted on here.
+  stream.chain.response_headers(response, body.empty() || head_only, stream);
   if (!reply.detail.empty() && reply.status >= 400) stream.failure = reply.detail;
 
   core::Buffer out = worker_.buffers.take();

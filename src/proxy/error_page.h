@@ -4,8 +4,13 @@
 // names a backend.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+
+#include "config/config.h"
+#include "core/arena.h"
+#include "http/header_map.h"
 
 namespace bulwark::proxy {
 
@@ -17,5 +22,16 @@ struct ErrorPage {
 // `accept` is the client's Accept header (may be empty).
 ErrorPage render_error_page(std::uint16_t status, std::string_view detail,
                             std::string_view request_id, std::string_view accept);
+
+// The configured page for `status` (config `error_pages`), or nullptr. Local replies use it instead
+// of the rendered page; so do upstream responses of a status whose page intercepts them.
+const config::ErrorPage* find_error_page(const config::Config& config,
+                                         std::uint16_t status) noexcept;
+
+// The fields of an upstream error response that a configured page keeps when it replaces the
+// response: those that tell the client what to do next (WWW-Authenticate, Retry-After, Allow).
+// The array lives in `arena`; the fields still point into `headers`.
+std::span<const http::HeaderField> fields_kept_by_error_page(const http::HeaderMap& headers,
+                                                             core::Arena& arena);
 
 }  // namespace bulwark::proxy

@@ -9,6 +9,7 @@
 #include "http/h1/serializer.h"
 #include "proxy/body_relay.h"
 #include "proxy/downstream_connection.h"
+#include "proxy/error_page.h"
 #include "proxy/io.h"
 #include "proxy/worker_context.h"
 
@@ -320,8 +321,18 @@ core::Task<bool> UpstreamLeg::relay_response() {
   const http::RequestHead& request = stream_.request;
   stream_.upstream_status = response.status;
   stream_.upstream_time = core::Clock::now() - started_;
+  stream_.info().upstream_address = stream_.upstream_label;
   const bool upstream_keeps_alive =
       response.keep_alive && response.framing != http::BodyFraming::kUntilClose;
+  if (const config::ErrorPage* page = find_error_page(config, response.status);
+      page != nullptr && page->intercept_upstream) {
+    release_connection(false);  // its body is unread
+    co_return co_await client_.send_local_reply(
+        stream_,
+        {.status = response.status,
+         .headers = fields_kept_by_error_page(response.headers, stream_.arena())},
+        request_body_done_);
+  }
   response_body_.start(response.framing, response.content_length);
 
   Verdict verdict = stream_.chain.response_headers(
