@@ -34,7 +34,7 @@ SourceMark mark_at(const Value& value, std::string_view text, std::size_t offset
 // The fields one direction's rules name so far, to refuse two rules for one field.
 struct Claim {
   std::string name;
-  std::string_view operation;
+  std::string_view operation;  // from kOperations
   SourceMark mark;
 };
 
@@ -54,7 +54,7 @@ class DirectionReader {
       } else if (operation == "rename") {
         read_rename(*found, rules);
       } else {
-        read_values(*found, operation == "set" ? HeaderOp::kSet : HeaderOp::kAdd, rules);
+        read_values(*found, operation, rules);
       }
     }
   }
@@ -84,10 +84,12 @@ class DirectionReader {
     }
   }
 
-  void read_values(const Value& value, HeaderOp op, std::vector<HeaderRule>& rules) {
+  // `operation` is "set" or "add", from kOperations (claims keep the view).
+  void read_values(const Value& value, std::string_view operation,
+                   std::vector<HeaderRule>& rules) {
     std::optional<MapView> map = reader_.free_map(value);
     if (!map) return;
-    const std::string_view operation = value.what;
+    const HeaderOp op = operation == "set" ? HeaderOp::kSet : HeaderOp::kAdd;
     for (const MapView::Field& field : map->fields()) {
       std::optional<std::string> name = field_name(field.key, operation, field.key_mark, operation);
       std::optional<std::string> text = reader_.string(field.value);

@@ -67,7 +67,7 @@ std::expected<HeaderTemplate, TemplateError> HeaderTemplate::parse(std::string_v
     const auto* found = std::find(kNames.begin(), kNames.end(), name);
     if (found == kNames.end()) {
       return std::unexpected(TemplateError{
-          i + 1,
+          name.empty() ? i : i + 1,
           name.empty() ? std::string("'{}' names no variable")
                        : "unknown variable '" + std::string(name) + "'",
           std::string(name)});

@@ -132,5 +132,36 @@ TEST(ErrorPageTest, DifferentStatusesProduceTheirOwnReason) {
             std::string::npos);
 }
 
+// ---- configured pages --------------------------------------------------------------------------
+
+TEST(ErrorPageTest, FindsTheConfiguredPageOfAStatus) {
+  config::Config config;
+  config.error_pages.push_back({.status = 404, .file = "a.html", .body = "a", .content_type = "text/html"});
+  config.error_pages.push_back({.status = 502, .file = "b.json", .body = "b", .content_type = "application/json"});
+  EXPECT_EQ(find_error_page(config, 404), &config.error_pages[0]);
+  EXPECT_EQ(find_error_page(config, 502), &config.error_pages[1]);
+  EXPECT_EQ(find_error_page(config, 500), nullptr);
+  EXPECT_EQ(find_error_page(config::Config{}, 404), nullptr);
+}
+
+TEST(ErrorPageTest, AReplacedUpstreamResponseKeepsWhatTellsTheClientWhatToDoNext) {
+  http::HeaderMap headers;
+  headers.add("Server", "backend/1.0");
+  headers.add("WWW-Authenticate", "Basic realm=\"a\"");
+  headers.add("Content-Type", "text/html");
+  headers.add("retry-after", "30");
+  headers.add("Allow", "GET, HEAD");
+  headers.add("X-Debug", "stack trace");
+  core::Arena arena;
+  const std::span<const http::HeaderField> kept = fields_kept_by_error_page(headers, arena);
+  ASSERT_EQ(kept.size(), 3U);
+  EXPECT_EQ(kept[0].name, "WWW-Authenticate");
+  EXPECT_EQ(kept[1].value, "30");
+  EXPECT_EQ(kept[2].name, "Allow");
+  http::HeaderMap none;
+  none.add("Server", "x");
+  EXPECT_TRUE(fields_kept_by_error_page(none, arena).empty());
+}
+
 }  // namespace
 }  // namespace bulwark::proxy
