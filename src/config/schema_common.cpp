@@ -62,9 +62,10 @@ bool is_token(std::string_view text) {
 }
 
 bool is_managed_header(std::string_view name) {
-  static constexpr std::array<std::string_view, 8> kManaged{
-      "content-length", "transfer-encoding", "connection", "keep-alive",
-      "proxy-connection", "te", "trailer", "upgrade"};
+  static constexpr std::array<std::string_view, 8> kManaged{"content-length",   "transfer-encoding",
+                                                            "connection",       "keep-alive",
+                                                            "proxy-connection", "te",
+                                                            "trailer",          "upgrade"};
   const std::string lower = to_lower(std::string(name));
   return std::ranges::find(kManaged, lower) != kManaged.end();
 }

@@ -85,8 +85,7 @@ class DirectionReader {
   }
 
   // `operation` is "set" or "add", from kOperations (claims keep the view).
-  void read_values(const Value& value, std::string_view operation,
-                   std::vector<HeaderRule>& rules) {
+  void read_values(const Value& value, std::string_view operation, std::vector<HeaderRule>& rules) {
     std::optional<MapView> map = reader_.free_map(value);
     if (!map) return;
     const HeaderOp op = operation == "set" ? HeaderOp::kSet : HeaderOp::kAdd;
@@ -119,11 +118,11 @@ class DirectionReader {
     }
     for (const Claim& claim : claims_) {
       if (claim.name != name) continue;
-      reader_.error(mark,
-                    fmt::format("{}: {} already has a rule in {} ({} at line {}, column {})", what,
-                                name, direction_, claim.operation, claim.mark.line,
-                                claim.mark.column),
-                    "give each field one rule per direction");
+      reader_.error(
+          mark,
+          fmt::format("{}: {} already has a rule in {} ({} at line {}, column {})", what, name,
+                      direction_, claim.operation, claim.mark.line, claim.mark.column),
+          "give each field one rule per direction");
       return std::nullopt;
     }
     claims_.push_back({name, operation, mark});
@@ -179,8 +178,8 @@ bool read_filter(YamlReader& reader, const Value& item, bool definition, FilterS
   for (const MapView::Field& field : map->fields()) {
     if (field.key == "name") {
       if (!definition) {
-        reader.error(field.key_mark, fmt::format("{}: a filter written in place has no name",
-                                                 item.what),
+        reader.error(field.key_mark,
+                     fmt::format("{}: a filter written in place has no name", item.what),
                      "define named filters under the top-level filters: and list their names here");
         ok = false;
       } else if (std::optional<std::string> name = read_name(reader, field.value)) {

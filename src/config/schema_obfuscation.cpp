@@ -17,7 +17,7 @@ namespace bulwark::config::schema {
 namespace {
 
 // An error page is held in memory by every snapshot and sent in one write.
-constexpr std::uint64_t kMaxErrorPageBytes = 1024 * 1024;
+constexpr std::uint64_t kMaxErrorPageBytes = std::uint64_t{1024} * 1024;
 
 struct MediaType {
   std::string_view extension;
@@ -62,8 +62,8 @@ std::optional<std::string> read_page_file(YamlReader& reader, const Value& value
   if (path.is_relative()) path = std::filesystem::path(reader.file()).parent_path() / path;
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    reader.error(value.mark, fmt::format("{}: cannot read '{}': it is a directory", value.what,
-                                         path.string()));
+    reader.error(value.mark,
+                 fmt::format("{}: cannot read '{}': it is a directory", value.what, path.string()));
     return std::nullopt;
   }
   errno = 0;
@@ -130,12 +130,13 @@ void read_error_page(YamlReader& reader, const Value& value, ErrorPage& page) {
     page.content_type = std::string(page_type_of(*path));
     if (page.content_type.empty()) {
       std::vector<std::string_view> extensions;
+      extensions.reserve(kPageTypes.size());
       for (const MediaType& known : kPageTypes)
         extensions.push_back(known.extension);
-      reader.error(file->mark,
-                   fmt::format("{}: cannot tell the content type of '{}' from its name",
-                               file->what, *path),
-                   fmt::format("name it {} or give content_type", fmt::join(extensions, ", ")));
+      reader.error(
+          file->mark,
+          fmt::format("{}: cannot tell the content type of '{}' from its name", file->what, *path),
+          fmt::format("name it {} or give content_type", fmt::join(extensions, ", ")));
     }
   }
   if (std::optional<std::string> body = read_page_file(reader, *file, *path)) {

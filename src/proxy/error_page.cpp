@@ -97,9 +97,8 @@ std::span<const http::HeaderField> fields_kept_by_error_page(const http::HeaderM
   static constexpr std::array<std::string_view, 3> kKept{"www-authenticate", "retry-after",
                                                          "allow"};
   const auto kept = [](const http::HeaderField& field) {
-    return std::ranges::any_of(kKept, [&field](std::string_view name) {
-      return http::iequals(field.name, name);
-    });
+    return std::ranges::any_of(
+        kKept, [&field](std::string_view name) { return http::iequals(field.name, name); });
   };
   const auto count = static_cast<std::size_t>(std::ranges::count_if(headers, kept));
   if (count == 0) return {};

@@ -161,7 +161,7 @@ clusters:
     lines = [line for line in done.stderr.splitlines() if re.match(rf"^{re.escape(str(path))}:\d+:\d+: ", line)]
     assert lines == [
         f"{path}:9:37: x-real-ip: unknown variable 'client_adress'",
-        f"{path}:9:53: set: content-length is managed by bulwark; header rules cannot change it",
+        f"{path}:9:54: set: content-length is managed by bulwark; header rules cannot change it",
         f"{path}:10:13: filters[1]: filter 'securty' is not defined",
     ], done.stderr
     assert "did you mean 'client_address'?" in done.stderr

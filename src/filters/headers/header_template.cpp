@@ -5,11 +5,22 @@
 namespace bulwark::filters {
 namespace {
 
-constexpr std::array<std::string_view, kTemplateVariableCount> kNames{
-    "client_address", "client_port", "host",        "path",
-    "query",          "method",      "scheme",      "request_id",
-    "route",          "listener",    "tls_version", "tls_cipher",
-    "tls_server_name", "client_cert_subject", "client_cert_fingerprint", "upstream_address"};
+constexpr std::array<std::string_view, kTemplateVariableCount> kNames{"client_address",
+                                                                      "client_port",
+                                                                      "host",
+                                                                      "path",
+                                                                      "query",
+                                                                      "method",
+                                                                      "scheme",
+                                                                      "request_id",
+                                                                      "route",
+                                                                      "listener",
+                                                                      "tls_version",
+                                                                      "tls_cipher",
+                                                                      "tls_server_name",
+                                                                      "client_cert_subject",
+                                                                      "client_cert_fingerprint",
+                                                                      "upstream_address"};
 
 constexpr std::uint32_t bit(TemplateVariable variable) noexcept {
   return std::uint32_t{1} << static_cast<unsigned>(variable);
@@ -66,11 +77,11 @@ std::expected<HeaderTemplate, TemplateError> HeaderTemplate::parse(std::string_v
     const std::string_view name = text.substr(i + 1, close - i - 1);
     const auto* found = std::find(kNames.begin(), kNames.end(), name);
     if (found == kNames.end()) {
-      return std::unexpected(TemplateError{
-          name.empty() ? i : i + 1,
-          name.empty() ? std::string("'{}' names no variable")
-                       : "unknown variable '" + std::string(name) + "'",
-          std::string(name)});
+      return std::unexpected(TemplateError{name.empty() ? i : i + 1,
+                                           name.empty()
+                                               ? std::string("'{}' names no variable")
+                                               : "unknown variable '" + std::string(name) + "'",
+                                           std::string(name)});
     }
     close_literal();
     const auto variable = static_cast<TemplateVariable>(found - kNames.begin());

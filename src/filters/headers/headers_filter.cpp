@@ -57,8 +57,7 @@ proxy::Verdict HeadersFilter::on_request_headers(http::RequestHead& head, bool /
     path_ = path_.substr(0, question);
   }
   if (!rules_.request.empty()) {
-    apply_header_operations(rules_.request, values(rules_.request, ctx), head.headers,
-                            ctx.arena());
+    apply_header_operations(rules_.request, values(rules_.request, ctx), head.headers, ctx.arena());
   }
   return proxy::Verdict::kContinue;
 }

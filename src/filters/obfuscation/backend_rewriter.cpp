@@ -56,8 +56,8 @@ bool parse_port(std::string_view text, std::uint16_t fallback, std::uint16_t& po
 }
 
 // Splits "host", "host:port", "[v6]" or "[v6]:port"; false when it is none of them.
-bool split_authority(std::string_view authority, std::uint16_t default_port,
-                     std::string_view& host, std::uint16_t& port) noexcept {
+bool split_authority(std::string_view authority, std::uint16_t default_port, std::string_view& host,
+                     std::uint16_t& port) noexcept {
   if (authority.starts_with('[')) {
     const std::size_t close = authority.find(']');
     if (close == std::string_view::npos) return false;
@@ -98,8 +98,7 @@ bool BackendRewriter::names_backend(std::string_view host, std::uint16_t port) c
   });
 }
 
-std::optional<std::string_view> BackendRewriter::rewrite_url(std::string_view url,
-                                                             PublicSite site,
+std::optional<std::string_view> BackendRewriter::rewrite_url(std::string_view url, PublicSite site,
                                                              core::Arena& arena) const {
   std::uint16_t default_port = 80;
   if (starts_with_icase(url, "http://")) {
@@ -170,8 +169,8 @@ std::optional<std::string_view> BackendRewriter::rewrite_set_cookie(std::string_
     const std::size_t equals = text.find('=');
     const std::string_view domain =
         equals == std::string_view::npos ? std::string_view{} : trim(text.substr(equals + 1));
-    const bool backend = http::iequals(trim(text.substr(0, equals)), "domain") &&
-                         !domain.empty() && names_backend(domain.substr(domain.starts_with('.') ? 1 : 0), 0);
+    const bool backend = http::iequals(trim(text.substr(0, equals)), "domain") && !domain.empty() &&
+                         names_backend(domain.substr(domain.starts_with('.') ? 1 : 0), 0);
     if (!backend) {
       attribute = next;
       continue;

@@ -13,8 +13,8 @@ proxy::Verdict ObfuscationFilter::on_request_headers(http::RequestHead& head, bo
   return proxy::Verdict::kContinue;
 }
 
-proxy::Verdict ObfuscationFilter::on_response_headers(http::ResponseHead& head,
-                                                      bool /*end_stream*/, proxy::Context& ctx) {
+proxy::Verdict ObfuscationFilter::on_response_headers(http::ResponseHead& head, bool /*end_stream*/,
+                                                      proxy::Context& ctx) {
   const ObfuscationSettings& settings = factory_.settings();
   http::HeaderMap& headers = head.headers;
   headers.remove_if([&settings](const http::HeaderField& field) {

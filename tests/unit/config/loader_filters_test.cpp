@@ -44,7 +44,8 @@ std::string with_host_filters(std::string_view head, std::string_view filters) {
     listen: 127.0.0.1:8080
     virtual_hosts:
       - domains: ["*"]
-        filters: )" + std::string(filters) + R"(
+        filters: )" +
+         std::string(filters) + R"(
         routes:
           - proxy: { cluster: demo }
 clusters:
@@ -75,7 +76,8 @@ std::vector<std::string> rules_text(const std::vector<HeaderRule>& rules) {
 
 TEST(LoaderFiltersTest, InlineHeadersRulesInTheirOrderOfApplication) {
   const ConfigPtr config = load_ok(with_host_filters(
-      "", R"([ { headers: { request: { add: { X-Tag: "{route}" }, set: { x-real-ip: "{client_address}" }, rename: { X-Old: X-New }, remove: [X-Debug] }, response: { set: { x-frame-options: DENY } } } } ])"));
+      "",
+      R"([ { headers: { request: { add: { X-Tag: "{route}" }, set: { x-real-ip: "{client_address}" }, rename: { X-Old: X-New }, remove: [X-Debug] }, response: { set: { x-frame-options: DENY } } } } ])"));
   ASSERT_NE(config, nullptr);
   const std::vector<FilterSpec>& filters = config->listeners[0].virtual_hosts[0].filters;
   ASSERT_EQ(filters.size(), 1U);
@@ -185,9 +187,9 @@ TEST_F(ErrorPagesTest, PagesAreReadAtLoadWithTheirTypes) {
   const std::string html = write("404.html", "<h1>not here</h1>");
   const std::string json = write("503.JSON", R"({"down":true})");
   const std::string text = write("page.dat", "teapot");
-  const ConfigPtr config = load_ok(with_tail("error_pages:\n  404: " + html + "\n  503: { file: " +
-                                             json + ", intercept_upstream: true }\n  418: { file: " +
-                                             text + ", content_type: text/x-tea }\n"));
+  const ConfigPtr config = load_ok(with_tail(
+      "error_pages:\n  404: " + html + "\n  503: { file: " + json +
+      ", intercept_upstream: true }\n  418: { file: " + text + ", content_type: text/x-tea }\n"));
   ASSERT_NE(config, nullptr);
   ASSERT_EQ(config->error_pages.size(), 3U);
   const ErrorPage& not_found = config->error_pages[0];
@@ -292,11 +294,12 @@ TEST(LoaderFiltersErrorsTest, UnknownVariableWithSuggestion) {
 }
 
 TEST(LoaderFiltersErrorsTest, UnknownVariableWithoutSuggestionListsThem) {
+  EXPECT_THAT(errors_of(with_host_filters(
+                  "", R"([ { headers: { response: { add: { x-json: {"a":1} } } } } ])")),
+              ElementsAre("t.yaml:6:60: x-json: expected a string, got a map"));
   EXPECT_THAT(
-      errors_of(with_host_filters("", R"([ { headers: { response: { add: { x-json: {"a":1} } } } } ])")),
-      ElementsAre("t.yaml:6:60: x-json: expected a string, got a map"));
-  EXPECT_THAT(
-      errors_of(with_host_filters("", R"([ { headers: { response: { add: { x-json: '{"a":1}' } } } } ])")),
+      errors_of(with_host_filters(
+          "", R"([ { headers: { response: { add: { x-json: '{"a":1}' } } } } ])")),
       ElementsAre("t.yaml:6:62: x-json: unknown variable '\"a\":1'\n  hint: the variables are: "
                   "client_address, client_port, host, path, query, method, scheme, request_id, "
                   "route, listener, tls_version, tls_cipher, tls_server_name, "
@@ -305,19 +308,21 @@ TEST(LoaderFiltersErrorsTest, UnknownVariableWithoutSuggestionListsThem) {
 }
 
 TEST(LoaderFiltersErrorsTest, BraceMistakesPointAtTheBrace) {
-  EXPECT_THAT(errors_of(with_host_filters(
-                  "", R"([ { headers: { request: { set: { a: "x{", b: "}", c: "ab{}", d: "\n" } } } } ])")),
-              ElementsAre("t.yaml:6:56: a: '{' is not closed; write {{ for a literal brace",
-                          "t.yaml:6:64: b: '}' without a '{' before it; write }} for a literal brace",
-                          "t.yaml:6:74: c: '{}' names no variable",
-                          "t.yaml:6:82: d: a header value cannot contain CR, LF or NUL"));
+  EXPECT_THAT(
+      errors_of(with_host_filters(
+          "", R"([ { headers: { request: { set: { a: "x{", b: "}", c: "ab{}", d: "\n" } } } } ])")),
+      ElementsAre("t.yaml:6:56: a: '{' is not closed; write {{ for a literal brace",
+                  "t.yaml:6:64: b: '}' without a '{' before it; write }} for a literal brace",
+                  "t.yaml:6:74: c: '{}' names no variable",
+                  "t.yaml:6:82: d: a header value cannot contain CR, LF or NUL"));
 }
 
 TEST(LoaderFiltersErrorsTest, FieldsBulwarkManagesAndBadNames) {
   EXPECT_THAT(
-      errors_of(with_host_filters("", "[ { headers: { request: { set: { Transfer-Encoding: x, host: "
-                                      "yy, \"a b\": z }, remove: [connection] }, response: { "
-                                      "rename: { x-a: Content-Length }, set: { host: h } } } } ]")),
+      errors_of(with_host_filters("",
+                                  "[ { headers: { request: { set: { Transfer-Encoding: x, host: "
+                                  "yy, \"a b\": z }, remove: [connection] }, response: { "
+                                  "rename: { x-a: Content-Length }, set: { host: h } } } } ]")),
       // The Host is only refused on requests: a response may carry one.
       ElementsAre("t.yaml:6:51: set: transfer-encoding is managed by bulwark; header rules cannot "
                   "change it",
@@ -333,9 +338,10 @@ TEST(LoaderFiltersErrorsTest, FieldsBulwarkManagesAndBadNames) {
 
 TEST(LoaderFiltersErrorsTest, OneRulePerFieldAndDirection) {
   EXPECT_THAT(
-      errors_of(with_host_filters("", "[ { headers: { request: { set: { x-a: 1 }, add: { X-A: 2 }, "
-                                      "remove: [x-b], rename: { x-b: x-c } }, response: { set: { "
-                                      "x-a: 1 } } } } ]")),
+      errors_of(with_host_filters("",
+                                  "[ { headers: { request: { set: { x-a: 1 }, add: { X-A: 2 }, "
+                                  "remove: [x-b], rename: { x-b: x-c } }, response: { set: { "
+                                  "x-a: 1 } } } } ]")),
       ElementsAre("t.yaml:6:68: add: x-a already has a rule in request (set at line 6, column "
                   "51)\n  hint: give each field one rule per direction",
                   "t.yaml:6:103: rename: x-b already has a rule in request (remove at line 6, "
@@ -346,14 +352,15 @@ TEST(LoaderFiltersErrorsTest, FilterItems) {
   EXPECT_THAT(
       errors_of(with_host_filters(
           "", "[ { name: x, headers: {} }, { header: {} }, { headers: {}, waf: {} }, {}, 7 ]")),
-      ElementsAre("t.yaml:6:22: filters[0]: a filter written in place has no name\n  hint: define "
-                  "named filters under the top-level filters: and list their names here",
-                  "t.yaml:6:48: filters[1]: unknown filter 'header'\n  hint: did you mean "
-                  "'headers'?",
-                  "t.yaml:6:77: filters[2]: unknown filter 'waf'\n  hint: the filters are: headers",
-                  "t.yaml:6:88: filters[3]: the item names no filter\n  hint: write one of: headers",
-                  "t.yaml:6:92: filters[4]: filter '7' is not defined\n  hint: define it under the "
-                  "top-level filters:, or write the filter here"));
+      ElementsAre(
+          "t.yaml:6:22: filters[0]: a filter written in place has no name\n  hint: define "
+          "named filters under the top-level filters: and list their names here",
+          "t.yaml:6:48: filters[1]: unknown filter 'header'\n  hint: did you mean "
+          "'headers'?",
+          "t.yaml:6:77: filters[2]: unknown filter 'waf'\n  hint: the filters are: headers",
+          "t.yaml:6:88: filters[3]: the item names no filter\n  hint: write one of: headers",
+          "t.yaml:6:92: filters[4]: filter '7' is not defined\n  hint: define it under the "
+          "top-level filters:, or write the filter here"));
 }
 
 TEST(LoaderFiltersErrorsTest, TwoTypesInOneItem) {
@@ -374,15 +381,16 @@ TEST(LoaderFiltersErrorsTest, UndefinedNamedFilter) {
 }
 
 TEST(LoaderFiltersErrorsTest, Definitions) {
-  EXPECT_THAT(errors_of(with_tail("filters:\n  - name: a\n    headers: {}\n  - name: a\n    headers: "
-                                  "{}\n  - headers: {}\n  - name: \"b c\"\n    headers: {}\n  - a\n")),
-              ElementsAre("t.yaml:4:5: filters[1]: duplicate filter name 'a' (first at line 2)\n"
-                          "  hint: filter names must be unique",
-                          "t.yaml:6:5: filters[2]: missing required key 'name'\n  hint: a filter "
-                          "defined at the top level is referred to by its name",
-                          "t.yaml:7:11: name: 'b c' is not a valid name\n  hint: use letters, "
-                          "digits, '_', '-' and '.' (at most 128)",
-                          "t.yaml:9:5: filters[4]: expected a map, got 'a'"));
+  EXPECT_THAT(
+      errors_of(with_tail("filters:\n  - name: a\n    headers: {}\n  - name: a\n    headers: "
+                          "{}\n  - headers: {}\n  - name: \"b c\"\n    headers: {}\n  - a\n")),
+      ElementsAre("t.yaml:4:5: filters[1]: duplicate filter name 'a' (first at line 2)\n"
+                  "  hint: filter names must be unique",
+                  "t.yaml:6:5: filters[2]: missing required key 'name'\n  hint: a filter "
+                  "defined at the top level is referred to by its name",
+                  "t.yaml:7:11: name: 'b c' is not a valid name\n  hint: use letters, "
+                  "digits, '_', '-' and '.' (at most 128)",
+                  "t.yaml:9:5: filters[4]: expected a map, got 'a'"));
 }
 
 }  // namespace

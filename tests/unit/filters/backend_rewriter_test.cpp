@@ -12,10 +12,8 @@ class BackendRewriterTest : public ::testing::Test {
  protected:
   // A cluster of two endpoints (one IPv6), one named by host name, and a route's host_rewrite
   // without a port.
-  BackendRewriter rewriter_{{{"10.0.0.5", 8080},
-                             {"fd00::7", 9000},
-                             {"App.Internal", 80},
-                             {"origin.internal", 0}}};
+  BackendRewriter rewriter_{
+      {{"10.0.0.5", 8080}, {"fd00::7", 9000}, {"App.Internal", 80}, {"origin.internal", 0}}};
   core::Arena arena_;
   PublicSite site_{"https", "www.example.com"};
 
@@ -68,7 +66,7 @@ TEST_F(BackendRewriterTest, HostSentUpstreamWithoutAPortMatchesAnyPort) {
 TEST_F(BackendRewriterTest, IPv6Location) {
   EXPECT_EQ(url("http://[fd00::7]:9000/v6"), "https://www.example.com/v6");
   EXPECT_EQ(url("http://[FD00::7]:9000"), "https://www.example.com/");
-  EXPECT_EQ(url("http://[fd00::7]/v6"), std::nullopt);     // port 80
+  EXPECT_EQ(url("http://[fd00::7]/v6"), std::nullopt);      // port 80
   EXPECT_EQ(url("http://[fd00::7:9000/v6"), std::nullopt);  // unclosed bracket
   EXPECT_EQ(url("http://fd00::7:9000/v6"), std::nullopt);   // IPv6 without brackets
 }
@@ -104,7 +102,8 @@ TEST_F(BackendRewriterTest, Refresh) {
   EXPECT_EQ(refresh("5; url=http://10.0.0.5:8080/next"), "5; url=https://www.example.com/next");
   EXPECT_EQ(refresh("0;URL=http://10.0.0.5:8080/"), "0;URL=https://www.example.com/");
   EXPECT_EQ(refresh("3; url = 'http://10.0.0.5:8080/q'"), "3; url = 'https://www.example.com/q'");
-  EXPECT_EQ(refresh("3; URL=\"http://10.0.0.5:8080/q\"  "), "3; URL=\"https://www.example.com/q\"  ");
+  EXPECT_EQ(refresh("3; URL=\"http://10.0.0.5:8080/q\"  "),
+            "3; URL=\"https://www.example.com/q\"  ");
   EXPECT_EQ(refresh("1, http://10.0.0.5:8080/bare "), "1, https://www.example.com/bare ");
 }
 

@@ -65,8 +65,7 @@ TEST(HeaderTemplateTest, MixesTextAndVariables) {
 TEST(HeaderTemplateTest, DoubledBracesAreLiteral) {
   const HeaderTemplate t = parsed("{{\"id\": \"{request_id}\"}}");
   core::Arena arena;
-  EXPECT_EQ(t.render(values_with(TemplateVariable::kRequestId, "abc"), arena),
-            "{\"id\": \"abc\"}");
+  EXPECT_EQ(t.render(values_with(TemplateVariable::kRequestId, "abc"), arena), "{\"id\": \"abc\"}");
   EXPECT_EQ(parsed("{{client_address}}").render({}, arena), "{client_address}");
   EXPECT_EQ(parsed("}}{{").render({}, arena), "}{");
 }

@@ -100,10 +100,9 @@ TEST_F(HeadersFilterTest, RenameKeepsValuesAndPositions) {
   HeaderRuleSet rules;
   rules.request.push_back(op(HeaderAction::kRename, "x-old", "x-new"));
   run(std::move(rules));
-  EXPECT_EQ(fields_of(request_.headers), (Fields{{"Host", "www.example.com"},
-                                                 {"x-new", "a"},
-                                                 {"Accept", "*/*"},
-                                                 {"x-new", "b"}}));
+  EXPECT_EQ(
+      fields_of(request_.headers),
+      (Fields{{"Host", "www.example.com"}, {"x-new", "a"}, {"Accept", "*/*"}, {"x-new", "b"}}));
 }
 
 TEST_F(HeadersFilterTest, SetWithAnEmptyValueRemovesAndAddWithOneAddsNothing) {
@@ -117,10 +116,11 @@ TEST_F(HeadersFilterTest, SetWithAnEmptyValueRemovesAndAddWithOneAddsNothing) {
 
 TEST_F(HeadersFilterTest, RequestVariables) {
   HeaderRuleSet rules;
-  rules.request.push_back(op(HeaderAction::kSet, "x-info",
-                             "{method} {scheme}://{host}{path} q={query} from "
-                             "{client_address}:{client_port} via {listener}/{route} id={request_id} "
-                             "up={upstream_address}"));
+  rules.request.push_back(
+      op(HeaderAction::kSet, "x-info",
+         "{method} {scheme}://{host}{path} q={query} from "
+         "{client_address}:{client_port} via {listener}/{route} id={request_id} "
+         "up={upstream_address}"));
   run(std::move(rules));
   EXPECT_EQ(request_.headers.get("x-info"),
             "GET https://www.example.com/shop/cart q=item=7 from 192.0.2.10:51234 via "

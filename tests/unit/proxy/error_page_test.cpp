@@ -136,8 +136,10 @@ TEST(ErrorPageTest, DifferentStatusesProduceTheirOwnReason) {
 
 TEST(ErrorPageTest, FindsTheConfiguredPageOfAStatus) {
   config::Config config;
-  config.error_pages.push_back({.status = 404, .file = "a.html", .body = "a", .content_type = "text/html"});
-  config.error_pages.push_back({.status = 502, .file = "b.json", .body = "b", .content_type = "application/json"});
+  config.error_pages.push_back(
+      {.status = 404, .file = "a.html", .body = "a", .content_type = "text/html"});
+  config.error_pages.push_back(
+      {.status = 502, .file = "b.json", .body = "b", .content_type = "application/json"});
   EXPECT_EQ(find_error_page(config, 404), &config.error_pages[0]);
   EXPECT_EQ(find_error_page(config, 502), &config.error_pages[1]);
   EXPECT_EQ(find_error_page(config, 500), nullptr);
