@@ -108,4 +108,14 @@ std::span<const http::HeaderField> fields_kept_by_error_page(const http::HeaderM
   return {fields, count};
 }
 
+bool intercept_upstream_error(const config::Config& config, const http::ResponseHead& response,
+                              Context& ctx) {
+  const config::ErrorPage* page = find_error_page(config, response.status);
+  if (page == nullptr || !page->intercept_upstream) return false;
+  // An empty body: the reply takes the configured page, as every local error reply does.
+  ctx.respond({.status = response.status,
+               .headers = fields_kept_by_error_page(response.headers, ctx.arena())});
+  return true;
+}
+
 }  // namespace bulwark::proxy

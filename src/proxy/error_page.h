@@ -1,7 +1,8 @@
 #pragma once
 // The body of a local error response (DESIGN.md §6): JSON when the client asks for it, else a
 // short HTML page; the status, a static explanation and the request id. Never anything that
-// names a backend.
+// names a backend. Or the operator's own page for the status (config `error_pages`), which may
+// also replace a backend's error response.
 
 #include <cstdint>
 #include <span>
@@ -10,7 +11,8 @@
 
 #include "config/config.h"
 #include "core/arena.h"
-#include "http/header_map.h"
+#include "http/message.h"
+#include "proxy/filter/context.h"
 
 namespace bulwark::proxy {
 
@@ -33,5 +35,10 @@ const config::ErrorPage* find_error_page(const config::Config& config,
 // The array lives in `arena`; the fields still point into `headers`.
 std::span<const http::HeaderField> fields_kept_by_error_page(const http::HeaderMap& headers,
                                                              core::Arena& arena);
+
+// nginx's proxy_intercept_errors: when the page of an upstream response's status has
+// intercept_upstream, answers with it instead (ctx.respond) and returns true.
+bool intercept_upstream_error(const config::Config& config, const http::ResponseHead& response,
+                              Context& ctx);
 
 }  // namespace bulwark::proxy

@@ -324,19 +324,13 @@ core::Task<bool> UpstreamLeg::relay_response() {
   stream_.info().upstream_address = stream_.upstream_label;
   const bool upstream_keeps_alive =
       response.keep_alive && response.framing != http::BodyFraming::kUntilClose;
-  if (const config::ErrorPage* page = find_error_page(config, response.status);
-      page != nullptr && page->intercept_upstream) {
-    release_connection(false);  // its body is unread
-    co_return co_await client_.send_local_reply(
-        stream_,
-        {.status = response.status,
-         .headers = fields_kept_by_error_page(response.headers, stream_.arena())},
-        request_body_done_);
-  }
   response_body_.start(response.framing, response.content_length);
 
-  Verdict verdict = stream_.chain.response_headers(
-      response, response.framing == http::BodyFraming::kNone, stream_);
+  // A configured error page may replace the response before any filter sees it.
+  Verdict verdict = intercept_upstream_error(config, response, stream_)
+                        ? Verdict::kRespond
+                        : stream_.chain.response_headers(
+                              response, response.framing == http::BodyFraming::kNone, stream_);
   while (verdict == Verdict::kPause) {
     co_await stream_.wait_for_resume();
     verdict = stream_.chain.response_headers(response, response.framing == http::BodyFraming::kNone,

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "fake_context.h"
+
 namespace bulwark::proxy {
 namespace {
 
@@ -163,6 +165,29 @@ TEST(ErrorPageTest, AReplacedUpstreamResponseKeepsWhatTellsTheClientWhatToDoNext
   http::HeaderMap none;
   none.add("Server", "x");
   EXPECT_TRUE(fields_kept_by_error_page(none, arena).empty());
+}
+
+TEST(ErrorPageTest, OnlyAnInterceptingPageReplacesAnUpstreamResponse) {
+  config::Config config;
+  config.error_pages.push_back(
+      {.status = 404, .file = "a.html", .body = "a", .content_type = "text/html"});
+  config.error_pages.push_back({.status = 500,
+                                .file = "b.html",
+                                .body = "b",
+                                .content_type = "text/html",
+                                .intercept_upstream = true});
+  http::ResponseHead response;
+  fakes::FakeContext ctx;
+  for (const std::uint16_t status : {404, 502}) {
+    response.status = status;
+    EXPECT_FALSE(intercept_upstream_error(config, response, ctx)) << status;
+  }
+  EXPECT_TRUE(ctx.replies.empty());
+  response.status = 500;
+  EXPECT_TRUE(intercept_upstream_error(config, response, ctx));
+  ASSERT_EQ(ctx.replies.size(), 1U);
+  EXPECT_EQ(ctx.replies[0].status, 500);
+  EXPECT_EQ(ctx.replies[0].body, "");  // the local reply takes the page of its status
 }
 
 }  // namespace
