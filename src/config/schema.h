@@ -61,6 +61,14 @@ std::optional<std::string> read_name(YamlReader& reader, const Value& value);
 std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& value);
 // An HTTP token (RFC 9110 §5.6.2), as header field names are.
 bool is_token(std::string_view text);
+// An RE2 pattern that compiles; RE2's reason otherwise.
+std::optional<std::string> read_re2_pattern(YamlReader& reader, const Value& value);
+// Whether `substitution` only refers to groups `pattern` has (\0..\9); `why` says what is wrong.
+bool check_substitution(const std::string& pattern, const std::string& substitution,
+                        std::string& why);
+// A prefix_rewrite: needs a prefix match; empty or starting with '/'.
+std::optional<std::string> read_prefix_rewrite(YamlReader& reader, const Value& value,
+                                               const RouteMatch& match);
 // ASCII lowercase: host names and header names compare case-insensitively.
 std::string to_lower(std::string text);
 // Header fields bulwark writes itself, from the body and the connection: framing and hop-by-hop

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <array>
@@ -42,6 +43,45 @@ std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& val
     return std::nullopt;
   }
   return address;
+}
+
+std::optional<std::string> read_re2_pattern(YamlReader& reader, const Value& value) {
+  std::optional<std::string> pattern = reader.string(value);
+  if (!pattern) return std::nullopt;
+  const re2::RE2 compiled(*pattern, re2::RE2::Quiet);
+  if (!compiled.ok()) {
+    reader.error(value.mark,
+                 fmt::format("{}: '{}' is not a valid regular expression: {}", value.what, *pattern,
+                             compiled.error()),
+                 "the syntax is RE2's (no backreferences or lookaround)");
+    return std::nullopt;
+  }
+  return pattern;
+}
+
+bool check_substitution(const std::string& pattern, const std::string& substitution,
+                        std::string& why) {
+  const re2::RE2 compiled(pattern, re2::RE2::Quiet);
+  return compiled.CheckRewriteString(substitution, &why);
+}
+
+std::optional<std::string> read_prefix_rewrite(YamlReader& reader, const Value& value,
+                                               const RouteMatch& match) {
+  std::optional<std::string> text = reader.string(value);
+  if (!text) return std::nullopt;
+  if (match.path_kind != PathMatchKind::kPrefix) {
+    reader.error(
+        value.mark,
+        fmt::format("{}: needs a route that matches a prefix; this one matches {}", value.what,
+                    match.path_kind == PathMatchKind::kExact ? "an exact path" : "a regex"),
+        "use match: { prefix: ... }, or regex_rewrite for a regex route");
+    return std::nullopt;
+  }
+  if (!text->empty() && !text->starts_with('/')) {
+    reader.error(value.mark, fmt::format("{}: '{}' must start with '/'", value.what, *text));
+    return std::nullopt;
+  }
+  return text;
 }
 
 std::string to_lower(std::string text) {

@@ -11,14 +11,9 @@
 namespace bulwark::config::schema {
 namespace {
 
-void read_proxy(YamlReader& reader, const Value& value, const Config& config,
-                const RouteMatch& /*match*/, ProxyAction& proxy) {
-  static constexpr std::array<std::string_view, 1> kKeys{"cluster"};
-  std::optional<MapView> map = reader.map(value, kKeys);
-  if (!map) return;
-  std::optional<Value> cluster = reader.require(*map, "cluster");
-  if (!cluster) return;
-  std::optional<std::string> name = reader.string(*cluster);
+void read_cluster_reference(YamlReader& reader, const Value& value, const Config& config,
+                            ProxyAction& proxy) {
+  std::optional<std::string> name = reader.string(value);
   if (!name) return;
   std::vector<std::string_view> known;
   for (std::size_t i = 0; i < config.clusters.size(); ++i) {
@@ -34,8 +29,74 @@ void read_proxy(YamlReader& reader, const Value& value, const Config& config,
     hint = known.empty() ? "define it under clusters:"
                          : fmt::format("the clusters are: {}", fmt::join(known, ", "));
   }
-  reader.error(cluster->mark, fmt::format("cluster: cluster '{}' is not defined", *name),
+  reader.error(value.mark, fmt::format("cluster: cluster '{}' is not defined", *name),
                std::move(hint));
+}
+
+void read_regex_rewrite(YamlReader& reader, const Value& value, ProxyAction& proxy) {
+  static constexpr std::array<std::string_view, 2> kKeys{"pattern", "substitution"};
+  std::optional<MapView> map = reader.map(value, kKeys);
+  if (!map) return;
+  std::optional<Value> pattern = reader.require(*map, "pattern");
+  std::optional<Value> substitution = reader.require(*map, "substitution");
+  if (!pattern || !substitution) return;
+  std::optional<std::string> regex = read_re2_pattern(reader, *pattern);
+  std::optional<std::string> replacement = reader.string(*substitution);
+  if (!regex || !replacement) return;
+  std::string why;
+  if (!check_substitution(*regex, *replacement, why)) {
+    reader.error(substitution->mark, fmt::format("substitution: {}", why));
+    return;
+  }
+  proxy.regex_rewrite = ProxyAction::RegexRewrite{std::move(*regex), std::move(*replacement)};
+}
+
+void read_upstream_timeouts(YamlReader& reader, const Value& value, UpstreamTimeouts& timeouts) {
+  static constexpr std::array<std::string_view, 3> kKeys{"connect", "read", "write"};
+  std::optional<MapView> map = reader.map(value, kKeys);
+  if (!map) return;
+  constexpr Duration kDay{24 * 3'600'000};
+  const std::array<std::optional<Duration>*, 3> targets{&timeouts.connect, &timeouts.read,
+                                                        &timeouts.write};
+  for (std::size_t i = 0; i < kKeys.size(); ++i) {
+    if (std::optional<Value> v = map->get(kKeys[i])) {
+      *targets[i] = reader.duration(*v, Duration{1}, kDay);
+    }
+  }
+}
+
+void read_proxy(YamlReader& reader, const Value& value, const Config& config,
+                const RouteMatch& match, ProxyAction& proxy) {
+  static constexpr std::array<std::string_view, 5> kKeys{
+      "cluster", "prefix_rewrite", "regex_rewrite", "host_rewrite", "timeouts"};
+  std::optional<MapView> map = reader.map(value, kKeys);
+  if (!map) return;
+  if (std::optional<Value> cluster = reader.require(*map, "cluster")) {
+    read_cluster_reference(reader, *cluster, config, proxy);
+  }
+  const std::optional<Value> prefix = map->get("prefix_rewrite");
+  const std::optional<Value> regex = map->get("regex_rewrite");
+  if (prefix && regex) {
+    reader.error(regex->mark, "regex_rewrite: give prefix_rewrite or regex_rewrite, not both");
+  } else if (prefix) {
+    proxy.prefix_rewrite = read_prefix_rewrite(reader, *prefix, match);
+  } else if (regex) {
+    read_regex_rewrite(reader, *regex, proxy);
+  }
+  if (std::optional<Value> host = map->get("host_rewrite")) {
+    if (std::optional<std::string> text = reader.string(*host)) {
+      // A host name with an optional port, as a Host header carries.
+      if (text->find_first_of(" /\\?#@\r\n\t") != std::string::npos || text->empty()) {
+        reader.error(host->mark, fmt::format("host_rewrite: '{}' is not a host", *text),
+                     "write a host name, optionally with a port: api.internal or api:8080");
+      } else {
+        proxy.host_rewrite = std::move(*text);
+      }
+    }
+  }
+  if (std::optional<Value> timeouts = map->get("timeouts")) {
+    read_upstream_timeouts(reader, *timeouts, proxy.timeouts);
+  }
 }
 
 void read_headers(YamlReader& reader, const Value& value, DirectResponseAction& response) {

@@ -1,6 +1,10 @@
 #include "net/accepted_socket.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <asio/version.hpp>
+#include <cerrno>
 
 namespace bulwark::net {
 namespace {
@@ -15,10 +19,37 @@ struct ImplementationAccess : core::TcpSocket {
   }
 };
 
+// The socket is non-blocking already (SOCK_NONBLOCK) and has no duplicates.
+void describe_fresh_socket(core::TcpSocket& socket) noexcept {
+  auto& state = ImplementationAccess::state(socket);
+  state &= ~asio::detail::socket_ops::possible_dup;
+  state |= asio::detail::socket_ops::internal_non_blocking;
+}
+
 }  // namespace
 
-void mark_freshly_accepted(core::TcpSocket& socket) noexcept {
-  ImplementationAccess::state(socket) &= ~asio::detail::socket_ops::possible_dup;
+AcceptResult accept_connection(core::TcpAcceptor& acceptor, core::TcpSocket& socket,
+                               asio::ip::tcp::endpoint& peer, asio::error_code& error) {
+  for (;;) {
+    socklen_t length = static_cast<socklen_t>(peer.capacity());
+    const int fd =
+        ::accept4(acceptor.native_handle(), peer.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      // A connection reset before it was accepted is gone; the next one may be fine.
+      if (errno == ECONNABORTED || errno == EINTR || errno == EPROTO) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return AcceptResult::kWouldBlock;
+      error.assign(errno, asio::system_category());
+      return AcceptResult::kFailed;
+    }
+    peer.resize(length);
+    socket.assign(peer.protocol(), fd, error);
+    if (error) {
+      ::close(fd);
+      return AcceptResult::kFailed;
+    }
+    describe_fresh_socket(socket);
+    return AcceptResult::kAccepted;
+  }
 }
 
 }  // namespace bulwark::net

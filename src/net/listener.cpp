@@ -35,6 +35,8 @@ bool open_listener(core::TcpAcceptor& acceptor, const asio::ip::tcp::endpoint& e
   if (!ec) acceptor.set_option(ReusePort(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  // Connections are taken with accept4 until EAGAIN (net/accepted_socket.h).
+  if (!ec) acceptor.non_blocking(true, ec);
   if (ec) {
     error = "cannot listen on " + endpoint.address().to_string() + ":" +
             std::to_string(endpoint.port()) + ": " + ec.message();

@@ -15,7 +15,8 @@ namespace bulwark::net {
 // failure. Blocking: call it at startup or reload, never on a worker.
 bool resolve(const HostPort& address, asio::ip::tcp::endpoint& out, std::string& error);
 
-// Opens, binds (SO_REUSEADDR + SO_REUSEPORT) and listens. False with `error` set on failure.
+// Opens, binds (SO_REUSEADDR + SO_REUSEPORT) and listens, non-blocking. False with `error` set on
+// failure.
 bool open_listener(core::TcpAcceptor& acceptor, const asio::ip::tcp::endpoint& endpoint,
                    std::string& error);
 

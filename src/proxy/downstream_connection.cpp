@@ -377,6 +377,9 @@ core::Task<bool> DownstreamConnection::run_action(Stream& stream, const config::
     co_return co_await send_local_reply(stream, {.status = direct->status, .body = direct->body},
                                         keep_if_local, direct->headers);
   }
+  if (const auto* files = std::get_if<config::StaticAction>(&action)) {
+    co_return co_await serve_static(stream, *files, route, keep_if_local);
+  }
   if (const auto* redirect = std::get_if<config::RedirectAction>(&action)) {
     const std::string location =
         router::redirect_location(*redirect, runtime.rewrite ? &*runtime.rewrite : nullptr,
@@ -455,12 +458,7 @@ core::Task<bool> DownstreamConnection::send_local_reply(Stream& stream, const Lo
     response.framing = http::BodyFraming::kContentLength;
     response.content_length = body.size();
   }
-  response.keep_alive = keep_alive && stream.request.keep_alive && !worker_.draining;
-  // A request refused before routing has no chain yet; the built-in one still marks the reply
-  // as bulwark's (request id, Server).
-  if (stream.chain.size() == 0) stream.chain.build(snapshot_->builtin_filters, stream.arena());
-  // A filter cannot replace a local reply with another one: verdicts are not acted on here.
-  stream.chain.response_headers(response, body.empty() || head_only, stream);
+  finish_local_head(stream, keep_alive, body.empty() || head_only);
   if (!reply.detail.empty() && reply.status >= 400) stream.failure = reply.detail;
 
   core::Buffer out = worker_.buffers.take();
@@ -472,6 +470,18 @@ core::Task<bool> DownstreamConnection::send_local_reply(Stream& stream, const Lo
   const bool written = co_await write(pieces);
   stream.body_bytes_sent = head_only ? 0 : body.size();
   co_return written&& response.keep_alive;
+}
+
+void DownstreamConnection::finish_local_head(Stream& stream, bool keep_alive, bool end_stream) {
+  http::ResponseHead& response = stream.response;
+  StreamInfo& info = stream.info();
+  if (info.request_id.empty()) info.request_id = filters::generate_request_id(stream.arena());
+  response.keep_alive = keep_alive && stream.request.keep_alive && !worker_.draining;
+  // A request refused before routing has no chain yet; the built-in one still marks the reply
+  // as bulwark's (request id, Server).
+  if (stream.chain.size() == 0) stream.chain.build(snapshot_->builtin_filters, stream.arena());
+  // A filter cannot replace a local reply with another one: verdicts are not acted on here.
+  stream.chain.response_headers(response, end_stream, stream);
 }
 
 core::Task<void> DownstreamConnection::linger_close() {

@@ -104,6 +104,13 @@ class DownstreamConnection {
                               const RouteRuntime& runtime, bool keep_if_local);
   core::Task<bool> proxy_to_cluster(Stream& stream, const config::ProxyAction& action,
                                     const RouteRuntime& runtime);
+  // Answers from the files of a static: route (proxy/static_response.cpp); returns whether the
+  // connection stays open.
+  core::Task<bool> serve_static(Stream& stream, const config::StaticAction& action,
+                                const config::Route& route, bool keep_alive);
+  // The last touches on the head of a reply bulwark makes itself: the request id, whether the
+  // connection persists, and the response filters.
+  void finish_local_head(Stream& stream, bool keep_alive, bool end_stream);
   void start_stream();
   // Moves the connection to the worker's newest snapshot between requests, so that a reload
   // reaches keep-alive clients too. A connection whose listener the reload removed stays on the

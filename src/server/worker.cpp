@@ -49,19 +49,31 @@ void Worker::start() {
 core::Task<void> Worker::accept_loop(std::size_t listener) {
   core::TcpAcceptor& acceptor = *acceptors_[listener];
   for (;;) {
-    asio::ip::tcp::endpoint peer;
-    auto [ec, socket] = co_await acceptor.async_accept(peer, proxy::kAsTuple);
+    // Wait for the listener to become readable, then take every waiting connection: the
+    // reactor is edge-triggered, so a wait only ends on connections that arrive after it began.
+    auto [ec] = co_await acceptor.async_wait(asio::socket_base::wait_read, proxy::kAsTuple);
     if (ec == asio::error::operation_aborted || context_.draining) co_return;
-    if (ec) {
-      // Out of descriptors or memory: back off instead of spinning on the same error.
-      BULWARK_LOG_ERROR("accept failed: {}", ec.message());
-      core::SteadyTimer pause(io_, std::chrono::milliseconds(100));
-      co_await pause.async_wait(proxy::kAsTuple);
-      continue;
+    for (std::size_t taken = 1;; ++taken) {
+      core::TcpSocket socket(io_);
+      asio::ip::tcp::endpoint peer;
+      asio::error_code error;
+      const net::AcceptResult result = net::accept_connection(acceptor, socket, peer, error);
+      if (result == net::AcceptResult::kWouldBlock) break;
+      if (result == net::AcceptResult::kFailed) {
+        // Out of descriptors or memory: back off instead of spinning on the same error.
+        BULWARK_LOG_ERROR("accept failed: {}", error.message());
+        core::SteadyTimer pause(io_, std::chrono::milliseconds(100));
+        co_await pause.async_wait(proxy::kAsTuple);
+        break;
+      }
+      proxy::DownstreamConnection::start(std::make_unique<proxy::DownstreamConnection>(
+          context_, context_.snapshot(), listener, std::move(socket), peer));
+      // A flood of connections must not keep the worker from its established ones.
+      if (taken % kAcceptBatch == 0) {
+        co_await asio::post(io_, core::kUseTask);
+        if (context_.draining) co_return;
+      }
     }
-    net::mark_freshly_accepted(socket);
-    proxy::DownstreamConnection::start(std::make_unique<proxy::DownstreamConnection>(
-        context_, context_.snapshot(), listener, std::move(socket), peer));
   }
 }
 

@@ -21,6 +21,8 @@ class Worker {
   // Deadlines fire at most one tick late, and a keep-alive connection waits in its coroutine for
   // at most one tick before it is parked. Scanning 10,000 connections takes tens of microseconds.
   static constexpr std::chrono::milliseconds kTick{50};
+  // Connections accepted in a row before the worker lets its other work run.
+  static constexpr std::size_t kAcceptBatch = 64;
 
   Worker(std::size_t index, const proxy::WorkerShared& shared);
   Worker(const Worker&) = delete;

@@ -141,7 +141,7 @@ def yaml_scalar(v) -> str:
     if isinstance(v, (int, float)):
         return str(v)
     s = str(v)
-    if _PLAIN.match(s) and s.lower() not in _RESERVED:
+    if _PLAIN.fullmatch(s) and s.lower() not in _RESERVED:
         return s
     return json.dumps(s)  # a JSON string is a valid YAML double-quoted scalar
 
