@@ -239,7 +239,10 @@ struct ErrorPage {
   std::uint16_t status = 0;
   std::string file;          // as configured
   std::string body;          // the file's content, read at load
-  std::string content_type;  // from the file's extension
+  std::string content_type;  // from the file's extension, or as configured
+  // Also replaces the body of an upstream response with this status (nginx's
+  // proxy_intercept_errors), so that a backend's own error page never reaches the client.
+  bool intercept_upstream = false;
   SourceMark mark;
 };
 

@@ -76,5 +76,10 @@ std::optional<std::string> read_prefix_rewrite(YamlReader& reader, const Value& 
                                                const RouteMatch& match);
 // ASCII lowercase: host names and header names compare case-insensitively.
 std::string to_lower(std::string text);
+// Header fields bulwark writes itself, from the body and the connection: framing and hop-by-hop
+// fields (RFC 9110 §7.6.1). The configuration cannot set them.
+bool is_managed_header(std::string_view name);
+// CR, LF or NUL in a header value would let it start a new header line (response splitting).
+bool has_line_break(std::string_view text);
 
 }  // namespace bulwark::config::schema

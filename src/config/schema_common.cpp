@@ -1,6 +1,9 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <array>
+
 #include "config/schema.h"
 
 namespace bulwark::config::schema {
@@ -114,6 +117,19 @@ bool is_token(std::string_view text) {
     if (!alnum && kSpecials.find(c) == std::string_view::npos) return false;
   }
   return true;
+}
+
+bool is_managed_header(std::string_view name) {
+  static constexpr std::array<std::string_view, 8> kManaged{"content-length",   "transfer-encoding",
+                                                            "connection",       "keep-alive",
+                                                            "proxy-connection", "te",
+                                                            "trailer",          "upgrade"};
+  const std::string lower = to_lower(std::string(name));
+  return std::ranges::find(kManaged, lower) != kManaged.end();
+}
+
+bool has_line_break(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
 }  // namespace bulwark::config::schema

@@ -99,23 +99,6 @@ void read_proxy(YamlReader& reader, const Value& value, const Config& config,
   }
 }
 
-// Header fields bulwark writes itself from the body and the connection.
-bool is_managed_header(std::string_view name) {
-  static constexpr std::array<std::string_view, 5> kManaged{"content-length", "transfer-encoding",
-                                                            "connection", "keep-alive", "upgrade"};
-  for (const std::string_view managed : kManaged) {
-    if (name.size() != managed.size()) continue;
-    bool equal = true;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-      const char c = name[i];
-      const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-      equal = equal && lower == managed[i];
-    }
-    if (equal) return true;
-  }
-  return false;
-}
-
 void read_headers(YamlReader& reader, const Value& value, DirectResponseAction& response) {
   std::optional<MapView> map = reader.free_map(value);
   if (!map) return;
@@ -133,8 +116,7 @@ void read_headers(YamlReader& reader, const Value& value, DirectResponseAction& 
     }
     std::optional<std::string> text = reader.string(field.value);
     if (!text) continue;
-    // CR or LF would let a value start a new header line (response splitting).
-    if (text->find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+    if (has_line_break(*text)) {
       reader.error(field.value.mark,
                    fmt::format("{}: a header value cannot contain CR, LF or NUL", field.key));
       continue;

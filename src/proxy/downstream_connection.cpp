@@ -441,10 +441,15 @@ core::Task<bool> DownstreamConnection::send_local_reply(Stream& stream, const Lo
   std::string_view body = reply.body;
   std::string_view content_type = reply.content_type;
   if (body.empty() && reply.status >= 400) {
-    const ErrorPage page = render_error_page(reply.status, reply.detail, info.request_id,
-                                             stream.request.headers.get("accept"));
-    body = stream.arena().copy(page.body);
-    content_type = page.content_type;
+    if (const config::ErrorPage* own = find_error_page(*snapshot_->config, reply.status)) {
+      body = own->body;
+      content_type = own->content_type;
+    } else {
+      const ErrorPage page = render_error_page(reply.status, reply.detail, info.request_id,
+                                               stream.request.headers.get("accept"));
+      body = stream.arena().copy(page.body);
+      content_type = page.content_type;
+    }
   }
   if (!body.empty()) {
     response.headers.add("content-type",
@@ -481,12 +486,11 @@ void DownstreamConnection::finish_local_head(Stream& stream, bool keep_alive, bo
   StreamInfo& info = stream.info();
   if (info.request_id.empty()) info.request_id = filters::generate_request_id(stream.arena());
   response.keep_alive = keep_alive && stream.request.keep_alive && !closing();
-  if (stream.chain.size() > 0) {
-    // A filter cannot replace a local reply with another one: verdicts are not acted on here.
-    stream.chain.response_headers(response, end_stream, stream);
-  } else {
-    response.headers.set(snapshot_->config->request_id.header, info.request_id);
-  }
+  // A request refused before routing has no chain yet; the built-in one still marks the reply
+  // as bulwark's (request id, Server).
+  if (stream.chain.size() == 0) stream.chain.build(snapshot_->builtin_filters, stream.arena());
+  // A filter cannot replace a local reply with another one: verdicts are not acted on here.
+  stream.chain.response_headers(response, end_stream, stream);
 }
 
 core::Task<void> DownstreamConnection::linger_close() {

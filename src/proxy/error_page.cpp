@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "http/status.h"
@@ -81,6 +82,40 @@ ErrorPage render_error_page(std::uint16_t status, std::string_view detail,
                       "<body><h1>{0} {1}</h1>\n<p>{2}</p>\n<p>Request ID: {3}</p></body></html>\n",
                       status, escape_html(reason), escape_html(detail), escape_html(request_id)),
           "text/html; charset=utf-8"};
+}
+
+const config::ErrorPage* find_error_page(const config::Config& config,
+                                         std::uint16_t status) noexcept {
+  for (const config::ErrorPage& page : config.error_pages) {
+    if (page.status == status) return &page;
+  }
+  return nullptr;
+}
+
+std::span<const http::HeaderField> fields_kept_by_error_page(const http::HeaderMap& headers,
+                                                             core::Arena& arena) {
+  static constexpr std::array<std::string_view, 3> kKept{"www-authenticate", "retry-after",
+                                                         "allow"};
+  const auto kept = [](const http::HeaderField& field) {
+    return std::ranges::any_of(
+        kKept, [&field](std::string_view name) { return http::iequals(field.name, name); });
+  };
+  const auto count = static_cast<std::size_t>(std::ranges::count_if(headers, kept));
+  if (count == 0) return {};
+  auto* fields = static_cast<http::HeaderField*>(
+      arena.allocate(sizeof(http::HeaderField) * count, alignof(http::HeaderField)));
+  std::ranges::copy_if(headers, fields, kept);
+  return {fields, count};
+}
+
+bool intercept_upstream_error(const config::Config& config, const http::ResponseHead& response,
+                              Context& ctx) {
+  const config::ErrorPage* page = find_error_page(config, response.status);
+  if (page == nullptr || !page->intercept_upstream) return false;
+  // An empty body: the reply takes the configured page, as every local error reply does.
+  ctx.respond({.status = response.status,
+               .headers = fields_kept_by_error_page(response.headers, ctx.arena())});
+  return true;
 }
 
 }  // namespace bulwark::proxy

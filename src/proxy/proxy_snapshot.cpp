@@ -12,11 +12,14 @@ namespace bulwark::proxy {
 namespace {
 
 // The chain of a route: the request id first, so that everything after it can log it; then the
-// forwarding headers; then the configured filters in their order.
-FilterList chain_of(const FilterList& builtin,
-                    const std::vector<const FilterFactory*>& configured) {
-  FilterList chain = builtin;
+// forwarding headers; then the configured filters in their order; obfuscation last, so that it
+// sees an upstream response before the configured filters do (which may then set their own
+// Server field, for example).
+FilterList chain_of(const FilterList& leading, const std::vector<const FilterFactory*>& configured,
+                    const FilterFactory* last) {
+  FilterList chain = leading;
   chain.insert(chain.end(), configured.begin(), configured.end());
+  chain.push_back(last);
   return chain;
 }
 
@@ -43,17 +46,22 @@ std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr conf
     factories.push_back(std::move(factory));
     return factories.back().get();
   };
+  bool made_all = true;
   const auto make_all = [&](const std::vector<config::FilterSpec>& specs) {
     std::vector<const FilterFactory*> made;
-    for (const config::FilterSpec& filter : specs)
-      made.push_back(own(make_filter_factory(filter, spec)));
+    for (const config::FilterSpec& filter : specs) {
+      std::unique_ptr<FilterFactory> factory = make_filter_factory(filter, spec, error);
+      made_all = made_all && factory != nullptr;
+      if (factory) made.push_back(own(std::move(factory)));
+    }
     return made;
   };
-  snapshot->builtin_filters.push_back(
-      own(std::make_unique<filters::RequestIdFilterFactory>(spec.request_id.header)));
-  snapshot->builtin_filters.push_back(
+  const FilterList leading{
+      own(std::make_unique<filters::RequestIdFilterFactory>(spec.request_id.header)),
       own(std::make_unique<filters::ForwardingFilterFactory>(filters::ForwardingSettings{
-          spec.forwarding.via, spec.forwarding.x_forwarded, spec.forwarding.forwarded})));
+          spec.forwarding.via, spec.forwarding.x_forwarded, spec.forwarding.forwarded}))};
+  const FilterFactory* obfuscation = own(make_obfuscation_factory(spec));
+  snapshot->builtin_filters = chain_of(leading, {}, obfuscation);
 
   for (const config::Listener& listener : spec.listeners) {
     asio::ip::tcp::endpoint endpoint;
@@ -67,10 +75,11 @@ std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr conf
       VirtualHostRuntime& host_runtime = runtime.hosts.emplace_back();
       for (const config::Route& route : host.routes) {
         host_runtime.routes.push_back(
-            {chain_of(snapshot->builtin_filters,
-                      route.filters ? make_all(*route.filters) : host_filters),
+            {chain_of(leading, route.filters ? make_all(*route.filters) : host_filters,
+                      obfuscation),
              rewriter_of(route)});
       }
+      if (!made_all) return nullptr;
     }
     snapshot->listeners.push_back(std::move(runtime));
   }

@@ -23,7 +23,7 @@ using FilterList = std::vector<const FilterFactory*>;
 
 // What a route needs at run time besides its configuration.
 struct RouteRuntime {
-  FilterList filters;  // built-in, then the host's filters or the route's own
+  FilterList filters;  // built-in, the host's filters or the route's own, then obfuscation
   std::optional<router::PathRewriter> rewrite;
 };
 

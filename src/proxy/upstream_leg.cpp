@@ -9,6 +9,7 @@
 #include "http/h1/serializer.h"
 #include "proxy/body_relay.h"
 #include "proxy/downstream_connection.h"
+#include "proxy/error_page.h"
 #include "proxy/io.h"
 #include "proxy/worker_context.h"
 
@@ -320,12 +321,16 @@ core::Task<bool> UpstreamLeg::relay_response() {
   const http::RequestHead& request = stream_.request;
   stream_.upstream_status = response.status;
   stream_.upstream_time = core::Clock::now() - started_;
+  stream_.info().upstream_address = stream_.upstream_label;
   const bool upstream_keeps_alive =
       response.keep_alive && response.framing != http::BodyFraming::kUntilClose;
   response_body_.start(response.framing, response.content_length);
 
-  Verdict verdict = stream_.chain.response_headers(
-      response, response.framing == http::BodyFraming::kNone, stream_);
+  // A configured error page may replace the response before any filter sees it.
+  Verdict verdict = intercept_upstream_error(config, response, stream_)
+                        ? Verdict::kRespond
+                        : stream_.chain.response_headers(
+                              response, response.framing == http::BodyFraming::kNone, stream_);
   while (verdict == Verdict::kPause) {
     co_await stream_.wait_for_resume();
     verdict = stream_.chain.response_headers(response, response.framing == http::BodyFraming::kNone,

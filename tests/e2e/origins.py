@@ -4,7 +4,8 @@ It records what a backend sees: every accepted connection, the raw bytes receive
 and every request that arrived complete (method, target, version, header fields in order,
 body, trailers). Behaviours are small handler objects (see the factory functions at the end):
 echo, fixed, chunked with trailers, slow, never answer, garbage, close mid-body, a huge
-streamed download, an upload sink, and a path router to combine them.
+streamed download, an upload sink, a backend that identifies itself (software headers, its own
+address in Location, Refresh and Set-Cookie), and a path router to combine them.
 
 The request parser is deliberately lenient (it must record whatever bulwark sends, even if it
 is wrong) but exact about framing, so that a test can check what reached the backend.
@@ -701,6 +702,32 @@ def upgrade_aware():
             ex.conn.close()
             return
         inner(ex)
+    return handler
+
+
+def identifying(status=302, extra_headers=None):
+    """A backend that gives itself away, as real ones do: software and version headers, and a
+    Location, Content-Location, Refresh and Set-Cookie naming its own address. The body echoes the
+    request as JSON (like echo), so a test sees both what reached the origin and what came back."""
+
+    def handler(ex: Exchange):
+        ex.read_body()
+        ex.finish_request()
+        own = ex.origin.url
+        payload = ex.req.to_json()
+        payload["origin"] = ex.origin.name
+        hdrs = [("Content-Type", "application/json"),
+                ("X-Powered-By", "PHP/5.6.40"),
+                ("X-AspNet-Version", "4.0.30319"),
+                ("X-AspNetMvc-Version", "5.2"),
+                ("X-Runtime", "0.012"),
+                ("X-Backend-Server", f"app01.internal ({ex.origin.hostport})"),
+                ("Location", f"{own}/next?from=origin"),
+                ("Content-Location", f"{own}/doc"),
+                ("Refresh", f"5; url={own}/later"),
+                ("Set-Cookie", "sid=abc; Domain=127.0.0.1; Path=/; HttpOnly"),
+                ("Set-Cookie", "pref=1; Domain=example.org; Path=/")]
+        ex.respond(status, hdrs + list(extra_headers or []), json.dumps(payload).encode())
     return handler
 
 

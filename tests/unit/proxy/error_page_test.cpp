@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "fake_context.h"
+
 namespace bulwark::proxy {
 namespace {
 
@@ -130,6 +132,62 @@ TEST(ErrorPageTest, DifferentStatusesProduceTheirOwnReason) {
             std::string::npos);
   EXPECT_NE(render_error_page(431, "", "", "").body.find("431 Request Header Fields Too Large"),
             std::string::npos);
+}
+
+// ---- configured pages --------------------------------------------------------------------------
+
+TEST(ErrorPageTest, FindsTheConfiguredPageOfAStatus) {
+  config::Config config;
+  config.error_pages.push_back(
+      {.status = 404, .file = "a.html", .body = "a", .content_type = "text/html"});
+  config.error_pages.push_back(
+      {.status = 502, .file = "b.json", .body = "b", .content_type = "application/json"});
+  EXPECT_EQ(find_error_page(config, 404), &config.error_pages[0]);
+  EXPECT_EQ(find_error_page(config, 502), &config.error_pages[1]);
+  EXPECT_EQ(find_error_page(config, 500), nullptr);
+  EXPECT_EQ(find_error_page(config::Config{}, 404), nullptr);
+}
+
+TEST(ErrorPageTest, AReplacedUpstreamResponseKeepsWhatTellsTheClientWhatToDoNext) {
+  http::HeaderMap headers;
+  headers.add("Server", "backend/1.0");
+  headers.add("WWW-Authenticate", "Basic realm=\"a\"");
+  headers.add("Content-Type", "text/html");
+  headers.add("retry-after", "30");
+  headers.add("Allow", "GET, HEAD");
+  headers.add("X-Debug", "stack trace");
+  core::Arena arena;
+  const std::span<const http::HeaderField> kept = fields_kept_by_error_page(headers, arena);
+  ASSERT_EQ(kept.size(), 3U);
+  EXPECT_EQ(kept[0].name, "WWW-Authenticate");
+  EXPECT_EQ(kept[1].value, "30");
+  EXPECT_EQ(kept[2].name, "Allow");
+  http::HeaderMap none;
+  none.add("Server", "x");
+  EXPECT_TRUE(fields_kept_by_error_page(none, arena).empty());
+}
+
+TEST(ErrorPageTest, OnlyAnInterceptingPageReplacesAnUpstreamResponse) {
+  config::Config config;
+  config.error_pages.push_back(
+      {.status = 404, .file = "a.html", .body = "a", .content_type = "text/html"});
+  config.error_pages.push_back({.status = 500,
+                                .file = "b.html",
+                                .body = "b",
+                                .content_type = "text/html",
+                                .intercept_upstream = true});
+  http::ResponseHead response;
+  fakes::FakeContext ctx;
+  for (const std::uint16_t status : {404, 502}) {
+    response.status = status;
+    EXPECT_FALSE(intercept_upstream_error(config, response, ctx)) << status;
+  }
+  EXPECT_TRUE(ctx.replies.empty());
+  response.status = 500;
+  EXPECT_TRUE(intercept_upstream_error(config, response, ctx));
+  ASSERT_EQ(ctx.replies.size(), 1U);
+  EXPECT_EQ(ctx.replies[0].status, 500);
+  EXPECT_EQ(ctx.replies[0].body, "");  // the local reply takes the page of its status
 }
 
 }  // namespace

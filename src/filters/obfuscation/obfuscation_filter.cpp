@@ -1,0 +1,48 @@
+#include "filters/obfuscation/obfuscation_filter.h"
+
+#include <algorithm>
+
+namespace bulwark::filters {
+
+ObfuscationFilterFactory::ObfuscationFilterFactory(ObfuscationSettings settings)
+    : settings_(std::move(settings)), rewriter_(settings_.backends) {}
+
+proxy::Verdict ObfuscationFilter::on_request_headers(http::RequestHead& head, bool /*end_stream*/,
+                                                     proxy::Context& /*ctx*/) {
+  public_host_ = head.host();
+  return proxy::Verdict::kContinue;
+}
+
+proxy::Verdict ObfuscationFilter::on_response_headers(http::ResponseHead& head, bool /*end_stream*/,
+                                                      proxy::Context& ctx) {
+  const ObfuscationSettings& settings = factory_.settings();
+  http::HeaderMap& headers = head.headers;
+  headers.remove_if([&settings](const http::HeaderField& field) {
+    return std::ranges::any_of(settings.strip_headers, [&field](const std::string& name) {
+      return http::iequals(field.name, name);
+    });
+  });
+  if (!settings.server.empty()) headers.set("server", settings.server);
+  if (!settings.rewrite_redirects && !settings.rewrite_cookies) return proxy::Verdict::kContinue;
+
+  const BackendRewriter& rewriter = factory_.rewriter();
+  const PublicSite site{ctx.info().scheme, public_host_};
+  core::Arena& arena = ctx.arena();
+  for (http::HeaderField& field : headers) {
+    std::optional<std::string_view> rewritten;
+    if (settings.rewrite_redirects) {
+      if (http::iequals(field.name, "location") || http::iequals(field.name, "content-location")) {
+        rewritten = rewriter.rewrite_url(field.value, site, arena);
+      } else if (http::iequals(field.name, "refresh")) {
+        rewritten = rewriter.rewrite_refresh(field.value, site, arena);
+      }
+    }
+    if (settings.rewrite_cookies && http::iequals(field.name, "set-cookie")) {
+      rewritten = rewriter.rewrite_set_cookie(field.value, site, arena);
+    }
+    if (rewritten) field.value = *rewritten;
+  }
+  return proxy::Verdict::kContinue;
+}
+
+}  // namespace bulwark::filters
