@@ -8,7 +8,7 @@
 
 #include "config/schema.h"
 #include "config/suggest.h"
-#include "filters/headers/header_template.h"
+#include "http/header_template.h"
 
 namespace bulwark::config::schema {
 namespace {
@@ -135,15 +135,15 @@ class DirectionReader {
                     fmt::format("{}: a header value cannot contain CR, LF or NUL", value.what));
       return false;
     }
-    auto parsed = filters::HeaderTemplate::parse(text);
+    auto parsed = http::HeaderTemplate::parse(text);
     if (parsed) return true;
-    const filters::TemplateError& error = parsed.error();
+    const http::TemplateError& error = parsed.error();
     std::string hint;
     if (!error.unknown_variable.empty()) {
-      hint = did_you_mean(error.unknown_variable, filters::template_variable_names());
+      hint = did_you_mean(error.unknown_variable, http::template_variable_names());
       if (hint.empty()) {
         hint = fmt::format("the variables are: {}; write {{{{ and }}}} for literal braces",
-                           fmt::join(filters::template_variable_names(), ", "));
+                           fmt::join(http::template_variable_names(), ", "));
       }
     }
     reader_.error(mark_at(value, text, error.offset),

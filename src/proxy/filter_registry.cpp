@@ -35,7 +35,7 @@ bool compile_rules(const std::vector<config::HeaderRule>& rules,
     if (rule.op == config::HeaderOp::kRename) {
       operation.new_name = rule.value;
     } else if (rule.op != config::HeaderOp::kRemove) {
-      auto parsed = filters::HeaderTemplate::parse(rule.value);
+      auto parsed = http::HeaderTemplate::parse(rule.value);
       if (!parsed) {
         error = fmt::format("header {}: {}", rule.name, parsed.error().message);
         return false;

@@ -12,14 +12,15 @@ std::string_view port_text(std::uint16_t port, core::Arena& arena) {
   return arena.copy({digits, static_cast<std::size_t>(end - digits)});
 }
 
-void set_value(HeaderTemplate::Values& values, TemplateVariable variable, std::string_view text) {
+void set_value(http::HeaderTemplate::Values& values, http::TemplateVariable variable,
+               std::string_view text) {
   values[static_cast<std::size_t>(variable)] = text;
 }
 
 }  // namespace
 
 void apply_header_operations(std::span<const HeaderOperation> operations,
-                             const HeaderTemplate::Values& values, http::HeaderMap& headers,
+                             const http::HeaderTemplate::Values& values, http::HeaderMap& headers,
                              core::Arena& arena) {
   for (const HeaderOperation& operation : operations) {
     switch (operation.action) {
@@ -71,32 +72,33 @@ proxy::Verdict HeadersFilter::on_response_headers(http::ResponseHead& head, bool
   return proxy::Verdict::kContinue;
 }
 
-HeaderTemplate::Values HeadersFilter::values(std::span<const HeaderOperation> operations,
-                                             proxy::Context& ctx) const {
+http::HeaderTemplate::Values HeadersFilter::values(std::span<const HeaderOperation> operations,
+                                                   proxy::Context& ctx) const {
   const proxy::StreamInfo& info = ctx.info();
-  HeaderTemplate::Values values;
-  set_value(values, TemplateVariable::kClientAddress, info.client_address_text);
+  http::HeaderTemplate::Values values;
+  set_value(values, http::TemplateVariable::kClientAddress, info.client_address_text);
   // The only value that costs a conversion: made when a rule asks for it.
   const bool port_used = std::ranges::any_of(operations, [](const HeaderOperation& operation) {
-    return operation.value.uses(TemplateVariable::kClientPort);
+    return operation.value.uses(http::TemplateVariable::kClientPort);
   });
   if (port_used && info.client_port != 0) {
-    set_value(values, TemplateVariable::kClientPort, port_text(info.client_port, ctx.arena()));
+    set_value(values, http::TemplateVariable::kClientPort,
+              port_text(info.client_port, ctx.arena()));
   }
-  set_value(values, TemplateVariable::kHost, host_);
-  set_value(values, TemplateVariable::kPath, path_);
-  set_value(values, TemplateVariable::kQuery, query_);
-  set_value(values, TemplateVariable::kMethod, method_);
-  set_value(values, TemplateVariable::kScheme, info.scheme);
-  set_value(values, TemplateVariable::kRequestId, info.request_id);
-  set_value(values, TemplateVariable::kRoute, info.route_name);
-  set_value(values, TemplateVariable::kListener, info.listener_name);
-  set_value(values, TemplateVariable::kTlsVersion, info.tls_version);
-  set_value(values, TemplateVariable::kTlsCipher, info.tls_cipher);
-  set_value(values, TemplateVariable::kTlsServerName, info.tls_server_name);
-  set_value(values, TemplateVariable::kClientCertSubject, info.client_cert_subject);
-  set_value(values, TemplateVariable::kClientCertFingerprint, info.client_cert_fingerprint);
-  set_value(values, TemplateVariable::kUpstreamAddress, info.upstream_address);
+  set_value(values, http::TemplateVariable::kHost, host_);
+  set_value(values, http::TemplateVariable::kPath, path_);
+  set_value(values, http::TemplateVariable::kQuery, query_);
+  set_value(values, http::TemplateVariable::kMethod, method_);
+  set_value(values, http::TemplateVariable::kScheme, info.scheme);
+  set_value(values, http::TemplateVariable::kRequestId, info.request_id);
+  set_value(values, http::TemplateVariable::kRoute, info.route_name);
+  set_value(values, http::TemplateVariable::kListener, info.listener_name);
+  set_value(values, http::TemplateVariable::kTlsVersion, info.tls_version);
+  set_value(values, http::TemplateVariable::kTlsCipher, info.tls_cipher);
+  set_value(values, http::TemplateVariable::kTlsServerName, info.tls_server_name);
+  set_value(values, http::TemplateVariable::kClientCertSubject, info.client_cert_subject);
+  set_value(values, http::TemplateVariable::kClientCertFingerprint, info.client_cert_fingerprint);
+  set_value(values, http::TemplateVariable::kUpstreamAddress, info.upstream_address);
   return values;
 }
 

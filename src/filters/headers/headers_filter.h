@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "filters/headers/header_template.h"
+#include "http/header_template.h"
 #include "proxy/filter/filter.h"
 
 namespace bulwark::filters {
@@ -22,9 +22,9 @@ enum class HeaderAction : std::uint8_t { kAdd, kSet, kRemove, kRename };
 
 struct HeaderOperation {
   HeaderAction action = HeaderAction::kSet;
-  std::string name;      // lower case
-  std::string new_name;  // kRename: lower case
-  HeaderTemplate value;  // kAdd, kSet
+  std::string name;            // lower case
+  std::string new_name;        // kRename: lower case
+  http::HeaderTemplate value;  // kAdd, kSet
 };
 
 struct HeaderRuleSet {
@@ -35,7 +35,7 @@ struct HeaderRuleSet {
 // Applies `operations` to `headers` with these variable values. Rendered values live in `arena`.
 // A set whose value renders empty removes the field; an add whose value renders empty adds none.
 void apply_header_operations(std::span<const HeaderOperation> operations,
-                             const HeaderTemplate::Values& values, http::HeaderMap& headers,
+                             const http::HeaderTemplate::Values& values, http::HeaderMap& headers,
                              core::Arena& arena);
 
 class HeadersFilter final : public proxy::Filter {
@@ -48,8 +48,8 @@ class HeadersFilter final : public proxy::Filter {
                                      proxy::Context& ctx) override;
 
  private:
-  [[nodiscard]] HeaderTemplate::Values values(std::span<const HeaderOperation> operations,
-                                              proxy::Context& ctx) const;
+  [[nodiscard]] http::HeaderTemplate::Values values(std::span<const HeaderOperation> operations,
+                                                    proxy::Context& ctx) const;
 
   const HeaderRuleSet& rules_;
   // The request as the client sent it, for the variables of the response rules: views into the

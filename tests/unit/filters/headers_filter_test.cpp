@@ -29,7 +29,7 @@ HeaderOperation op(HeaderAction action, std::string name, std::string_view value
   if (action == HeaderAction::kRename) {
     operation.new_name = std::string(value);
   } else if (action != HeaderAction::kRemove) {
-    operation.value = HeaderTemplate::parse(value).value();
+    operation.value = http::HeaderTemplate::parse(value).value();
   }
   return operation;
 }

@@ -1,10 +1,10 @@
-#include "filters/headers/header_template.h"
+#include "http/header_template.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace bulwark::filters {
+namespace bulwark::http {
 namespace {
 
 HeaderTemplate parsed(std::string_view text) {
@@ -128,4 +128,4 @@ TEST(HeaderTemplateTest, StrayClosingBrace) {
 }
 
 }  // namespace
-}  // namespace bulwark::filters
+}  // namespace bulwark::http

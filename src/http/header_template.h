@@ -17,7 +17,7 @@
 
 #include "core/arena.h"
 
-namespace bulwark::filters {
+namespace bulwark::http {
 
 enum class TemplateVariable : std::uint8_t {
   kClientAddress,
@@ -77,4 +77,4 @@ class HeaderTemplate {
   std::uint32_t uses_ = 0;   // a bit per TemplateVariable
 };
 
-}  // namespace bulwark::filters
+}  // namespace bulwark::http

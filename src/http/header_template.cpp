@@ -1,8 +1,8 @@
-#include "filters/headers/header_template.h"
+#include "http/header_template.h"
 
 #include <algorithm>
 
-namespace bulwark::filters {
+namespace bulwark::http {
 namespace {
 
 constexpr std::array<std::string_view, kTemplateVariableCount> kNames{"client_address",
@@ -117,4 +117,4 @@ std::string_view HeaderTemplate::render(const Values& values, core::Arena& arena
   return {out, size};
 }
 
-}  // namespace bulwark::filters
+}  // namespace bulwark::http
