@@ -376,7 +376,7 @@ core::Task<bool> DownstreamConnection::run_action(Stream& stream, const config::
                                                   const RouteRuntime& runtime, bool keep_if_local) {
   const config::Action& action = route.action;
   if (const auto* proxy = std::get_if<config::ProxyAction>(&action)) {
-    co_return co_await proxy_to_cluster(stream, *proxy, runtime);
+    co_return co_await proxy_to_cluster(stream, *proxy, route.match, runtime);
   }
   if (const auto* direct = std::get_if<config::DirectResponseAction>(&action)) {
     co_return co_await send_local_reply(stream, {.status = direct->status, .body = direct->body},
@@ -402,9 +402,15 @@ core::Task<bool> DownstreamConnection::run_action(Stream& stream, const config::
 
 core::Task<bool> DownstreamConnection::proxy_to_cluster(Stream& stream,
                                                         const config::ProxyAction& action,
+                                                        const config::RouteMatch& match,
                                                         const RouteRuntime& runtime) {
   http::RequestHead& request = stream.request;
   if (runtime.rewrite) request.path = stream.arena().copy(runtime.rewrite->apply(request.path));
+  if (action.prefix_rewrite) {
+    StreamInfo& info = stream.info();
+    info.public_path_prefix = match.path;
+    info.upstream_path_prefix = *action.prefix_rewrite;
+  }
   if (!action.host_rewrite.empty()) request.headers.set("host", action.host_rewrite);
   // In the stream's arena, not in this coroutine's frame: a frame over Asio's 1 KiB recycling
   // limit would go to malloc for every request.

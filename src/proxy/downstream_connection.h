@@ -106,7 +106,7 @@ class DownstreamConnection {
   core::Task<bool> run_action(Stream& stream, const config::Route& route,
                               const RouteRuntime& runtime, bool keep_if_local);
   core::Task<bool> proxy_to_cluster(Stream& stream, const config::ProxyAction& action,
-                                    const RouteRuntime& runtime);
+                                    const config::RouteMatch& match, const RouteRuntime& runtime);
   // Answers from the files of a static: route (proxy/static_response.cpp); returns whether the
   // connection stays open.
   core::Task<bool> serve_static(Stream& stream, const config::StaticAction& action,

@@ -166,3 +166,21 @@ def test_keep_alive_survives_rewrites(bulwark, origin):
         second = c.request("GET", "/b", host="two.example")
     assert first.header("location") == "http://one.example/next?from=origin"
     assert second.header("location") == "http://two.example/next?from=origin"
+
+
+def test_a_prefix_rewrite_is_reversed_in_locations_and_cookie_paths(bulwark, origin):
+    """The route sends /shop/x to the backend as /x; the backend's own paths come back under /shop/."""
+    o = origin(O.identifying(status=302, extra_headers=[("Set-Cookie", "cart=1; Path=/basket")]))
+    b = bulwark([o.hostport], routes=[
+        {"match": {"prefix": "/shop/"}, "proxy": {"cluster": "backend", "prefix_rewrite": "/"}}])
+    r = request(b.port, "GET", "/shop/item", host=PUBLIC)
+    assert r.status == 302, r
+    assert r.json()["target"] == "/item"
+    assert r.header("location") == f"http://{PUBLIC}/shop/next?from=origin"
+    assert r.header("content-location") == f"http://{PUBLIC}/shop/doc"
+    cookies = r.headers.get_all("set-cookie")
+    assert f"sid=abc; Domain={PUBLIC}; Path=/shop/; HttpOnly" in cookies, cookies
+    assert "cart=1; Path=/shop/basket" in cookies, cookies
+    # A cookie for a domain that is not a backend keeps its domain; its path is still the site's.
+    assert "pref=1; Domain=example.org; Path=/shop/" in cookies, cookies
+    assert_nothing_of(r, o)

@@ -88,6 +88,17 @@ std::string_view cookie_domain_of(std::string_view public_host) noexcept {
   return ipv4 ? std::string_view{} : name;
 }
 
+// `path` as the client knows it, when the site maps paths and `path` is under the upstream
+// prefix; nullopt otherwise.
+std::optional<std::string_view> public_path(std::string_view path, PublicSite site,
+                                            core::Arena& arena) {
+  if (!site.maps_paths() || !path.starts_with(site.upstream_prefix)) return std::nullopt;
+  std::string_view rest = path.substr(site.upstream_prefix.size());
+  // "/app/" + "/x" (an empty upstream prefix leaves the rest's slash) must not double it.
+  if (site.public_prefix.ends_with('/') && rest.starts_with('/')) rest.remove_prefix(1);
+  return concat(arena, {site.public_prefix, rest});
+}
+
 }  // namespace
 
 bool BackendRewriter::names_backend(std::string_view host, std::uint16_t port) const noexcept {
@@ -108,6 +119,8 @@ std::optional<std::string_view> BackendRewriter::rewrite_url(std::string_view ur
     default_port = 443;
   } else if (url.starts_with("//")) {
     url.remove_prefix(2);  // scheme-relative: the backend was spoken to in plain HTTP
+  } else if (url.starts_with('/')) {
+    return public_path(url, site, arena);  // an absolute path: only a prefix mapping applies
   } else {
     return std::nullopt;  // relative, or another scheme: nothing of a backend's to hide
   }
@@ -123,9 +136,15 @@ std::optional<std::string_view> BackendRewriter::rewrite_url(std::string_view ur
   if (!split_authority(authority, default_port, host, port) || !names_backend(host, port)) {
     return std::nullopt;
   }
-  const std::string_view slash = tail.starts_with('/') ? "" : "/";
-  if (site.host.empty()) return concat(arena, {slash, tail});
-  return concat(arena, {site.scheme, "://", site.host, slash, tail});
+  std::string_view slash = tail.starts_with('/') ? "" : "/";
+  std::string_view path = tail;
+  if (const std::optional<std::string_view> mapped =
+          public_path(tail.starts_with('/') ? tail : concat(arena, {"/", tail}), site, arena)) {
+    slash = {};
+    path = *mapped;
+  }
+  if (site.host.empty()) return concat(arena, {slash, path});
+  return concat(arena, {site.scheme, "://", site.host, slash, path});
 }
 
 std::optional<std::string_view> BackendRewriter::rewrite_refresh(std::string_view value,
@@ -167,25 +186,33 @@ std::optional<std::string_view> BackendRewriter::rewrite_set_cookie(std::string_
     const std::size_t next = value.find(';', attribute + 1);
     const std::string_view text = value.substr(attribute + 1, next - attribute - 1);
     const std::size_t equals = text.find('=');
-    const std::string_view domain =
+    const std::string_view name = trim(text.substr(0, equals));
+    const std::string_view given =
         equals == std::string_view::npos ? std::string_view{} : trim(text.substr(equals + 1));
-    const bool backend = http::iequals(trim(text.substr(0, equals)), "domain") && !domain.empty() &&
-                         names_backend(domain.substr(domain.starts_with('.') ? 1 : 0), 0);
-    if (!backend) {
+    std::optional<std::string_view> replacement;
+    bool remove = false;
+    if (http::iequals(name, "domain") && !given.empty() &&
+        names_backend(given.substr(given.starts_with('.') ? 1 : 0), 0)) {
+      remove = public_domain.empty();
+      if (!remove) replacement = public_domain;
+    } else if (http::iequals(name, "path")) {
+      replacement = public_path(given, site, arena);
+    }
+    if (!remove && !replacement) {
       attribute = next;
       continue;
     }
     changed = true;
-    const std::size_t attribute_end = next == std::string_view::npos ? value.size() : next;
-    if (public_domain.empty()) {
+    if (remove) {
+      const std::size_t attribute_end = next == std::string_view::npos ? value.size() : next;
       value = concat(arena, {value.substr(0, attribute), value.substr(attribute_end)});
       attribute = value.find(';', attribute);
       continue;
     }
-    const std::size_t domain_begin = static_cast<std::size_t>(domain.data() - value.data());
-    const std::size_t domain_end = domain_begin + domain.size();
-    value = concat(arena, {value.substr(0, domain_begin), public_domain, value.substr(domain_end)});
-    attribute = value.find(';', domain_begin + public_domain.size());
+    const std::size_t given_begin = static_cast<std::size_t>(given.data() - value.data());
+    const std::size_t given_end = given_begin + given.size();
+    value = concat(arena, {value.substr(0, given_begin), *replacement, value.substr(given_end)});
+    attribute = value.find(';', given_begin + replacement->size());
   }
   if (!changed) return std::nullopt;
   return value;

@@ -29,6 +29,12 @@ struct BackendName {
 struct PublicSite {
   std::string_view scheme;  // "http" or "https"
   std::string_view host;    // the client's Host as sent (may carry a port); empty when unknown
+  // A route's prefix_rewrite, reversed for the response (nginx's proxy_redirect default and
+  // proxy_cookie_path): a backend path under `upstream_prefix` is shown under `public_prefix`.
+  // Both empty when the route rewrites no prefix.
+  std::string_view public_prefix;
+  std::string_view upstream_prefix;
+  [[nodiscard]] bool maps_paths() const noexcept { return !public_prefix.empty(); }
 };
 
 class BackendRewriter {
@@ -40,7 +46,8 @@ class BackendRewriter {
   [[nodiscard]] bool names_backend(std::string_view host, std::uint16_t port) const noexcept;
 
   // Location and Content-Location: an absolute (or scheme-relative) URL to a backend. Without a
-  // public host the result is the bare path, which RFC 9110 §10.2.2 allows.
+  // public host the result is the bare path, which RFC 9110 §10.2.2 allows. With a path mapping,
+  // the path of such a URL, or an absolute path on its own ("/login"), is mapped too.
   // nullopt when the value is left as it is; the new value lives in `arena`.
   [[nodiscard]] std::optional<std::string_view> rewrite_url(std::string_view url, PublicSite site,
                                                             core::Arena& arena) const;
@@ -50,6 +57,7 @@ class BackendRewriter {
                                                                 core::Arena& arena) const;
   // Set-Cookie: a Domain attribute naming a backend becomes the public host's name; when that is
   // unknown or an IP address the attribute goes, which keeps the cookie to the exact public host.
+  // With a path mapping, a Path attribute under the upstream prefix is mapped.
   [[nodiscard]] std::optional<std::string_view> rewrite_set_cookie(std::string_view value,
                                                                    PublicSite site,
                                                                    core::Arena& arena) const;

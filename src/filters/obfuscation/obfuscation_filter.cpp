@@ -26,7 +26,11 @@ proxy::Verdict ObfuscationFilter::on_response_headers(http::ResponseHead& head, 
   if (!settings.rewrite_redirects && !settings.rewrite_cookies) return proxy::Verdict::kContinue;
 
   const BackendRewriter& rewriter = factory_.rewriter();
-  const PublicSite site{ctx.info().scheme, public_host_};
+  const proxy::StreamInfo& info = ctx.info();
+  const PublicSite site{.scheme = info.scheme,
+                        .host = public_host_,
+                        .public_prefix = info.public_path_prefix,
+                        .upstream_prefix = info.upstream_path_prefix};
   core::Arena& arena = ctx.arena();
   for (http::HeaderField& field : headers) {
     std::optional<std::string_view> rewritten;

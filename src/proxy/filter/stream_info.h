@@ -29,6 +29,10 @@ struct StreamInfo {
   std::string_view client_cert_subject;
   std::string_view client_cert_fingerprint;
   std::string_view upstream_address;  // host:port of the backend that served the request
+  // A proxy route's prefix_rewrite: the matched prefix as the client sent it, and what replaced
+  // it upstream, for responses that name upstream paths. Both empty without a prefix rewrite.
+  std::string_view public_path_prefix;
+  std::string_view upstream_path_prefix;
   std::chrono::steady_clock::time_point start;
 };
 

@@ -144,5 +144,42 @@ TEST_F(BackendRewriterTest, OtherCookiesAreLeftAlone) {
   EXPECT_EQ(cookie("sid=1; Path=/10.0.0.5; Domain"), std::nullopt);
 }
 
+// A route with prefix_rewrite /app/ -> /: the backend lives at /, the client at /app/.
+TEST_F(BackendRewriterTest, PathsUnderTheUpstreamPrefixAreMappedBack) {
+  const PublicSite mapped{.scheme = "https",
+                          .host = "www.example.com",
+                          .public_prefix = "/app/",
+                          .upstream_prefix = "/"};
+  EXPECT_EQ(url("/login?next=%2F", mapped), "/app/login?next=%2F");
+  EXPECT_EQ(url("http://10.0.0.5:8080/login", mapped), "https://www.example.com/app/login");
+  EXPECT_EQ(url("http://10.0.0.5:8080", mapped), "https://www.example.com/app/");
+  // Not a backend's, or not a path: left alone.
+  EXPECT_EQ(url("https://elsewhere.example/login", mapped), std::nullopt);
+  EXPECT_EQ(url("relative/login", mapped), std::nullopt);
+  // Without a mapping, an absolute path is the public site's already.
+  EXPECT_EQ(url("/login"), std::nullopt);
+}
+
+TEST_F(BackendRewriterTest, MappingOnlyTouchesPathsUnderTheUpstreamPrefix) {
+  const PublicSite mapped{
+      .scheme = "http", .host = "h", .public_prefix = "/api/", .upstream_prefix = "/v2/"};
+  EXPECT_EQ(url("/v2/users/7", mapped), "/api/users/7");
+  EXPECT_EQ(url("/other", mapped), std::nullopt);
+  const PublicSite stripped{
+      .scheme = "http", .host = "h", .public_prefix = "/api", .upstream_prefix = ""};
+  EXPECT_EQ(url("/users", stripped), "/api/users");
+}
+
+TEST_F(BackendRewriterTest, CookiePathIsMappedAndDomainStillRewritten) {
+  const PublicSite mapped{.scheme = "https",
+                          .host = "www.example.com",
+                          .public_prefix = "/app/",
+                          .upstream_prefix = "/"};
+  EXPECT_EQ(cookie("sid=1; Path=/; HttpOnly", mapped), "sid=1; Path=/app/; HttpOnly");
+  EXPECT_EQ(cookie("sid=1; Domain=10.0.0.5; path=/account", mapped),
+            "sid=1; Domain=www.example.com; path=/app/account");
+  EXPECT_EQ(cookie("sid=1; Path=/", site_), std::nullopt);
+}
+
 }  // namespace
 }  // namespace bulwark::filters
