@@ -9,6 +9,8 @@ constexpr char lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 
+}  // namespace
+
 std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
@@ -16,8 +18,6 @@ std::string_view trim_ows(std::string_view s) noexcept {
     s.remove_suffix(1);
   return s;
 }
-
-}  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;

@@ -18,6 +18,9 @@ struct HeaderField {
   std::string_view value;
 };
 
+// Without the optional whitespace (spaces and tabs) around a field value or list element.
+std::string_view trim_ows(std::string_view s) noexcept;
+
 // ASCII case-insensitive equality, for header names and tokens.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 

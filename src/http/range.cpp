@@ -11,14 +11,6 @@ namespace {
 
 constexpr std::uint64_t kNoNumber = std::numeric_limits<std::uint64_t>::max();
 
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // Leading digits of `text` (consumed); kNoNumber when there are none. A value too large for 64 bits
 // saturates: as a position or a length it is beyond any representation anyway.
 std::uint64_t take_number(std::string_view& text) noexcept {

@@ -1,14 +1,9 @@
 #include "router/query_string.h"
 
+#include "http/hex_digit.h"
+
 namespace bulwark::router {
 namespace {
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Decodes the byte at `pos` and advances past what it consumed (1 or 3 bytes).
 char decode_one(std::string_view encoded, std::size_t& pos) noexcept {
@@ -18,8 +13,8 @@ char decode_one(std::string_view encoded, std::size_t& pos) noexcept {
     return ' ';
   }
   if (c == '%' && encoded.size() - pos >= 3) {
-    const int high = hex_digit(encoded[pos + 1]);
-    const int low = hex_digit(encoded[pos + 2]);
+    const int high = http::hex_digit_value(encoded[pos + 1]);
+    const int low = http::hex_digit_value(encoded[pos + 2]);
     if (high >= 0 && low >= 0) {
       pos += 3;
       return static_cast<char>((high << 4) | low);

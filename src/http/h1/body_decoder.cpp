@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "http/hex_digit.h"
+
 namespace bulwark::http::h1 {
 namespace {
 
 using core::ErrorKind;
 using core::fail;
-
-constexpr int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Sizes at or above 2^63 are refused: no real body is that large, and peers that parse into a
 // signed 64-bit integer would read them as negative.
@@ -79,7 +74,7 @@ core::Result<std::uint64_t> parse_chunk_size_line(std::string_view line) noexcep
   std::uint64_t size = 0;
   std::size_t i = 0;
   for (; i < line.size(); ++i) {
-    const int digit = hex_value(line[i]);
+    const int digit = hex_digit_value(line[i]);
     if (digit < 0) break;
     if (i == kMaxChunkSizeDigits) return fail(ErrorKind::kBadRequest, "chunk size too long");
     size = size * 16 + static_cast<std::uint64_t>(digit);

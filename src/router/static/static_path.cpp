@@ -1,14 +1,9 @@
 #include "router/static/static_path.h"
 
+#include "http/hex_digit.h"
+
 namespace bulwark::router {
 namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Percent-decodes `raw` once into `out`.
 std::expected<void, PathRefusal> decode(std::string_view raw, std::pmr::string& out) {
@@ -16,8 +11,8 @@ std::expected<void, PathRefusal> decode(std::string_view raw, std::pmr::string& 
   for (std::size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
     if (c == '%') {
-      const int high = i + 2 < raw.size() ? hex_value(raw[i + 1]) : -1;
-      const int low = i + 2 < raw.size() ? hex_value(raw[i + 2]) : -1;
+      const int high = i + 2 < raw.size() ? http::hex_digit_value(raw[i + 1]) : -1;
+      const int low = i + 2 < raw.size() ? http::hex_digit_value(raw[i + 2]) : -1;
       if (high < 0 || low < 0) return std::unexpected(PathRefusal::kBadRequest);
       c = static_cast<char>(high * 16 + low);
       if (c == '/') return std::unexpected(PathRefusal::kNotFound);
