@@ -11,6 +11,7 @@
 #include "core/slab.h"
 #include "filters/request_id/request_id_filter.h"
 #include "http/h1/serializer.h"
+#include "http/path_normalizer.h"
 #include "proxy/error_page.h"
 #include "proxy/io.h"
 #include "proxy/upstream_leg.h"
@@ -335,6 +336,21 @@ core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
   // A reply that does not read the request body cannot keep the connection.
   const bool keep_if_local = !has_body;
   if (has_body) linger_ = true;  // cleared below once the body has been read
+
+  // Routing, filters and the backend all see one spelling of the path (http/path_normalizer.h).
+  std::string normal_path;
+  switch (http::normalize_path(request.path, normal_path)) {
+    case http::PathNormalization::kUnchanged:
+      break;
+    case http::PathNormalization::kChanged:
+      request.path = stream.arena().copy(normal_path);
+      break;
+    case http::PathNormalization::kInvalid:
+      stream.chain.build(snapshot_->builtin_filters, stream.arena());
+      co_return co_await send_local_reply(
+          stream, {.status = 400, .detail = "the request path is malformed or leaves the root"},
+          keep_if_local);
+  }
 
   // The route comes first: it chooses the filters (DESIGN.md §2a: per virtual host, overridden
   // per route). A request no route takes still runs the built-in ones.

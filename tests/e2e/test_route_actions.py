@@ -139,3 +139,22 @@ def test_no_matching_route_is_404_and_unknown_host_without_default_too(bulwark, 
     assert request(b.port, "GET", "/app/x", {"Host": "only.example"}).body == b"app"
     assert request(b.port, "GET", "/other", {"Host": "only.example"}).status == 404
     assert request(b.port, "GET", "/app/x", {"Host": "stranger.example"}).status == 404
+
+
+def test_paths_are_normalised_before_routing_and_forwarding(bulwark, origin):
+    """Another spelling of a path cannot slip past its route: /%61dmin and /x/../admin are /admin."""
+    o = origin(O.echo())
+    b = bulwark([o.hostport], routes=[
+        {"match": {"prefix": "/admin/"}, "direct_response": {"status": 403, "body": "no"}},
+        {"proxy": {"cluster": "backend"}},
+    ])
+    for spelling in ("/admin/x", "/%61dmin/x", "/x/../admin/x", "/public/%2e%2e/admin/x", "/./admin/x"):
+        assert request(b.port, "GET", spelling).status == 403, spelling
+    # What the backend receives is the normal form too; an encoded slash stays encoded.
+    assert seen(request(b.port, "GET", "/a/./b/../%63?q=/../"))["target"] == "/a/c?q=/../"
+    assert seen(request(b.port, "GET", "/a%2fb"))["target"] == "/a%2Fb"
+    # Above the root, or a broken escape: 400, and nothing reaches the backend.
+    before = len(o.requests)
+    for bad in ("/../etc/passwd", "/%2e%2e/x", "/a%zz"):
+        assert request(b.port, "GET", bad).status == 400, bad
+    assert len(o.requests) == before
