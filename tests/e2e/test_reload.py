@@ -201,6 +201,8 @@ def test_ten_reloads_under_load_fail_no_request_and_each_new_route_answers(reloa
         stop.set()
         for t in threads:
             t.join(timeout=15)
+    print(f"\nreload under load: {counts['ok']} requests answered, {len(failures)} failed, "
+          f"{reloader.applied()} reloads applied")
     assert not failures, f"{len(failures)} failed request(s) of {counts['ok'] + len(failures)}: {failures[:10]}"
     assert counts["ok"] > 500, f"only {counts['ok']} requests in 20 s: the load did not run"
     assert connections == [1, 1, 1], f"keep-alive clients had to reconnect: {connections}"
