@@ -5,7 +5,25 @@
 namespace bulwark::filters {
 
 ObfuscationFilterFactory::ObfuscationFilterFactory(ObfuscationSettings settings)
-    : settings_(std::move(settings)), rewriter_(settings_.backends) {}
+    : settings_(std::move(settings)), rewriter_(settings_.backends) {
+  for (const std::string& name : settings_.strip_headers) {
+    if (name.size() < 64) {
+      strip_lengths_ |= std::uint64_t{1} << name.size();
+    } else {
+      strips_long_names_ = true;
+    }
+  }
+}
+
+bool ObfuscationFilterFactory::strips(std::string_view field_name) const noexcept {
+  const bool length_listed = field_name.size() < 64
+                                 ? ((strip_lengths_ >> field_name.size()) & 1U) != 0
+                                 : strips_long_names_;
+  return length_listed &&
+         std::ranges::any_of(settings_.strip_headers, [&](const std::string& name) {
+           return http::iequals(field_name, name);
+         });
+}
 
 proxy::Verdict ObfuscationFilter::on_request_headers(http::RequestHead& head, bool /*end_stream*/,
                                                      proxy::Context& /*ctx*/) {
@@ -17,11 +35,7 @@ proxy::Verdict ObfuscationFilter::on_response_headers(http::ResponseHead& head, 
                                                       proxy::Context& ctx) {
   const ObfuscationSettings& settings = factory_.settings();
   http::HeaderMap& headers = head.headers;
-  headers.remove_if([&settings](const http::HeaderField& field) {
-    return std::ranges::any_of(settings.strip_headers, [&field](const std::string& name) {
-      return http::iequals(field.name, name);
-    });
-  });
+  headers.remove_if([this](const http::HeaderField& field) { return factory_.strips(field.name); });
   if (!settings.server.empty()) headers.set("server", settings.server);
   if (!settings.rewrite_redirects && !settings.rewrite_cookies) return proxy::Verdict::kContinue;
 

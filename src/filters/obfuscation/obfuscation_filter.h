@@ -7,6 +7,7 @@
 //
 // Security posture: robust to untrusted upstream; trusts the configuration.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,10 +51,15 @@ class ObfuscationFilterFactory final : public proxy::FilterFactory {
 
   [[nodiscard]] const ObfuscationSettings& settings() const noexcept { return settings_; }
   [[nodiscard]] const BackendRewriter& rewriter() const noexcept { return rewriter_; }
+  // Whether a response field goes. Every response passes each of its fields through here, so
+  // most are turned away by their length before any name is compared.
+  [[nodiscard]] bool strips(std::string_view field_name) const noexcept;
 
  private:
   ObfuscationSettings settings_;
   BackendRewriter rewriter_;
+  std::uint64_t strip_lengths_ = 0;  // bit n: some name of n bytes (n < 64) is stripped
+  bool strips_long_names_ = false;   // some name is 64 bytes or longer
 };
 
 }  // namespace bulwark::filters
