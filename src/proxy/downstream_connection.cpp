@@ -508,6 +508,7 @@ void DownstreamConnection::finish_local_head(Stream& stream, bool keep_alive, bo
   StreamInfo& info = stream.info();
   if (info.request_id.empty()) info.request_id = filters::generate_request_id(stream.arena());
   response.keep_alive = keep_alive && stream.request.keep_alive && !closing();
+  if (!response.headers.has("date")) response.headers.add("date", worker_.http_date());
   // A request refused before routing has no chain yet; the built-in one still marks the reply
   // as bulwark's (request id, Server).
   if (stream.chain.size() == 0) stream.chain.build(snapshot_->builtin_filters, stream.arena());

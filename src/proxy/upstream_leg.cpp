@@ -326,6 +326,8 @@ core::Task<bool> UpstreamLeg::relay_response() {
       response.keep_alive && response.framing != http::BodyFraming::kUntilClose;
   response_body_.start(response.framing, response.content_length);
 
+  // RFC 9110 §6.6.1: a recipient with a clock adds the Date a backend left out.
+  if (!response.headers.has("date")) response.headers.add("date", worker.http_date());
   // A configured error page may replace the response before any filter sees it.
   Verdict verdict = intercept_upstream_error(config, response, stream_)
                         ? Verdict::kRespond

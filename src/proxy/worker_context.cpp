@@ -1,5 +1,7 @@
 #include "proxy/worker_context.h"
 
+#include <chrono>
+
 namespace bulwark::proxy {
 namespace {
 // Streams kept for reuse; more than this many concurrent requests per worker allocate.
@@ -14,7 +16,18 @@ WorkerContext::WorkerContext(asio::io_context& io_context, std::size_t worker_in
       buffers(shared.buffer_size, kMaxSpareBuffers),
       pools(io_context, worker_index, shared.pools),
       access_log(shared.access_log, shared.access_log_format),
-      limiter(shared.limiter) {}
+      limiter(shared.limiter) {
+  refresh_date();
+}
+
+void WorkerContext::refresh_date() {
+  const std::int64_t second = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  if (second == date_second_) return;
+  date_second_ = second;
+  date_text_ = http::format_http_date(second, date_);
+}
 
 void WorkerContext::install(SnapshotPtr snapshot) {
   snapshot_ = std::move(snapshot);

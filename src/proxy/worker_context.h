@@ -2,13 +2,17 @@
 // What one worker thread owns (DESIGN.md §2: shared nothing on the hot path): its loop, buffers,
 // deadlines, upstream pools, balancer state, access log buffer and recycled streams.
 
+#include <array>
 #include <asio/io_context.hpp>
 #include <atomic>
+#include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "core/buffer.h"
 #include "core/timeout_list.h"
+#include "http/http_date.h"
 #include "proxy/access_log.h"
 #include "proxy/connection_limiter.h"
 #include "proxy/proxy_snapshot.h"
@@ -39,6 +43,11 @@ class WorkerContext {
   // snapshot may name a cluster index the current one lacks: it gets a state of its own.
   upstream::RoundRobinBalancer& balancer(std::size_t cluster);
 
+  // The current time as an HTTP-date, for the Date field (RFC 9110 §6.6.1). Formatted once a
+  // second, not per response: refresh_date() runs on every tick.
+  [[nodiscard]] std::string_view http_date() const noexcept { return date_text_; }
+  void refresh_date();
+
   std::unique_ptr<Stream> take_stream();
   void give_back(std::unique_ptr<Stream> stream);
 
@@ -56,6 +65,9 @@ class WorkerContext {
  private:
   SnapshotPtr snapshot_;
   std::vector<upstream::RoundRobinBalancer> balancers_;
+  std::array<char, http::kHttpDateSize> date_{};
+  std::string_view date_text_;
+  std::int64_t date_second_ = -1;
   std::vector<std::unique_ptr<Stream>> spare_streams_;
 };
 

@@ -124,6 +124,7 @@ core::Task<void> Worker::tick_loop() {
     auto [ec] = co_await tick_.async_wait(proxy::kAsTuple);
     if (ec) co_return;
     const core::Clock::time_point now = core::Clock::now();
+    context_.refresh_date();
     context_.timeouts.expire(now);
     context_.pools.expire_idle(now);
     context_.access_log.flush_if_due(now);

@@ -1,14 +1,16 @@
 """Proxying of well-formed HTTP/1.1 traffic: methods, bodies, framing, 1xx, forms of target,
 HTTP/1.0 clients, keep-alive, direct responses and refused upgrades."""
 
+import email.utils
 import hashlib
 import os
 import socket
+import time
 
 import pytest
 
 import origins as O
-from http_client import RawClient, build_request, chunked_body, request
+from http_client import RawClient, build_request, chunked_body, request, try_request
 
 
 def test_get_is_proxied_with_path_query_and_headers(bulwark, origin):
@@ -262,3 +264,22 @@ def test_upgrade_request_does_not_switch_protocols(bulwark, origin):
             f"Connection: upgrade reached the origin without an upgrade taking place: {req.headers}"
     if r.status == 200:
         assert r.header("upgrade") is None
+
+
+def test_every_response_has_a_date_and_a_backends_own_is_kept(bulwark, origin):
+    """RFC 9110 §6.6.1: bulwark adds Date where the backend left it out, and on its own replies."""
+    o = origin(O.route({"/dated": O.fixed(headers={"Date": "Sun, 06 Nov 1994 08:49:37 GMT"})},
+                       default=O.fixed()))
+    b = bulwark([o.hostport], routes=[{"match": {"exact": "/local"}, "direct_response": {"status": 204}},
+                                      {"proxy": {"cluster": "backend"}}])
+    for target in ("/undated", "/local"):
+        r = request(b.port, "GET", target)
+        dates = r.headers.get_all("date")
+        assert len(dates) == 1, (target, r.headers)
+        when = email.utils.parsedate_to_datetime(dates[0]).timestamp()
+        assert abs(when - time.time()) < 5, (target, dates[0])
+    r = request(b.port, "GET", "/dated")
+    assert r.headers.get_all("date") == ["Sun, 06 Nov 1994 08:49:37 GMT"]
+    # A request refused before routing gets one too.
+    r, _, _ = try_request(b.port, b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+    assert r is not None and r.status == 400 and r.header("date"), r
