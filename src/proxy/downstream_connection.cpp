@@ -385,15 +385,22 @@ core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
     co_return co_await send_local_reply(
         stream, {.status = 404, .detail = "no route matches this request"}, keep_if_local);
   }
-  co_return co_await run_action(stream, *hit.route, *runtime, keep_if_local);
+  // Proxying, the common action, awaits the upstream leg from this frame: every coroutine level
+  // is one more frame to allocate per request.
+  if (const auto* proxy = std::get_if<config::ProxyAction>(&hit.route->action)) {
+    // The deleter only runs the destructor: the arena owns the memory.
+    const auto destroy = [](UpstreamLeg* leg) { std::destroy_at(leg); };
+    const std::unique_ptr<UpstreamLeg, decltype(destroy)> leg(
+        start_upstream_leg(stream, *proxy, hit.route->match, *runtime), destroy);
+    co_return co_await leg->run();
+  }
+  co_return co_await reply_locally(stream, *hit.route, *runtime, keep_if_local);
 }
 
-core::Task<bool> DownstreamConnection::run_action(Stream& stream, const config::Route& route,
-                                                  const RouteRuntime& runtime, bool keep_if_local) {
+core::Task<bool> DownstreamConnection::reply_locally(Stream& stream, const config::Route& route,
+                                                     const RouteRuntime& runtime,
+                                                     bool keep_if_local) {
   const config::Action& action = route.action;
-  if (const auto* proxy = std::get_if<config::ProxyAction>(&action)) {
-    co_return co_await proxy_to_cluster(stream, *proxy, route.match, runtime);
-  }
   if (const auto* direct = std::get_if<config::DirectResponseAction>(&action)) {
     co_return co_await send_local_reply(stream, {.status = direct->status, .body = direct->body},
                                         keep_if_local, direct->headers);
@@ -416,10 +423,10 @@ core::Task<bool> DownstreamConnection::run_action(Stream& stream, const config::
       stream, {.status = 501, .detail = "this route's action is not available"}, keep_if_local);
 }
 
-core::Task<bool> DownstreamConnection::proxy_to_cluster(Stream& stream,
-                                                        const config::ProxyAction& action,
-                                                        const config::RouteMatch& match,
-                                                        const RouteRuntime& runtime) {
+UpstreamLeg* DownstreamConnection::start_upstream_leg(Stream& stream,
+                                                      const config::ProxyAction& action,
+                                                      const config::RouteMatch& match,
+                                                      const RouteRuntime& runtime) {
   http::RequestHead& request = stream.request;
   if (runtime.rewrite) request.path = stream.arena().copy(runtime.rewrite->apply(request.path));
   if (action.prefix_rewrite) {
@@ -428,15 +435,10 @@ core::Task<bool> DownstreamConnection::proxy_to_cluster(Stream& stream,
     info.upstream_path_prefix = *action.prefix_rewrite;
   }
   if (!action.host_rewrite.empty()) request.headers.set("host", action.host_rewrite);
-  // In the stream's arena, not in this coroutine's frame: a frame over Asio's 1 KiB recycling
-  // limit would go to malloc for every request.
-  // The deleter only runs the destructor: the arena owns the memory.
-  const auto destroy = [](UpstreamLeg* leg) { std::destroy_at(leg); };
-  const std::unique_ptr<UpstreamLeg, decltype(destroy)> leg(
-      stream.arena().make<UpstreamLeg>(*this, stream, snapshot_->clusters[action.cluster_index],
-                                       action.timeouts),
-      destroy);
-  co_return co_await leg->run();
+  // In the stream's arena, not in a coroutine frame: a frame that large would miss Asio's
+  // recycling of frames and go to malloc for every request.
+  return stream.arena().make<UpstreamLeg>(*this, stream, snapshot_->clusters[action.cluster_index],
+                                          action.timeouts);
 }
 
 bool DownstreamConnection::closing() const noexcept {

@@ -30,6 +30,7 @@
 
 namespace bulwark::proxy {
 
+class UpstreamLeg;
 class WorkerContext;
 
 class DownstreamConnection {
@@ -102,11 +103,13 @@ class DownstreamConnection {
   // Handles one parsed request; returns whether the connection stays open.
   core::Task<bool> serve_stream(Stream& stream);
   [[nodiscard]] router::RouteHit route(const http::RequestHead& request) const;
-  // Carries out the route's action once the request filters have passed.
-  core::Task<bool> run_action(Stream& stream, const config::Route& route,
-                              const RouteRuntime& runtime, bool keep_if_local);
-  core::Task<bool> proxy_to_cluster(Stream& stream, const config::ProxyAction& action,
-                                    const config::RouteMatch& match, const RouteRuntime& runtime);
+  // Carries out a route's action other than proxying, once the request filters have passed.
+  core::Task<bool> reply_locally(Stream& stream, const config::Route& route,
+                                 const RouteRuntime& runtime, bool keep_if_local);
+  // Applies a proxy route's rewrites to the request and makes its UpstreamLeg in the stream's
+  // arena (the caller runs it and then its destructor).
+  UpstreamLeg* start_upstream_leg(Stream& stream, const config::ProxyAction& action,
+                                  const config::RouteMatch& match, const RouteRuntime& runtime);
   // Answers from the files of a static: route (proxy/static_response.cpp); returns whether the
   // connection stays open.
   core::Task<bool> serve_static(Stream& stream, const config::StaticAction& action,
