@@ -55,7 +55,7 @@ struct Endpoint {
 
 // Where the consistent-hash balancer takes a request's key from.
 struct HashKey {
-  enum class Source { kHeader, kCookie, kPath, kQuery, kClientAddress };
+  enum class Source : std::uint8_t { kHeader, kCookie, kPath, kQuery, kClientAddress };
   Source source = Source::kClientAddress;
   std::string name;  // the header, cookie or query parameter; empty for path and client address
 };

@@ -163,8 +163,7 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
   const bool hashing = cluster.balancer == "consistent_hash";
   for (const std::string_view key : {"hash_key", "hash_balance_factor"}) {
     if (std::optional<Value> value = map->get(key); value && !hashing) {
-      reader.error(value->mark,
-                   fmt::format("{}: only the consistent_hash balancer uses it", key),
+      reader.error(value->mark, fmt::format("{}: only the consistent_hash balancer uses it", key),
                    "add balancer: consistent_hash, or remove it");
     }
   }
@@ -172,8 +171,8 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
     if (std::optional<Value> key = map->get("hash_key")) {
       cluster.hash_key = read_hash_key(reader, *key);
     } else {
-      reader.error(balancer->mark, "balancer: consistent_hash needs a hash_key",
-                   std::string(kHashKeyHint));
+      reader.error(balancer ? balancer->mark : cluster.mark,
+                   "balancer: consistent_hash needs a hash_key", std::string(kHashKeyHint));
     }
     if (std::optional<Value> factor = map->get("hash_balance_factor")) {
       if (std::optional<double> parsed = read_balance_factor(reader, *factor)) {

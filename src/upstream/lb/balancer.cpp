@@ -29,7 +29,8 @@ std::unique_ptr<Balancer> make_balancer(const config::Cluster& cluster, std::siz
     endpoints.push_back({identities[i], cluster.endpoints[i].weight});
   // Seeds differ per worker so that random draws do not coincide across workers.
   const std::uint64_t seed = mix64(worker + 1);
-  if (kind == "weighted_round_robin") return std::make_unique<WeightedRoundRobinBalancer>(endpoints);
+  if (kind == "weighted_round_robin")
+    return std::make_unique<WeightedRoundRobinBalancer>(endpoints);
   if (kind == "least_request") return std::make_unique<LeastRequestBalancer>(endpoints, worker);
   if (kind == "p2c_ewma") return std::make_unique<P2cEwmaBalancer>(endpoints, seed);
   if (kind == "random") return std::make_unique<RandomBalancer>(endpoints, seed);

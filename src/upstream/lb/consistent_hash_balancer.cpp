@@ -14,13 +14,14 @@ constexpr std::uint64_t kSkipSeed = 0x736b6970;        // "skip"
 
 ConsistentHashBalancer::ConsistentHashBalancer(std::span<const BalancerEndpoint> endpoints,
                                                double balance_factor)
-    : table_(kTableSize, kEmpty), outstanding_(endpoints.size(), 0),
+    : table_(kTableSize, kEmpty),
+      outstanding_(endpoints.size(), 0),
       balance_factor_(balance_factor) {
   const std::size_t count = endpoints.size();
   std::vector<std::uint64_t> offset(count);
   std::vector<std::uint64_t> skip(count);
-  std::vector<std::uint64_t> next(count, 0);     // position in each endpoint's permutation
-  std::vector<std::uint64_t> credit(count, 0);   // weighted turns: a slot per max_weight earned
+  std::vector<std::uint64_t> next(count, 0);    // position in each endpoint's permutation
+  std::vector<std::uint64_t> credit(count, 0);  // weighted turns: a slot per max_weight earned
   std::uint64_t max_weight = 0;
   for (std::size_t i = 0; i < count; ++i) {
     offset[i] = hash_bytes(endpoints[i].identity, kOffsetSeed) % kTableSize;
@@ -52,15 +53,14 @@ std::size_t ConsistentHashBalancer::lookup(std::string_view key) const noexcept 
 bool ConsistentHashBalancer::overloaded(std::size_t i) const noexcept {
   // Outstanding after this pick > ceil(factor x total after this pick x this endpoint's share).
   // The ceiling lets the first requests in (the paper's bound, Mirrokni et al. §2).
-  const double bound = std::ceil(balance_factor_ * static_cast<double>(total_outstanding_ + 1) *
-                                 static_cast<double>(weight_[i]) /
-                                 static_cast<double>(total_weight_));
+  const double bound =
+      std::ceil(balance_factor_ * static_cast<double>(total_outstanding_ + 1) *
+                static_cast<double>(weight_[i]) / static_cast<double>(total_weight_));
   return static_cast<double>(outstanding_[i] + 1) > bound;
 }
 
 std::size_t ConsistentHashBalancer::pick(const PickContext& context) {
-  const std::string_view key = context.hash_key.empty() ? context.client_address
-                                                          : context.hash_key;
+  const std::string_view key = context.hash_key.empty() ? context.client_address : context.hash_key;
   const std::uint64_t start = hash_bytes(key) % kTableSize;
   const std::size_t home = table_[start];
   if (balance_factor_ == 0 || weight_.size() == 1 || !overloaded(home)) return home;

@@ -23,9 +23,10 @@ std::size_t P2cEwmaBalancer::pick(const PickContext& /*context*/) {
 void P2cEwmaBalancer::on_request_end(std::size_t i, std::chrono::nanoseconds latency, bool ok) {
   State& state = state_[i];
   if (state.outstanding > 0) --state.outstanding;
-  const auto sample = static_cast<double>(ok ? latency.count()
-                                             : std::max(latency, kFailurePenalty).count());
-  state.ewma_ns = sample > state.ewma_ns ? sample : (state.ewma_ns * kDecay) + (sample * (1 - kDecay));
+  const auto sample =
+      static_cast<double>(ok ? latency.count() : std::max(latency, kFailurePenalty).count());
+  state.ewma_ns =
+      sample > state.ewma_ns ? sample : (state.ewma_ns * kDecay) + (sample * (1 - kDecay));
 }
 
 }  // namespace bulwark::upstream

@@ -12,7 +12,9 @@ namespace {
 using testing::Endpoints;
 using testing::expect_shares;
 
-std::string key(int i) { return "user-" + std::to_string(i); }
+std::string key(int i) {
+  return "user-" + std::to_string(i);
+}
 
 TEST(ConsistentHashBalancerTest, SameKeySameEndpointAndKeysSpreadByWeight) {
   const std::vector<std::uint32_t> weights{1, 2, 1, 4};

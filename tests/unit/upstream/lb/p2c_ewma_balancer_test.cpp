@@ -26,7 +26,8 @@ std::vector<int> run(P2cEwmaBalancer& balancer, const std::vector<milliseconds>&
 TEST(P2cEwmaBalancerTest, PrefersTheFasterEndpoint) {
   Endpoints endpoints({1, 1, 1});
   P2cEwmaBalancer balancer(endpoints.get(), 3);
-  const std::vector<int> hits = run(balancer, {milliseconds(5), milliseconds(50), milliseconds(5)}, 3000);
+  const std::vector<int> hits =
+      run(balancer, {milliseconds(5), milliseconds(50), milliseconds(5)}, 3000);
   // Every pair of distinct draws holds a fast endpoint, so once measured the slow one is never
   // taken again: only its first probes (cost 0 while unmeasured) reach it.
   EXPECT_LE(hits[1], 3);

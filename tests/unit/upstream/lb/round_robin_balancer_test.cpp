@@ -9,6 +9,7 @@ namespace {
 
 std::vector<std::size_t> picks(Balancer& balancer, int n) {
   std::vector<std::size_t> out;
+  out.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i)
     out.push_back(balancer.pick(PickContext{}));
   return out;

@@ -14,6 +14,7 @@ TEST(WeightedRoundRobinBalancerTest, NginxSequenceForWeights511) {
   Endpoints endpoints({5, 1, 1});
   WeightedRoundRobinBalancer balancer(endpoints.get());
   std::vector<std::size_t> sequence;
+  sequence.reserve(14);
   for (int i = 0; i < 14; ++i)
     sequence.push_back(balancer.pick({}));
   // a,a,b,a,c,a,a and again: smooth, the light endpoints are not bunched.
@@ -32,6 +33,7 @@ TEST(WeightedRoundRobinBalancerTest, EqualWeightsAreRoundRobin) {
   Endpoints endpoints({2, 2, 2});
   WeightedRoundRobinBalancer balancer(endpoints.get());
   std::vector<std::size_t> sequence;
+  sequence.reserve(6);
   for (int i = 0; i < 6; ++i)
     sequence.push_back(balancer.pick({}));
   EXPECT_EQ(sequence, (std::vector<std::size_t>{0, 1, 2, 0, 1, 2}));
