@@ -100,7 +100,8 @@ TEST(ClusterBalancerConfigTest, HashKeysAreRead) {
       {HashKey::Source::kClientAddress, ""}};
   for (std::size_t i = 0; i < expected.size(); ++i) {
     const HashKey missing{.name = "<no hash_key>"};
-    const HashKey& key = clusters[i].hash_key ? *clusters[i].hash_key : missing;
+    const std::optional<HashKey>& read = clusters[i].hash_key;
+    const HashKey& key = read ? *read : missing;
     EXPECT_EQ(key.source, expected[i].first) << "cluster " << i;
     EXPECT_EQ(key.name, expected[i].second) << "cluster " << i;
   }
