@@ -158,8 +158,9 @@ core::Task<core::Result<void>> UpstreamLeg::acquire(bool fresh) {
   core::Result<void> last = core::fail(core::ErrorKind::kUpstreamConnectFailed, "");
   for (std::size_t i = 0; i < tries; ++i) {
     const std::size_t index = (endpoint_index_ + i) % endpoints;
-    if (i > 0) {
-      // The previous endpoint refused: it failed this request, the next one takes it over.
+    if (index != tracked_endpoint_) {
+      // The previous endpoint refused (or broke the connection this retry replaces): it failed
+      // this request, and the next one takes it over.
       track_end(core::Clock::now() - started_, false);
       track_start(index);
     }
