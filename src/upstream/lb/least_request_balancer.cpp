@@ -13,11 +13,15 @@ LeastRequestBalancer::LeastRequestBalancer(std::span<const BalancerEndpoint> end
 std::size_t LeastRequestBalancer::pick(const PickContext& /*context*/) {
   const std::size_t count = weight_.size();
   std::size_t best = next_;
-  for (std::size_t step = 1; step < count; ++step) {
-    const std::size_t i = (next_ + step) % count;
+  const auto consider = [&](std::size_t i) {
     // (outstanding + 1) / weight compared without division: the load after this pick.
     if ((outstanding_[i] + 1) * weight_[best] < (outstanding_[best] + 1) * weight_[i]) best = i;
-  }
+  };
+  // From next_ round to next_ - 1, in two runs rather than with a modulo per step.
+  for (std::size_t i = next_ + 1; i < count; ++i)
+    consider(i);
+  for (std::size_t i = 0; i < next_; ++i)
+    consider(i);
   next_ = best + 1 == count ? 0 : best + 1;
   return best;
 }
