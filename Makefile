@@ -57,8 +57,9 @@ bench: deps build
 # Micro-benchmarks of hot-path pieces (bench/micro), Release build.
 bench-micro:
 	cmake -S . -B $(BENCH) -G Ninja -DCMAKE_BUILD_TYPE=Release -DBULWARK_TESTS=OFF -DBULWARK_BENCH=ON
-	cmake --build $(BENCH) -j $(JOBS) --target route_lookup_bench
+	cmake --build $(BENCH) -j $(JOBS) --target route_lookup_bench balancer_pick_bench
 	$(BENCH)/bench/micro/route_lookup_bench
+	$(BENCH)/bench/micro/balancer_pick_bench
 
 format:
 	clang-format-19 -i $$(git ls-files '*.cpp' '*.h')

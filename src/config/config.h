@@ -50,6 +50,14 @@ struct Timeouts {
 struct Endpoint {
   net::HostPort address;
   SourceMark mark;
+  std::uint32_t weight = 1;  // 1..1000: share of requests relative to the other endpoints
+};
+
+// Where the consistent-hash balancer takes a request's key from.
+struct HashKey {
+  enum class Source : std::uint8_t { kHeader, kCookie, kPath, kQuery, kClientAddress };
+  Source source = Source::kClientAddress;
+  std::string name;  // the header, cookie or query parameter; empty for path and client address
 };
 
 struct PoolSettings {
@@ -61,6 +69,10 @@ struct Cluster {
   std::string name;
   std::string balancer = "round_robin";
   std::vector<Endpoint> endpoints;
+  std::optional<HashKey> hash_key;  // required by consistent_hash
+  // Bounded load: a key's endpoint is skipped while its outstanding requests exceed this many
+  // times the average (per worker).
+  double hash_balance_factor = 1.25;
   PoolSettings pool;
   SourceMark mark;
 };

@@ -3,13 +3,22 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <charconv>
 
 #include "config/schema.h"
 
 namespace bulwark::config::schema {
 namespace {
 
-constexpr std::array<std::string_view, 1> kBalancers{"round_robin"};
+constexpr std::array<std::string_view, 7> kBalancers{
+    "round_robin", "weighted_round_robin", "least_request",  "p2c_ewma",
+    "random",      "source_ip_hash",       "consistent_hash"};
+constexpr std::string_view kHashKeyHint =
+    "e.g. hash_key: { header: x-user-id }, { cookie: session }, { path: true }, "
+    "{ query: user } or { client_address: true }";
+constexpr double kMinBalanceFactor = 1.0;
+constexpr double kMaxBalanceFactor = 100.0;
+constexpr std::uint64_t kMaxWeight = 1000;
 
 void read_pool(YamlReader& reader, const Value& value, PoolSettings& pool) {
   static constexpr std::array<std::string_view, 2> kKeys{"max_idle_per_endpoint", "idle_timeout"};
@@ -25,6 +34,90 @@ void read_pool(YamlReader& reader, const Value& value, PoolSettings& pool) {
   }
 }
 
+// { header: NAME } | { cookie: NAME } | { path: true } | { query: NAME } | { client_address: true }
+std::optional<HashKey> read_hash_key(YamlReader& reader, const Value& value) {
+  static constexpr std::array<std::string_view, 5> kKeys{"header", "cookie", "path", "query",
+                                                         "client_address"};
+  std::optional<MapView> map = reader.map(value, kKeys);
+  if (!map) return std::nullopt;
+  // Only unknown keys: those were reported already.
+  if (map->fields().empty() && value.node.size() != 0) return std::nullopt;
+  if (map->fields().size() != 1) {
+    reader.error(value.mark,
+                 fmt::format("{}: give exactly one of header, cookie, path, query, client_address",
+                             value.what),
+                 std::string(kHashKeyHint));
+    return std::nullopt;
+  }
+  const MapView::Field& field = map->fields().front();
+  HashKey key;
+  static constexpr std::array<HashKey::Source, 5> kSources{
+      HashKey::Source::kHeader, HashKey::Source::kCookie, HashKey::Source::kPath,
+      HashKey::Source::kQuery, HashKey::Source::kClientAddress};
+  for (std::size_t i = 0; i < kKeys.size(); ++i) {
+    if (field.key == kKeys[i]) key.source = kSources[i];
+  }
+  if (key.source == HashKey::Source::kPath || key.source == HashKey::Source::kClientAddress) {
+    std::optional<bool> on = reader.boolean(field.value);
+    if (!on) return std::nullopt;
+    if (!*on) {
+      reader.error(field.value.mark, fmt::format("{}: only true makes sense here", field.key),
+                   "to hash on something else, name it instead");
+      return std::nullopt;
+    }
+    return key;
+  }
+  std::optional<std::string> name = read_name(reader, field.value);
+  if (!name) return std::nullopt;
+  key.name = std::move(*name);
+  return key;
+}
+
+// A number in [kMinBalanceFactor, kMaxBalanceFactor], such as 1.25.
+std::optional<double> read_balance_factor(YamlReader& reader, const Value& value) {
+  std::optional<std::string> text = reader.scalar(value, "a number");
+  if (!text) return std::nullopt;
+  double factor = 0;
+  const char* end = text->data() + text->size();
+  const auto [parsed_to, ec] = std::from_chars(text->data(), end, factor);
+  if (ec != std::errc{} || parsed_to != end || !(factor >= kMinBalanceFactor) ||
+      factor > kMaxBalanceFactor) {
+    reader.error(value.mark,
+                 fmt::format("{}: '{}' is not a number from 1 to 100", value.what, *text),
+                 "1.25 lets an endpoint take 25% more than the average before keys spill over");
+    return std::nullopt;
+  }
+  return factor;
+}
+
+// HOST:PORT, or { address: HOST:PORT, weight: N }.
+std::optional<Endpoint> read_endpoint(YamlReader& reader, const Value& value) {
+  if (!value.node.IsMap()) {
+    std::optional<net::HostPort> address = read_host_port(reader, value);
+    if (!address) return std::nullopt;
+    return Endpoint{.address = std::move(*address), .mark = value.mark};
+  }
+  static constexpr std::array<std::string_view, 2> kKeys{"address", "weight"};
+  std::optional<MapView> map = reader.map(value, kKeys);
+  if (!map) return std::nullopt;
+  Endpoint endpoint{.mark = value.mark};
+  bool ok = true;
+  if (std::optional<Value> address = reader.require(*map, "address")) {
+    std::optional<net::HostPort> parsed = read_host_port(reader, *address);
+    ok = parsed.has_value();
+    if (parsed) endpoint.address = std::move(*parsed);
+  } else {
+    ok = false;
+  }
+  if (std::optional<Value> weight = map->get("weight")) {
+    std::optional<std::uint64_t> parsed = reader.integer(*weight, 1, kMaxWeight);
+    ok = ok && parsed.has_value();
+    if (parsed) endpoint.weight = static_cast<std::uint32_t>(*parsed);
+  }
+  if (!ok) return std::nullopt;
+  return endpoint;
+}
+
 void read_endpoints(YamlReader& reader, const Value& value, Cluster& cluster) {
   std::optional<std::vector<Value>> items = reader.list(value);
   if (!items) return;
@@ -34,14 +127,15 @@ void read_endpoints(YamlReader& reader, const Value& value, Cluster& cluster) {
     return;
   }
   for (const Value& item : *items) {
-    if (std::optional<net::HostPort> address = read_host_port(reader, item)) {
-      cluster.endpoints.push_back(Endpoint{std::move(*address), item.mark});
+    if (std::optional<Endpoint> endpoint = read_endpoint(reader, item)) {
+      cluster.endpoints.push_back(std::move(*endpoint));
     }
   }
 }
 
 void read_cluster(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 4> kKeys{"name", "balancer", "endpoints", "pool"};
+  static constexpr std::array<std::string_view, 6> kKeys{
+      "name", "balancer", "hash_key", "hash_balance_factor", "endpoints", "pool"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Cluster cluster;
@@ -59,9 +153,31 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
       cluster.name = *text;
     }
   }
-  if (std::optional<Value> balancer = map->get("balancer")) {
+  std::optional<Value> balancer = map->get("balancer");
+  if (balancer) {
     if (auto index = reader.choice(*balancer, kBalancers)) {
       cluster.balancer = std::string(kBalancers[*index]);
+    }
+  }
+  // Only consistent_hash reads the key; elsewhere it would be silently ignored.
+  const bool hashing = cluster.balancer == "consistent_hash";
+  for (const std::string_view key : {"hash_key", "hash_balance_factor"}) {
+    if (std::optional<Value> value = map->get(key); value && !hashing) {
+      reader.error(value->mark, fmt::format("{}: only the consistent_hash balancer uses it", key),
+                   "add balancer: consistent_hash, or remove it");
+    }
+  }
+  if (hashing) {
+    if (std::optional<Value> key = map->get("hash_key")) {
+      cluster.hash_key = read_hash_key(reader, *key);
+    } else {
+      reader.error(balancer ? balancer->mark : cluster.mark,
+                   "balancer: consistent_hash needs a hash_key", std::string(kHashKeyHint));
+    }
+    if (std::optional<Value> factor = map->get("hash_balance_factor")) {
+      if (std::optional<double> parsed = read_balance_factor(reader, *factor)) {
+        cluster.hash_balance_factor = *parsed;
+      }
     }
   }
   if (std::optional<Value> endpoints = reader.require(*map, "endpoints")) {

@@ -12,6 +12,7 @@
 #include "proxy/error_page.h"
 #include "proxy/io.h"
 #include "proxy/worker_context.h"
+#include "upstream/lb/hash_key.h"
 
 namespace bulwark::proxy {
 namespace {
@@ -49,7 +50,41 @@ UpstreamLeg::UpstreamLeg(DownstreamConnection& client, Stream& stream,
       started_(core::Clock::now()) {}
 
 UpstreamLeg::~UpstreamLeg() {
+  // The request is outstanding until its response was relayed (or it failed).
+  track_end(answered_ ? answer_latency_ : core::Clock::now() - started_, answered_);
   client_.deadline().set_upstream(nullptr);
+}
+
+upstream::Balancer* UpstreamLeg::balancer() const noexcept {
+  return client_.worker().balancer(client_.snapshot(), cluster_index_);
+}
+
+std::size_t UpstreamLeg::pick_endpoint() {
+  upstream::Balancer* picker = balancer();
+  if (picker == nullptr) return client_.worker().stale_pick(cluster_.endpoints.size());
+  const config::Cluster& spec = client_.snapshot().config->clusters[cluster_index_];
+  upstream::PickContext context{.client_address = stream_.info().client_address_text};
+  if (spec.hash_key) {
+    context.hash_key =
+        upstream::extract_hash_key(*spec.hash_key, stream_.request, context.client_address);
+  }
+  return picker->pick(context);
+}
+
+void UpstreamLeg::track_start(std::size_t endpoint) {
+  tracked_endpoint_ = endpoint;
+  tracking_ = true;
+  if (upstream::Balancer* picker = balancer()) picker->on_request_start(endpoint);
+}
+
+void UpstreamLeg::track_end(core::Clock::duration latency, bool ok) {
+  if (!tracking_) return;
+  tracking_ = false;
+  // After a reload the balancer that saw the start is gone: nothing to tell the new one.
+  if (upstream::Balancer* picker = balancer()) {
+    picker->on_request_end(tracked_endpoint_,
+                           std::chrono::duration_cast<std::chrono::nanoseconds>(latency), ok);
+  }
 }
 
 core::Task<bool> UpstreamLeg::run() {
@@ -79,9 +114,9 @@ core::Task<bool> UpstreamLeg::run() {
   if (endpoints == 0) {
     co_return co_await fail({core::ErrorKind::kNoHealthyUpstream, "the cluster has no endpoints"});
   }
-  const std::size_t cluster_index =
-      static_cast<std::size_t>(&cluster_ - client_.snapshot().clusters.data());
-  endpoint_index_ = client_.worker().balancer(cluster_index).pick(endpoints);
+  cluster_index_ = static_cast<std::size_t>(&cluster_ - client_.snapshot().clusters.data());
+  endpoint_index_ = pick_endpoint();
+  track_start(endpoint_index_);
 
   for (int attempt = 0;; ++attempt) {
     // The common case, a connection this worker holds idle, needs no coroutine.
@@ -100,6 +135,8 @@ core::Task<bool> UpstreamLeg::run() {
                        request.framing == http::BodyFraming::kNone;
     if (!retry) co_return co_await fail(exchanged.error());
   }
+  answered_ = true;
+  answer_latency_ = core::Clock::now() - started_;
   co_return co_await relay_response();
 }
 
@@ -120,8 +157,14 @@ core::Task<core::Result<void>> UpstreamLeg::acquire(bool fresh) {
   const std::size_t tries = fresh ? 1 : endpoints;
   core::Result<void> last = core::fail(core::ErrorKind::kUpstreamConnectFailed, "");
   for (std::size_t i = 0; i < tries; ++i) {
-    const upstream::ClusterEndpoint& endpoint =
-        cluster_.endpoints[(endpoint_index_ + i) % endpoints];
+    const std::size_t index = (endpoint_index_ + i) % endpoints;
+    if (index != tracked_endpoint_) {
+      // The previous endpoint refused (or broke the connection this retry replaces): it failed
+      // this request, and the next one takes it over.
+      track_end(core::Clock::now() - started_, false);
+      track_start(index);
+    }
+    const upstream::ClusterEndpoint& endpoint = cluster_.endpoints[index];
     pool_ = &worker.pools.pool_for(endpoint.address, cluster_.pool);
     stream_.upstream_label = endpoint.label;
     if (!fresh) {

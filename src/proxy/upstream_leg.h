@@ -16,6 +16,7 @@
 #include "proxy/stream.h"
 #include "upstream/cluster.h"
 #include "upstream/endpoint_pool.h"
+#include "upstream/lb/balancer.h"
 
 namespace bulwark::proxy {
 
@@ -34,6 +35,12 @@ class UpstreamLeg {
   core::Task<bool> run();
 
  private:
+  // This cluster's balancer on this worker; nullptr when the snapshot was replaced meanwhile.
+  [[nodiscard]] upstream::Balancer* balancer() const noexcept;
+  std::size_t pick_endpoint();
+  // The balancer's load and latency hooks: one start and one end per endpoint tried.
+  void track_start(std::size_t endpoint);
+  void track_end(core::Clock::duration latency, bool ok);
   // Takes this worker's idle connection to the picked endpoint, if it has one.
   bool take_idle();
   // Takes another worker's idle connection or opens one (failing over to the next endpoints on
@@ -54,7 +61,12 @@ class UpstreamLeg {
   const config::Duration connect_timeout_;
   const config::Duration read_timeout_;
   const config::Duration write_timeout_;
+  std::size_t cluster_index_ = 0;
   std::size_t endpoint_index_ = 0;
+  std::size_t tracked_endpoint_ = 0;  // the endpoint the balancer counts this request against
+  bool tracking_ = false;
+  bool answered_ = false;  // a response head arrived
+  core::Clock::duration answer_latency_{};
   upstream::EndpointPool* pool_ = nullptr;
   upstream::ConnectionPtr connection_;
   core::Buffer head_;  // the serialized request head, kept for a retry

@@ -32,15 +32,17 @@ void WorkerContext::refresh_date() {
 void WorkerContext::install(SnapshotPtr snapshot) {
   snapshot_ = std::move(snapshot);
   balancers_.clear();
-  for (std::size_t i = 0; i < snapshot_->clusters.size(); ++i) {
-    balancers_.emplace_back(index);
+  for (const config::Cluster& cluster : snapshot_->config->clusters) {
+    // A cluster without endpoints is never balanced (the leg answers 503 first).
+    balancers_.push_back(cluster.endpoints.empty() ? nullptr
+                                                   : upstream::make_balancer(cluster, index));
   }
 }
 
-upstream::RoundRobinBalancer& WorkerContext::balancer(std::size_t cluster) {
-  while (balancers_.size() <= cluster)
-    balancers_.emplace_back(index);
-  return balancers_[cluster];
+upstream::Balancer* WorkerContext::balancer(const ProxySnapshot& snapshot,
+                                            std::size_t cluster) const noexcept {
+  if (&snapshot != snapshot_.get() || cluster >= balancers_.size()) return nullptr;
+  return balancers_[cluster].get();
 }
 
 std::unique_ptr<Stream> WorkerContext::take_stream() {

@@ -17,7 +17,7 @@
 #include "proxy/connection_limiter.h"
 #include "proxy/proxy_snapshot.h"
 #include "proxy/stream.h"
-#include "upstream/lb/round_robin_balancer.h"
+#include "upstream/lb/balancer.h"
 #include "upstream/worker_pools.h"
 
 namespace bulwark::proxy {
@@ -39,9 +39,16 @@ class WorkerContext {
   // Makes `snapshot` the one new connections use (called on this worker's thread).
   void install(SnapshotPtr snapshot);
   [[nodiscard]] const SnapshotPtr& snapshot() const noexcept { return snapshot_; }
-  // The balancer state of a cluster of the current snapshot. A connection still on an older
-  // snapshot may name a cluster index the current one lacks: it gets a state of its own.
-  upstream::RoundRobinBalancer& balancer(std::size_t cluster);
+  // The balancer of cluster `cluster` of `snapshot`, built when it was installed; nullptr when
+  // `snapshot` is no longer the installed one (a connection still on an older snapshot may name
+  // a cluster index the current one lacks, or one with other endpoints): such a request picks
+  // with stale_pick() instead.
+  [[nodiscard]] upstream::Balancer* balancer(const ProxySnapshot& snapshot,
+                                             std::size_t cluster) const noexcept;
+  // Round robin over `endpoint_count` (> 0) for requests of an older snapshot.
+  std::size_t stale_pick(std::size_t endpoint_count) noexcept {
+    return stale_next_++ % endpoint_count;
+  }
 
   // The current time as an HTTP-date, for the Date field (RFC 9110 §6.6.1). Formatted once a
   // second, not per response: refresh_date() runs on every tick.
@@ -64,7 +71,8 @@ class WorkerContext {
 
  private:
   SnapshotPtr snapshot_;
-  std::vector<upstream::RoundRobinBalancer> balancers_;
+  std::vector<std::unique_ptr<upstream::Balancer>> balancers_;  // one per cluster of snapshot_
+  std::size_t stale_next_ = 0;
   std::array<char, http::kHttpDateSize> date_{};
   std::string_view date_text_;
   std::int64_t date_second_ = -1;

@@ -244,7 +244,8 @@ clusters:
                           "t.yaml:10:31: cluster: cluster 'nowhere' is not defined\n"
                           "  hint: the clusters are: demo, demo, empty, missing",
                           "t.yaml:14:15: balancer: unknown value 'least_conn'\n"
-                          "  hint: the choices are: round_robin",
+                          "  hint: the choices are: round_robin, weighted_round_robin, "
+                          "least_request, p2c_ewma, random, source_ip_hash, consistent_hash",
                           "t.yaml:16:11: name: duplicate cluster name 'demo' (first at line 13)\n"
                           "  hint: cluster names must be unique",
                           "t.yaml:19:16: endpoints: cluster 'empty' has no endpoints\n"
