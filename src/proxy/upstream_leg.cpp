@@ -51,7 +51,7 @@ UpstreamLeg::UpstreamLeg(DownstreamConnection& client, Stream& stream,
 
 UpstreamLeg::~UpstreamLeg() {
   // The request is outstanding until its response was relayed (or it failed).
-  track_end(answered_ ? answer_latency_ : core::Clock::now() - started_, answered_);
+  track_end(answered_ ? stream_.upstream_time : core::Clock::now() - started_, answered_);
   client_.deadline().set_upstream(nullptr);
 }
 
@@ -136,7 +136,7 @@ core::Task<bool> UpstreamLeg::run() {
     if (!retry) co_return co_await fail(exchanged.error());
   }
   answered_ = true;
-  answer_latency_ = core::Clock::now() - started_;
+  stream_.upstream_time = core::Clock::now() - started_;
   co_return co_await relay_response();
 }
 
@@ -363,7 +363,6 @@ core::Task<bool> UpstreamLeg::relay_response() {
   http::ResponseHead& response = stream_.response;
   const http::RequestHead& request = stream_.request;
   stream_.upstream_status = response.status;
-  stream_.upstream_time = core::Clock::now() - started_;
   stream_.info().upstream_address = stream_.upstream_label;
   const bool upstream_keeps_alive =
       response.keep_alive && response.framing != http::BodyFraming::kUntilClose;

@@ -66,7 +66,6 @@ class UpstreamLeg {
   std::size_t tracked_endpoint_ = 0;  // the endpoint the balancer counts this request against
   bool tracking_ = false;
   bool answered_ = false;  // a response head arrived
-  core::Clock::duration answer_latency_{};
   upstream::EndpointPool* pool_ = nullptr;
   upstream::ConnectionPtr connection_;
   core::Buffer head_;  // the serialized request head, kept for a retry

@@ -3,46 +3,23 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config/loader.h"
+#include "match_fixture.h"
 
 namespace bulwark::config {
 namespace {
 
 using ::testing::ElementsAre;
 
-std::vector<std::string> errors_of(const std::string& routes) {
-  const std::string yaml = R"(clusters:
-  - name: demo
-    endpoints: [127.0.0.1:8081]
-listeners:
-  - name: public
-    listen: 127.0.0.1:8080
-    virtual_hosts:
-      - domains: ["*"]
-        routes:
-)" + routes;
-  const LoadResult result = load_config_string(yaml, "t.yaml");
+std::vector<std::string> errors_of(std::string_view routes) {
+  const LoadResult result = load_routes(routes);
   EXPECT_EQ(result.config, nullptr);
-  std::vector<std::string> lines;
-  for (const Diagnostic& d : result.errors)
-    lines.push_back(d.format());
-  return lines;
+  return formatted(result);
 }
 
-ConfigPtr load_ok(const std::string& routes) {
-  const std::string yaml = R"(clusters:
-  - name: demo
-    endpoints: [127.0.0.1:8081]
-listeners:
-  - name: public
-    listen: 127.0.0.1:8080
-    virtual_hosts:
-      - domains: ["*"]
-        routes:
-)" + routes;
-  LoadResult result = load_config_string(yaml, "t.yaml");
-  for (const Diagnostic& d : result.errors)
-    ADD_FAILURE() << d.format();
+ConfigPtr load_ok(std::string_view routes) {
+  LoadResult result = load_routes(routes);
+  for (const std::string& error : formatted(result))
+    ADD_FAILURE() << error;
   return result.config;
 }
 
@@ -106,18 +83,18 @@ TEST(ActionConfigTest, ProxyMistakes) {
             proxy: { cluster: demo, host_rewrite: "http://x/", timeouts: { read: 0s, send: 1s } }
 )yaml"),
       ElementsAre(
-          "t.yaml:11:53: prefix_rewrite: needs a route that matches a prefix; this one matches an "
+          "t.yaml:8:53: prefix_rewrite: needs a route that matches a prefix; this one matches an "
           "exact path\n  hint: use match: { prefix: ... }, or regex_rewrite for a regex route",
-          "t.yaml:13:53: prefix_rewrite: 'b/' must start with '/'",
-          "t.yaml:15:71: regex_rewrite: give prefix_rewrite or regex_rewrite, not both",
-          "t.yaml:17:63: pattern: '(a' is not a valid regular expression: missing ): (a\n"
+          "t.yaml:10:53: prefix_rewrite: 'b/' must start with '/'",
+          "t.yaml:12:71: regex_rewrite: give prefix_rewrite or regex_rewrite, not both",
+          "t.yaml:14:63: pattern: '(a' is not a valid regular expression: missing ): (a\n"
           "  hint: the syntax is RE2's (no backreferences or lookaround)",
-          "t.yaml:19:84: substitution: Rewrite schema requests 2 matches, but the regexp only has "
+          "t.yaml:16:84: substitution: Rewrite schema requests 2 matches, but the regexp only has "
           "1 parenthesized subexpressions.",
-          "t.yaml:21:51: host_rewrite: 'http://x/' is not a host\n  hint: write a host name, "
+          "t.yaml:18:51: host_rewrite: 'http://x/' is not a host\n  hint: write a host name, "
           "optionally with a port: api.internal or api:8080",
-          "t.yaml:21:82: read: 0s is out of range (from 1ms to 24h)",
-          "t.yaml:21:86: unknown key 'send' in timeouts\n  hint: did you mean 'read'?"));
+          "t.yaml:18:82: read: 0s is out of range (from 1ms to 24h)",
+          "t.yaml:18:86: unknown key 'send' in timeouts\n  hint: did you mean 'read'?"));
 }
 
 TEST(ActionConfigTest, RedirectMistakes) {
@@ -131,20 +108,20 @@ TEST(ActionConfigTest, RedirectMistakes) {
           - match: { prefix: /e/ }
             redirect: { path: /x, prefix_rewrite: /y }
 )yaml"),
-      ElementsAre("t.yaml:11:33: status: 304 is not a redirect status\n  hint: use 301, 302, "
+      ElementsAre("t.yaml:8:33: status: 304 is not a redirect status\n  hint: use 301, 302, "
                   "303, 307 or 308",
-                  "t.yaml:11:46: scheme: unknown value 'ftp'\n  hint: the choices are: http, https",
-                  "t.yaml:11:57: host: 'a.com/x' is not a host name\n  hint: no scheme, port "
+                  "t.yaml:8:46: scheme: unknown value 'ftp'\n  hint: the choices are: http, https",
+                  "t.yaml:8:57: host: 'a.com/x' is not a host name\n  hint: no scheme, port "
                   "or path here: use scheme:, port: and path:",
-                  "t.yaml:11:74: port: 0 is out of range (from 1 to 65535)",
-                  "t.yaml:13:31: path: 'relative' is not an absolute path\n  hint: start with "
+                  "t.yaml:8:74: port: 0 is out of range (from 1 to 65535)",
+                  "t.yaml:10:31: path: 'relative' is not an absolute path\n  hint: start with "
                   "'/'; no spaces, control characters or fragment",
-                  "t.yaml:13:54: strip_query: expected true or false, got 'yes'\n  hint: write "
+                  "t.yaml:10:54: strip_query: expected true or false, got 'yes'\n  hint: write "
                   "true or false; YAML 1.2 readers take yes/no/on/off as strings",
-                  "t.yaml:15:41: prefix_rewrite: needs a route that matches a prefix; this one "
+                  "t.yaml:12:41: prefix_rewrite: needs a route that matches a prefix; this one "
                   "matches an exact path\n  hint: use match: { prefix: ... }, or regex_rewrite "
                   "for a regex route",
-                  "t.yaml:17:51: prefix_rewrite: give path or prefix_rewrite, not both"));
+                  "t.yaml:14:51: prefix_rewrite: give path or prefix_rewrite, not both"));
 }
 
 }  // namespace

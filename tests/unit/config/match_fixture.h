@@ -1,5 +1,5 @@
 #pragma once
-// A configuration around a list of routes, for the match_*_test.cpp files: the routes' YAML
+// A configuration around a list of routes, for the tests of routes (match, actions): their YAML
 // (indented for the list) starts on line 7, under one listener and one "*" virtual host.
 
 #include <string>
