@@ -54,7 +54,10 @@ struct ProxySnapshot {
 
   // Resolves addresses and builds the filter factories. Blocking (name resolution): call it off
   // the workers. nullptr with `error` set when something does not resolve.
-  static std::shared_ptr<const ProxySnapshot> build(config::ConfigPtr config, std::string& error);
+  // The endpoints' shared state comes from `board`, which must outlive the snapshot.
+  static std::shared_ptr<const ProxySnapshot> build(config::ConfigPtr config,
+                                                    upstream::StateBoard& board,
+                                                    std::string& error);
 
   // The listener of the same name, or nullptr when this snapshot has none.
   [[nodiscard]] const ListenerRuntime* find_listener(std::string_view name) const noexcept;

@@ -16,7 +16,8 @@ WorkerContext::WorkerContext(asio::io_context& io_context, std::size_t worker_in
       buffers(shared.buffer_size, kMaxSpareBuffers),
       pools(io_context, worker_index, shared.pools),
       access_log(shared.access_log, shared.access_log_format),
-      limiter(shared.limiter) {
+      limiter(shared.limiter),
+      board(shared.board) {
   refresh_date();
 }
 

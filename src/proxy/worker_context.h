@@ -28,6 +28,7 @@ struct WorkerShared {  // process-wide pieces every worker refers to
   config::AccessLogFormat access_log_format;
   ConnectionLimiter& limiter;
   std::size_t buffer_size;
+  upstream::StateBoard& board;  // endpoints' health, ejections, operator states
 };
 
 class WorkerContext {
@@ -65,6 +66,7 @@ class WorkerContext {
   upstream::WorkerPools pools;
   AccessLogWriter access_log;
   ConnectionLimiter& limiter;
+  upstream::StateBoard& board;
   bool draining = false;
   // Client connections open on this worker (read by the drain from another thread).
   std::atomic<std::size_t> open_connections{0};

@@ -49,7 +49,7 @@ class Server {
       fmt::print(stderr, "bulwark: cannot open error log: {}\n", error);
       return 1;
     }
-    snapshot_ = proxy::ProxySnapshot::build(config_, error);
+    snapshot_ = proxy::ProxySnapshot::build(config_, board_, error);
     if (!snapshot_) {
       fmt::print(stderr, "bulwark: {}\n", error);
       return 1;
@@ -104,8 +104,9 @@ class Server {
     std::vector<asio::io_context*> loops;
     std::vector<std::unique_ptr<Worker>> workers;
     directory_ = std::make_unique<upstream::PoolDirectory>();
-    const proxy::WorkerShared shared{*directory_, access_log_.get(), config_->access_log.format,
-                                     *limiter_, config_->limits.buffer_size};
+    const proxy::WorkerShared shared{
+        *directory_, access_log_.get(),           config_->access_log.format,
+        *limiter_,   config_->limits.buffer_size, board_};
     for (unsigned i = 0; i < count; ++i) {
       workers.push_back(std::make_unique<Worker>(i, shared));
       loops.push_back(&workers.back()->loop());
@@ -191,7 +192,7 @@ class Server {
       return;
     }
     std::string error;
-    proxy::SnapshotPtr next = proxy::ProxySnapshot::build(loaded.config, error);
+    proxy::SnapshotPtr next = proxy::ProxySnapshot::build(loaded.config, board_, error);
     if (!next) {
       reload_failed(error);
       return;
@@ -282,6 +283,8 @@ class Server {
   // limiter keep its values until a restart.
   config::ConfigPtr config_;
   ReloadFn reload_;
+  // Declared before the snapshot, whose endpoints point into it.
+  upstream::StateBoard board_;
   proxy::SnapshotPtr snapshot_;
   std::optional<PidFile> pid_file_;
   std::unique_ptr<proxy::AccessLogSink> access_log_;

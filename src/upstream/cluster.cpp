@@ -6,9 +6,11 @@
 
 namespace bulwark::upstream {
 
-bool resolve_cluster(const config::Cluster& spec, Cluster& out, std::string& error) {
+bool resolve_cluster(const config::Cluster& spec, StateBoard& board, Cluster& out,
+                     std::string& error) {
   out.name = spec.name;
   out.pool = spec.pool;
+  out.counters = board.counters(spec.name);
   out.endpoints.clear();
   for (const config::Endpoint& endpoint : spec.endpoints) {
     asio::ip::tcp::endpoint address;
@@ -16,7 +18,9 @@ bool resolve_cluster(const config::Cluster& spec, Cluster& out, std::string& err
       error = fmt::format("cluster '{}': {}", spec.name, error);
       return false;
     }
-    out.endpoints.push_back({address, endpoint.address.to_string()});
+    std::string label = endpoint.address.to_string();
+    auto state = board.endpoint(spec.name, label);
+    out.endpoints.push_back({address, std::move(label), std::move(state)});
   }
   return true;
 }

@@ -7,22 +7,26 @@
 #include <vector>
 
 #include "config/config.h"
+#include "upstream/state_board.h"
 
 namespace bulwark::upstream {
 
 struct ClusterEndpoint {
   asio::ip::tcp::endpoint address;
   std::string label;  // "host:port" as configured, for logs only (never sent to clients)
+  std::shared_ptr<EndpointState> state;  // shared by all workers and snapshots
 };
 
 struct Cluster {
   std::string name;
   std::vector<ClusterEndpoint> endpoints;
   config::PoolSettings pool;
+  std::shared_ptr<ClusterCounters> counters;  // shared by all workers and snapshots
 };
 
-// Resolves every endpoint of `spec` (blocking; call off the workers). False with `error` set when
-// a name does not resolve.
-bool resolve_cluster(const config::Cluster& spec, Cluster& out, std::string& error);
+// Resolves every endpoint of `spec` (blocking; call off the workers) and attaches the shared
+// state `board` keeps for it. False with `error` set when a name does not resolve.
+bool resolve_cluster(const config::Cluster& spec, StateBoard& board, Cluster& out,
+                     std::string& error);
 
 }  // namespace bulwark::upstream

@@ -24,6 +24,7 @@ std::vector<std::string> names_of(const FilterList& filters) {
 }
 
 TEST(ProxySnapshotTest, ChainsEndWithObfuscation) {
+  upstream::StateBoard board;
   const config::LoadResult loaded = config::load_config_string(R"(filters:
   - name: security
     headers: { response: { set: { x-frame-options: DENY } } }
@@ -45,7 +46,7 @@ clusters:
                                                                "t.yaml");
   ASSERT_NE(loaded.config, nullptr);
   std::string error;
-  const SnapshotPtr snapshot = ProxySnapshot::build(loaded.config, error);
+  const SnapshotPtr snapshot = ProxySnapshot::build(loaded.config, board, error);
   ASSERT_NE(snapshot, nullptr) << error;
   const VirtualHostRuntime& host = snapshot->listeners.at(0).hosts.at(0);
   EXPECT_THAT(names_of(host.routes.at(0).filters),
@@ -59,6 +60,7 @@ clusters:
 }
 
 TEST(ProxySnapshotTest, SettingsTheLoaderWouldRefuseFailTheBuild) {
+  upstream::StateBoard board;
   auto config = std::make_shared<config::Config>();
   config::FilterSpec bad{.type = "headers", .name = "bad", .settings = {}, .mark = {}};
   std::get<config::HeaderRules>(bad.settings)
@@ -71,7 +73,7 @@ TEST(ProxySnapshotTest, SettingsTheLoaderWouldRefuseFailTheBuild) {
   host.filters.push_back(bad);
   host.routes.emplace_back().action = config::DirectResponseAction{};
   std::string error;
-  EXPECT_EQ(ProxySnapshot::build(config, error), nullptr);
+  EXPECT_EQ(ProxySnapshot::build(config, board, error), nullptr);
   EXPECT_EQ(error, "filter bad: header x-a: unknown variable 'nope'");
 }
 

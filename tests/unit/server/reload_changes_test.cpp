@@ -29,13 +29,16 @@ std::string listener(std::string_view name, int port, int routes = 1) {
   return text;
 }
 
+// Outlives every snapshot the tests build (they point into it).
+upstream::StateBoard board;
+
 proxy::SnapshotPtr snapshot(const std::string& yaml) {
   const config::LoadResult loaded = config::load_config_string(yaml, "t.yaml");
   for (const config::Diagnostic& d : loaded.errors)
     ADD_FAILURE() << d.format();
   if (!loaded.config) return nullptr;
   std::string error;
-  proxy::SnapshotPtr built = proxy::ProxySnapshot::build(loaded.config, error);
+  proxy::SnapshotPtr built = proxy::ProxySnapshot::build(loaded.config, board, error);
   EXPECT_NE(built, nullptr) << error;
   return built;
 }
