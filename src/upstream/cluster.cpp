@@ -20,7 +20,7 @@ bool resolve_cluster(const config::Cluster& spec, StateBoard& board, Cluster& ou
     }
     std::string label = endpoint.address.to_string();
     auto state = board.endpoint(spec.name, label);
-    out.endpoints.push_back({address, std::move(label), std::move(state)});
+    out.endpoints.push_back({address, std::move(label), std::move(state), endpoint.weight});
   }
   return true;
 }

@@ -15,6 +15,7 @@ struct ClusterEndpoint {
   asio::ip::tcp::endpoint address;
   std::string label;  // "host:port" as configured, for logs only (never sent to clients)
   std::shared_ptr<EndpointState> state;  // shared by all workers and snapshots
+  std::uint32_t weight = 1;              // as configured
 };
 
 struct Cluster {
