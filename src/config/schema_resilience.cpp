@@ -254,7 +254,9 @@ void read_retry_policy(YamlReader& reader, const Value& value, RetryPolicy& poli
     std::vector<std::string> listed;
     if (read_methods(reader, *methods, listed)) policy.methods = std::move(listed);
   }
-  read_into(*map, "per_try_timeout", policy.per_try_timeout, duration(reader, Duration{1}, kDay));
+  if (std::optional<Value> timeout = map->get("per_try_timeout")) {
+    if (auto parsed = reader.duration(*timeout, Duration{1}, kDay)) policy.per_try_timeout = parsed;
+  }
   if (std::optional<Value> backoff = map->get("backoff")) read_backoff(reader, *backoff, policy);
   read_into(*map, "max_body_bytes", policy.max_body_bytes,
             [&reader](const Value& v) { return reader.size(v, 0, kMaxRetryBody); });

@@ -29,15 +29,20 @@ ConfigPtr load_ok(const std::string& clusters) {
   return result.config;
 }
 
-const Cluster& only_cluster(const ConfigPtr& config) {
-  static const Cluster kNone;
-  return config ? config->clusters.at(0) : kNone;
+// A route's own retry policy; a failure when it has none.
+RetryPolicy route_retry(const Route& route) {
+  const auto& proxy = std::get<ProxyAction>(route.action);
+  if (!proxy.retry) {
+    ADD_FAILURE() << "the route has no retry of its own";
+    return {};
+  }
+  return *proxy.retry;
 }
 
 TEST(ClusterResilienceConfigTest, DefaultsWhenLeftOut) {
   const ConfigPtr config = load_ok("  - { name: a, endpoints: [127.0.0.1:1] }\n");
   ASSERT_NE(config, nullptr);
-  const Cluster& cluster = only_cluster(config);
+  const Cluster& cluster = config->clusters.at(0);
   EXPECT_EQ(cluster.outlier_detection.consecutive_5xx, 0U);
   EXPECT_EQ(cluster.outlier_detection.consecutive_gateway_errors, 5U);
   EXPECT_EQ(cluster.outlier_detection.base_ejection_time, Duration{30'000});
@@ -86,7 +91,7 @@ TEST(ClusterResilienceConfigTest, EverySettingIsRead) {
       budget: { percent: 100, min_per_second: 0 }
 )");
   ASSERT_NE(config, nullptr);
-  const Cluster& cluster = only_cluster(config);
+  const Cluster& cluster = config->clusters.at(0);
   const OutlierDetection& detection = cluster.outlier_detection;
   EXPECT_EQ(detection.consecutive_5xx, 7U);
   EXPECT_EQ(detection.consecutive_gateway_errors, 3U);
@@ -127,7 +132,7 @@ TEST(ClusterResilienceConfigTest, OffTurnsEachOff) {
     retry: off
 )");
   ASSERT_NE(config, nullptr);
-  const Cluster& cluster = only_cluster(config);
+  const Cluster& cluster = config->clusters.at(0);
   EXPECT_EQ(cluster.outlier_detection.consecutive_5xx, 0U);
   EXPECT_EQ(cluster.outlier_detection.consecutive_gateway_errors, 0U);
   EXPECT_EQ(cluster.slow_start, Duration{0});
@@ -285,15 +290,12 @@ TEST(RouteRetryConfigTest, ProxyRetryReplacesTheClusters) {
 )yaml");
   ASSERT_NE(result.config, nullptr) << testing::PrintToString(formatted(result));
   const auto& routes = result.config->listeners.at(0).virtual_hosts.at(0).routes;
-  const auto& a = std::get<ProxyAction>(routes.at(0).action);
-  ASSERT_TRUE(a.retry);
-  EXPECT_EQ(a.retry->retries, 3U);
-  EXPECT_FALSE(a.retry->on_connect_failure);
-  EXPECT_THAT(a.retry->on_statuses, ElementsAre(503));
-  EXPECT_THAT(a.retry->methods, ElementsAre("POST"));
-  const auto& b = std::get<ProxyAction>(routes.at(1).action);
-  ASSERT_TRUE(b.retry);
-  EXPECT_EQ(b.retry->retries, 0U);
+  const RetryPolicy a = route_retry(routes.at(0));
+  EXPECT_EQ(a.retries, 3U);
+  EXPECT_FALSE(a.on_connect_failure);
+  EXPECT_THAT(a.on_statuses, ElementsAre(503));
+  EXPECT_THAT(a.methods, ElementsAre("POST"));
+  EXPECT_EQ(route_retry(routes.at(1)).retries, 0U);
   EXPECT_FALSE(std::get<ProxyAction>(routes.at(2).action).retry);
 }
 
@@ -313,17 +315,16 @@ listeners:
 )",
                                                "t.yaml");
   ASSERT_NE(result.config, nullptr) << testing::PrintToString(formatted(result));
-  const auto& proxy =
-      std::get<ProxyAction>(result.config->listeners.at(0).virtual_hosts.at(0).routes.at(0).action);
-  ASSERT_TRUE(proxy.retry);
-  EXPECT_EQ(proxy.retry->retries, 4U);
-  EXPECT_TRUE(proxy.retry->on_timeout);
-  EXPECT_FALSE(proxy.retry->on_connect_failure);
-  EXPECT_THAT(proxy.retry->on_statuses, ElementsAre(502));
-  EXPECT_EQ(proxy.retry->per_try_timeout, Duration{3'000});
-  EXPECT_THAT(proxy.retry->methods, ElementsAre("PUT"));
-  EXPECT_EQ(proxy.retry->backoff_base, Duration{40});
-  EXPECT_EQ(proxy.retry->backoff_max, Duration{1'000});
+  const RetryPolicy retry =
+      route_retry(result.config->listeners.at(0).virtual_hosts.at(0).routes.at(0));
+  EXPECT_EQ(retry.retries, 4U);
+  EXPECT_TRUE(retry.on_timeout);
+  EXPECT_FALSE(retry.on_connect_failure);
+  EXPECT_THAT(retry.on_statuses, ElementsAre(502));
+  EXPECT_EQ(retry.per_try_timeout, Duration{3'000});
+  EXPECT_THAT(retry.methods, ElementsAre("PUT"));
+  EXPECT_EQ(retry.backoff_base, Duration{40});
+  EXPECT_EQ(retry.backoff_max, Duration{1'000});
 }
 
 TEST(RouteRetryConfigTest, ProxyRetryMistakes) {
