@@ -134,8 +134,10 @@ void read_endpoints(YamlReader& reader, const Value& value, Cluster& cluster) {
 }
 
 void read_cluster(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 6> kKeys{
-      "name", "balancer", "hash_key", "hash_balance_factor", "endpoints", "pool"};
+  static constexpr std::array<std::string_view, 11> kKeys{
+      "name", "balancer",          "hash_key",   "hash_balance_factor", "endpoints",
+      "pool", "outlier_detection", "slow_start", "panic_threshold",     "circuit_breaker",
+      "retry"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Cluster cluster;
@@ -184,6 +186,7 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
     read_endpoints(reader, *endpoints, cluster);
   }
   if (std::optional<Value> pool = map->get("pool")) read_pool(reader, *pool, cluster.pool);
+  read_cluster_resilience(reader, *map, cluster);
   // Kept even when broken, so that routes naming it are not reported as undefined too; the
   // config is refused anyway.
   config.clusters.push_back(std::move(cluster));
