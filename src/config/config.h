@@ -111,6 +111,20 @@ struct RetryPolicy {
   std::uint32_t min_retries_per_second = 10;
 };
 
+// Sticky sessions: bulwark names a client's endpoint in a cookie it signs (HMAC-SHA256), so a
+// client returns to the same endpoint while it is available and cannot choose one itself.
+struct StickySessions {
+  std::string cookie = "bulwark_sticky";
+  std::optional<Duration> max_age;  // none: a session cookie
+  std::string path = "/";
+  bool secure = false;
+  bool http_only = true;
+  std::string same_site = "Lax";  // Strict, Lax or None
+  // The signing key (its bytes, at least 32). Empty: a random key per process, so cookies do not
+  // survive a restart or work across a fleet; give the same file to every instance for that.
+  std::string secret_file;
+};
+
 struct Cluster {
   std::string name;
   std::string balancer = "round_robin";
@@ -129,6 +143,7 @@ struct Cluster {
   std::uint32_t panic_threshold_percent = 50;
   CircuitBreaker circuit_breaker;
   RetryPolicy retry;
+  std::optional<StickySessions> sticky;
   PoolSettings pool;
   SourceMark mark;
 };

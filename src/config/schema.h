@@ -29,6 +29,8 @@ void read_clusters(YamlReader& reader, const Value& value, Config& config);
 // A cluster's outlier_detection, slow_start, panic_threshold, circuit_breaker and retry, those
 // that `map` has (schema_resilience.cpp).
 void read_cluster_resilience(YamlReader& reader, const MapView& map, Cluster& cluster);
+// A cluster's `sticky` sessions (schema_sticky.cpp).
+std::optional<StickySessions> read_sticky(YamlReader& reader, const Value& value);
 // retry: of a cluster, or of a route's proxy; keys left out keep the values `policy` has.
 void read_retry_policy(YamlReader& reader, const Value& value, RetryPolicy& policy);
 

@@ -134,10 +134,18 @@ void read_endpoints(YamlReader& reader, const Value& value, Cluster& cluster) {
 }
 
 void read_cluster(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 11> kKeys{
-      "name", "balancer",          "hash_key",   "hash_balance_factor", "endpoints",
-      "pool", "outlier_detection", "slow_start", "panic_threshold",     "circuit_breaker",
-      "retry"};
+  static constexpr std::array<std::string_view, 12> kKeys{"name",
+                                                          "balancer",
+                                                          "hash_key",
+                                                          "hash_balance_factor",
+                                                          "endpoints",
+                                                          "pool",
+                                                          "outlier_detection",
+                                                          "slow_start",
+                                                          "panic_threshold",
+                                                          "circuit_breaker",
+                                                          "retry",
+                                                          "sticky"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Cluster cluster;
@@ -164,8 +172,8 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
   // Only consistent_hash reads the key; elsewhere it would be silently ignored.
   const bool hashing = cluster.balancer == "consistent_hash";
   for (const std::string_view key : {"hash_key", "hash_balance_factor"}) {
-    if (std::optional<Value> value = map->get(key); value && !hashing) {
-      reader.error(value->mark, fmt::format("{}: only the consistent_hash balancer uses it", key),
+    if (std::optional<Value> given = map->get(key); given && !hashing) {
+      reader.error(given->mark, fmt::format("{}: only the consistent_hash balancer uses it", key),
                    "add balancer: consistent_hash, or remove it");
     }
   }
@@ -187,6 +195,8 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
   }
   if (std::optional<Value> pool = map->get("pool")) read_pool(reader, *pool, cluster.pool);
   read_cluster_resilience(reader, *map, cluster);
+  if (std::optional<Value> sticky = map->get("sticky"))
+    cluster.sticky = read_sticky(reader, *sticky);
   // Kept even when broken, so that routes naming it are not reported as undefined too; the
   // config is refused anyway.
   config.clusters.push_back(std::move(cluster));

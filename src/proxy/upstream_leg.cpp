@@ -81,14 +81,15 @@ std::optional<std::size_t> UpstreamLeg::pick_endpoint(bool retry) {
     context.hash_key =
         upstream::extract_hash_key(*spec_.hash_key, stream_.request, context.client_address);
   }
-  const core::Clock::time_point now = core::Clock::now();
-  return retry ? chooser->pick_other(context, now, endpoint_index_) : chooser->pick(context, now);
+  if (retry) return chooser->pick_other(context, core::Clock::now(), endpoint_index_);
+  if (cluster_.sticky) sticky_bound_ = cluster_.sticky->endpoint_in(stream_.request.headers);
+  return chooser->pick(context, started_, sticky_bound_);
 }
 
 void UpstreamLeg::track_start(std::size_t endpoint) {
   tracked_endpoint_ = endpoint;
   tracking_ = true;
-  attempt_started_ = core::Clock::now();
+  attempt_started_ = retries_ == 0 && !stale_retried_ ? started_ : core::Clock::now();
   if (upstream::EndpointPicker* chooser = picker()) chooser->on_request_start(endpoint);
 }
 
@@ -512,6 +513,10 @@ core::Task<bool> UpstreamLeg::relay_response() {
 
   // RFC 9110 §6.6.1: a recipient with a clock adds the Date a backend left out.
   if (!response.headers.has("date")) response.headers.add("date", worker.http_date());
+  // A new sticky session, or one that had to move: the cookie names the endpoint that answered.
+  if (cluster_.sticky && sticky_bound_ != tracked_endpoint_) {
+    response.headers.add("set-cookie", cluster_.sticky->set_cookie(tracked_endpoint_));
+  }
   // A configured error page may replace the response before any filter sees it.
   Verdict verdict = intercept_upstream_error(config, response, stream_)
                         ? Verdict::kRespond

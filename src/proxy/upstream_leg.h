@@ -83,6 +83,7 @@ class UpstreamLeg {
   const config::Duration write_timeout_;
   const config::Duration head_timeout_;  // the per-try timeout, else the read timeout
   std::size_t endpoint_index_ = 0;
+  std::optional<std::size_t> sticky_bound_;  // the endpoint the client's sticky cookie names
   std::size_t tracked_endpoint_ = 0;  // the endpoint the balancer counts this request against
   core::Clock::time_point attempt_started_;
   std::uint32_t retries_ = 0;

@@ -22,6 +22,18 @@ bool resolve_cluster(const config::Cluster& spec, StateBoard& board, Cluster& ou
     auto state = board.endpoint(spec.name, label);
     out.endpoints.push_back({address, std::move(label), std::move(state), endpoint.weight});
   }
+  if (spec.sticky) {
+    const std::string key = sticky_key(*spec.sticky, error);
+    if (key.empty()) {
+      error = fmt::format("cluster '{}': {}", spec.name, error);
+      return false;
+    }
+    std::vector<std::string> identities;
+    identities.reserve(out.endpoints.size());
+    for (const ClusterEndpoint& endpoint : out.endpoints)
+      identities.push_back(endpoint.label);
+    out.sticky.emplace(*spec.sticky, spec.name, identities, key);
+  }
   return true;
 }
 

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "upstream/state_board.h"
+#include "upstream/sticky_cookie.h"
 
 namespace bulwark::upstream {
 
@@ -23,6 +24,7 @@ struct Cluster {
   std::vector<ClusterEndpoint> endpoints;
   config::PoolSettings pool;
   std::shared_ptr<ClusterCounters> counters;  // shared by all workers and snapshots
+  std::optional<StickyCookie> sticky;         // when the cluster has sticky sessions
 };
 
 // Resolves every endpoint of `spec` (blocking; call off the workers) and attaches the shared

@@ -47,11 +47,25 @@ void EndpointPicker::refresh(core::Clock::time_point now) {
 }
 
 std::optional<std::size_t> EndpointPicker::pick(const PickContext& context,
-                                                core::Clock::time_point now) {
+                                                core::Clock::time_point now,
+                                                std::optional<std::size_t> bound) {
   refresh_if_due(now);
+  if (bound && may_stick(*bound)) {
+    retry_budget_.on_request();
+    return bound;
+  }
   if (!availability_.any) return std::nullopt;
   retry_budget_.on_request();
   return balancer_->pick(context);
+}
+
+bool EndpointPicker::may_stick(std::size_t i) const noexcept {
+  if (i >= weights_.size()) return false;
+  if (weights_[i] > 0) return true;
+  // Draining keeps its sessions until they end (HAProxy's drain does the same); an endpoint that
+  // is down or ejected cannot serve them.
+  const EndpointState& state = *cluster_.endpoints[i].state;
+  return state.admin() == AdminState::kDraining && state.healthy() && !state.ejected();
 }
 
 std::optional<std::size_t> EndpointPicker::pick_other(const PickContext& context,

@@ -28,8 +28,10 @@ class EndpointPicker {
   EndpointPicker(const config::Cluster& spec, const Cluster& cluster, StateBoard& board,
                  std::size_t worker);
 
-  // The endpoint for a new request; nullopt when no endpoint may take one.
-  std::optional<std::size_t> pick(const PickContext& context, core::Clock::time_point now);
+  // The endpoint for a new request; nullopt when no endpoint may take one. `bound` is the
+  // endpoint a sticky session names: taken while it is available or merely draining.
+  std::optional<std::size_t> pick(const PickContext& context, core::Clock::time_point now,
+                                  std::optional<std::size_t> bound = std::nullopt);
   // The endpoint for a retry: another than `previous` when another is available.
   std::optional<std::size_t> pick_other(const PickContext& context, core::Clock::time_point now,
                                         std::size_t previous);
@@ -52,6 +54,7 @@ class EndpointPicker {
     if (board_.epoch() != seen_epoch_ || now >= availability_.next_change) refresh(now);
   }
   void refresh(core::Clock::time_point now);
+  [[nodiscard]] bool may_stick(std::size_t i) const noexcept;
 
   const config::Cluster& spec_;
   const Cluster& cluster_;

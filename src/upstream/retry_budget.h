@@ -27,8 +27,8 @@ class RetryBudget {
 
   std::int64_t percent_;
   std::int64_t min_per_second_;
-  std::int64_t deposits_ = 0;   // from requests, fading
-  std::int64_t allowance_ = 0;  // the per-second minimum, refilled with time
+  std::int64_t deposits_ = 0;            // from requests, fading
+  std::int64_t allowance_ = 0;           // the per-second minimum, refilled with time
   core::Clock::time_point last_refill_;  // the epoch until the first retry
 };
 

@@ -27,6 +27,14 @@ std::string_view find_pair(std::string_view list, char separator, std::string_vi
 
 }  // namespace
 
+std::string_view cookie_value(const http::HeaderMap& headers, std::string_view name) noexcept {
+  for (const auto& field : headers) {
+    if (!http::iequals(field.name, "cookie")) continue;
+    if (std::string_view value = find_pair(field.value, ';', name); !value.empty()) return value;
+  }
+  return {};
+}
+
 std::string_view extract_hash_key(const config::HashKey& spec, const http::RequestHead& request,
                                   std::string_view client_address) noexcept {
   const std::string_view path = request.path;
@@ -35,13 +43,7 @@ std::string_view extract_hash_key(const config::HashKey& spec, const http::Reque
     case config::HashKey::Source::kHeader:
       return request.headers.get(spec.name);
     case config::HashKey::Source::kCookie:
-      for (const auto& field : request.headers) {
-        if (!http::iequals(field.name, "cookie")) continue;
-        if (std::string_view value = find_pair(field.value, ';', spec.name); !value.empty()) {
-          return value;
-        }
-      }
-      return {};
+      return cookie_value(request.headers, spec.name);
     case config::HashKey::Source::kPath:
       return path.substr(0, question);
     case config::HashKey::Source::kQuery:

@@ -12,4 +12,7 @@ namespace bulwark::upstream {
 std::string_view extract_hash_key(const config::HashKey& spec, const http::RequestHead& request,
                                   std::string_view client_address) noexcept;
 
+// The value of the first cookie called `name` in the request's Cookie fields; empty when none.
+std::string_view cookie_value(const http::HeaderMap& headers, std::string_view name) noexcept;
+
 }  // namespace bulwark::upstream
