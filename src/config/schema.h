@@ -26,6 +26,9 @@ void read_error_log(YamlReader& reader, const Value& value, ErrorLog& error_log)
 
 // clusters: (schema_clusters.cpp).
 void read_clusters(YamlReader& reader, const Value& value, Config& config);
+// A cluster's dns: and an SRV endpoint's name (schema_dns.cpp).
+void read_dns(YamlReader& reader, const Value& value, DnsSettings& dns);
+std::optional<std::string> read_srv_name(YamlReader& reader, const Value& value);
 
 // listeners: (schema_listeners.cpp); routes resolve against config.clusters, so clusters are read
 // first whatever the order in the file.

@@ -33,10 +33,15 @@ void WorkerContext::refresh_date() {
 void WorkerContext::install(SnapshotPtr snapshot) {
   snapshot_ = std::move(snapshot);
   balancers_.clear();
-  for (const config::Cluster& cluster : snapshot_->config->clusters) {
+  std::vector<upstream::BalancerEndpoint> endpoints;
+  for (std::size_t i = 0; i < snapshot_->clusters.size(); ++i) {
+    endpoints.clear();
+    for (const upstream::ClusterEndpoint& endpoint : snapshot_->clusters[i].endpoints)
+      endpoints.push_back({endpoint.label, endpoint.weight});
     // A cluster without endpoints is never balanced (the leg answers 503 first).
-    balancers_.push_back(cluster.endpoints.empty() ? nullptr
-                                                   : upstream::make_balancer(cluster, index));
+    balancers_.push_back(endpoints.empty() ? nullptr
+                                           : upstream::make_balancer(
+                                                 snapshot_->config->clusters[i], endpoints, index));
   }
 }
 
