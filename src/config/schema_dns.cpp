@@ -6,6 +6,7 @@
 #include <array>
 
 #include "config/schema.h"
+#include "config/units.h"
 
 namespace bulwark::config::schema {
 namespace {
@@ -37,10 +38,17 @@ void read_resolvers(YamlReader& reader, const Value& value, DnsSettings& dns) {
 
 // ttl, or a fixed DURATION.
 void read_refresh(YamlReader& reader, const Value& value, DnsSettings& dns) {
-  if (value.node.IsScalar() && value.node.Scalar() == "ttl") return;
-  if (std::optional<Duration> period = reader.duration(value, kMinTtl, kMaxTtl)) {
-    dns.refresh = *period;
+  std::optional<std::string> text = reader.scalar(value, "ttl or a duration");
+  if (!text || *text == "ttl") return;
+  const auto period = parse_duration(*text);
+  if (!period || *period < kMinTtl || *period > kMaxTtl) {
+    reader.error(value.mark,
+                 fmt::format("refresh: expected ttl or a duration from 1s to 7 days, got '{}'",
+                             *text),
+                 "ttl looks again as each answer expires; 30s looks again every 30 seconds");
+    return;
   }
+  dns.refresh = *period;
 }
 
 }  // namespace
@@ -62,8 +70,8 @@ void read_dns(YamlReader& reader, const Value& value, DnsSettings& dns) {
       dns.max_ttl = *d;
       if (dns.max_ttl < dns.min_ttl) {
         reader.error(max_ttl->mark,
-                     fmt::format("max_ttl: {} ms is below min_ttl ({} ms)", dns.max_ttl.count(),
-                                 dns.min_ttl.count()));
+                     fmt::format("max_ttl: {} is below min_ttl ({})", format_duration(dns.max_ttl),
+                                 format_duration(dns.min_ttl)));
       }
     }
   }

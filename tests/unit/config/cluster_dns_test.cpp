@@ -101,9 +101,12 @@ TEST(ClusterDnsConfigTest, BadSettingsPointAtTheValue) {
 )"),
               ElementsAre("t.yaml:5:20: resolvers[0]: 'ns.internal:53' is a name; a resolver is "
                           "an IP address\n  hint: e.g. resolvers: [ 127.0.0.1:53 ]",
-                          "t.yaml:9:16: refresh: expected a duration, got 'often'",
-                          "t.yaml:7:16: max_ttl: 5000 ms is below min_ttl (10000 ms)",
-                          "t.yaml:8:15: family: unknown value 'ipv5'"));
+                          "t.yaml:7:16: max_ttl: 5s is below min_ttl (10s)",
+                          "t.yaml:8:15: family: unknown value 'ipv5'\n  hint: did you mean "
+                          "'ipv4'? (the choices are: auto, any, ipv4, ipv6)",
+                          "t.yaml:9:16: refresh: expected ttl or a duration from 1s to 7 days, "
+                          "got 'often'\n  hint: ttl looks again as each answer expires; 30s looks "
+                          "again every 30 seconds"));
 }
 
 TEST(ClusterDnsConfigTest, SrvEndpointsTakeNoAddressOrWeight) {
@@ -114,7 +117,7 @@ TEST(ClusterDnsConfigTest, SrvEndpointsTakeNoAddressOrWeight) {
 )"),
               ElementsAre("t.yaml:4:49: weight: an srv endpoint takes it from its records\n"
                           "  hint: remove it, or write the endpoint as { address: HOST:PORT }",
-                          "t.yaml:5:16: endpoints[1].srv: 'bad name!' is not a DNS name\n"
+                          "t.yaml:5:16: srv: 'bad name!' is not a DNS name\n"
                           "  hint: e.g. srv: _http._tcp.api.internal"));
 }
 
