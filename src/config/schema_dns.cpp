@@ -42,10 +42,10 @@ void read_refresh(YamlReader& reader, const Value& value, DnsSettings& dns) {
   if (!text || *text == "ttl") return;
   const auto period = parse_duration(*text);
   if (!period || *period < kMinTtl || *period > kMaxTtl) {
-    reader.error(value.mark,
-                 fmt::format("refresh: expected ttl or a duration from 1s to 7 days, got '{}'",
-                             *text),
-                 "ttl looks again as each answer expires; 30s looks again every 30 seconds");
+    reader.error(
+        value.mark,
+        fmt::format("refresh: expected ttl or a duration from 1s to 7 days, got '{}'", *text),
+        "ttl looks again as each answer expires; 30s looks again every 30 seconds");
     return;
   }
   dns.refresh = *period;
@@ -84,8 +84,8 @@ std::optional<std::string> read_srv_name(YamlReader& reader, const Value& value)
   std::optional<std::string> name = reader.string(value);
   if (!name) return std::nullopt;
   const bool valid_chars = std::ranges::all_of(*name, [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
   });
   if (name->empty() || name->size() > kMaxDnsName || !valid_chars ||
       name->find("..") != std::string::npos || name->starts_with('.')) {

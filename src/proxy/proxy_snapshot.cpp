@@ -36,9 +36,10 @@ std::optional<router::PathRewriter> rewriter_of(const config::Route& route) {
 
 }  // namespace
 
-std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(
-    config::ConfigPtr config, upstream::StateBoard& board,
-    const upstream::dns::AnswerBook& answers, std::string& error) {
+std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr config,
+                                                          upstream::StateBoard& board,
+                                                          const upstream::dns::AnswerBook& answers,
+                                                          std::string& error) {
   auto snapshot = std::make_shared<ProxySnapshot>();
   snapshot->config = std::move(config);
   const config::Config& spec = *snapshot->config;

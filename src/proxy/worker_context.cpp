@@ -40,8 +40,8 @@ void WorkerContext::install(SnapshotPtr snapshot) {
       endpoints.push_back({endpoint.label, endpoint.weight});
     // A cluster without endpoints is never balanced (the leg answers 503 first).
     balancers_.push_back(endpoints.empty() ? nullptr
-                                           : upstream::make_balancer(
-                                                 snapshot_->config->clusters[i], endpoints, index));
+                                           : upstream::make_balancer(snapshot_->config->clusters[i],
+                                                                     endpoints, index));
   }
 }
 

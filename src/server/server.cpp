@@ -318,7 +318,8 @@ class Server {
   asio::io_context main_loop_{1};
   asio::signal_set signals_{main_loop_, SIGTERM, SIGINT, SIGQUIT};
   core::SteadyTimer drain_timer_{main_loop_};
-  upstream::dns::EndpointRefresher refresher_{main_loop_, [this] { install_refreshed_endpoints(); }};
+  upstream::dns::EndpointRefresher refresher_{main_loop_,
+                                              [this] { install_refreshed_endpoints(); }};
   core::Clock::time_point drain_deadline_;
   bool draining_ = false;
 };

@@ -6,8 +6,8 @@
 
 namespace bulwark::upstream {
 
-bool resolve_cluster(const config::Cluster& spec, StateBoard& board,
-                     const dns::AnswerBook& answers, Cluster& out, std::string& error) {
+bool resolve_cluster(const config::Cluster& spec, StateBoard& board, const dns::AnswerBook& answers,
+                     Cluster& out, std::string& error) {
   out.name = spec.name;
   out.pool = spec.pool;
   out.counters = board.counters(spec.name);
@@ -16,7 +16,8 @@ bool resolve_cluster(const config::Cluster& spec, StateBoard& board,
     if (const std::optional<dns::NameKey> key = dns::key_of(spec, endpoint)) {
       const dns::Answer* answer = answers.find(*key);
       if (answer == nullptr) {
-        error = fmt::format("cluster '{}': '{}' has not been looked up", spec.name, key->query.name);
+        error =
+            fmt::format("cluster '{}': '{}' has not been looked up", spec.name, key->query.name);
         return false;
       }
       for (const dns::Target& target : answer->targets) {

@@ -32,7 +32,7 @@ struct Cluster {
 // The endpoints of `spec`: IP addresses as written, names as `answers` has them (it never
 // blocks), each with the shared state `board` keeps for it. False with `error` set when
 // `answers` lacks a name.
-bool resolve_cluster(const config::Cluster& spec, StateBoard& board,
-                     const dns::AnswerBook& answers, Cluster& out, std::string& error);
+bool resolve_cluster(const config::Cluster& spec, StateBoard& board, const dns::AnswerBook& answers,
+                     Cluster& out, std::string& error);
 
 }  // namespace bulwark::upstream

@@ -112,8 +112,8 @@ std::optional<std::uint32_t> shortest_answer_ttl(std::span<const unsigned char> 
   for (std::uint16_t i = 0; i < answers; ++i) {
     const std::optional<std::size_t> end = skip_name(response, at);
     if (!end || *end + kRecordFixed > response.size()) return std::nullopt;
-    const std::uint32_t ttl = (std::uint32_t{read16(response, *end + 4)} << 16) |
-                              read16(response, *end + 6);
+    const std::uint32_t ttl =
+        (std::uint32_t{read16(response, *end + 4)} << 16) | read16(response, *end + 6);
     const std::size_t data_end = *end + kRecordFixed + read16(response, *end + 8);
     if (data_end > response.size()) return std::nullopt;
     shortest = std::min(shortest.value_or(ttl), ttl);

@@ -57,8 +57,8 @@ bool EndpointRefresher::prepare(const config::Config& config, std::string& error
   local.run();
   for (const auto& [key, result] : results) {
     if (!result) {
-      error = fmt::format("cluster '{}': cannot resolve '{}': {}", key.cluster,
-                          name_of(key.query), result.error());
+      error = fmt::format("cluster '{}': cannot resolve '{}': {}", key.cluster, name_of(key.query),
+                          result.error());
       return false;
     }
   }
@@ -96,7 +96,8 @@ void EndpointRefresher::track(const config::Config& config) {
     ++it;
   }
   std::erase_if(resolvers_, [&](const auto& entry) {
-    return std::ranges::none_of(used, [&](const auto& u) { return u.first.resolvers == entry.first; });
+    return std::ranges::none_of(used,
+                                [&](const auto& u) { return u.first.resolvers == entry.first; });
   });
 }
 
@@ -128,7 +129,8 @@ void EndpointRefresher::refresh(const NameKey& key) {
     return;
   }
   // May answer at once (a hosts-file name): nothing of this entry is touched afterwards.
-  resolver->lookup(key.query, [this, key](Resolver::Result result) { answered(key, std::move(result)); });
+  resolver->lookup(key.query,
+                   [this, key](Resolver::Result result) { answered(key, std::move(result)); });
 }
 
 void EndpointRefresher::answered(const NameKey& key, Resolver::Result result) {

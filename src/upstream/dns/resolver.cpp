@@ -17,7 +17,9 @@ namespace {
 constexpr int kTimeoutMs = 1000;
 constexpr int kTries = 3;
 
-std::chrono::seconds seconds_of(int ttl) { return std::chrono::seconds(std::max(ttl, 0)); }
+std::chrono::seconds seconds_of(int ttl) {
+  return std::chrono::seconds(std::max(ttl, 0));
+}
 
 }  // namespace
 

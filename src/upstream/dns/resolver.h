@@ -49,8 +49,8 @@ class Resolver {
   static void on_socket_state(void* data, ares_socket_t fd, int readable, int writable);
   static void on_addresses(void* arg, int status, int timeouts, ares_addrinfo* result);
   static void on_srv(void* arg, int status, int timeouts, unsigned char* response, int length);
-  void lookup_addresses(const std::string& name, config::DnsSettings::Family family,
-                        Callback done, std::uint16_t port);
+  void lookup_addresses(const std::string& name, config::DnsSettings::Family family, Callback done,
+                        std::uint16_t port);
   void watch(const std::shared_ptr<Socket>& socket);
   void process(ares_socket_t readable, ares_socket_t writable);
   void arm_timer();

@@ -11,8 +11,8 @@
 namespace bulwark::config {
 namespace {
 
-using ::testing::ElementsAre;
 using std::chrono::milliseconds;
+using ::testing::ElementsAre;
 
 const std::string kListeners = R"(listeners:
   - name: public

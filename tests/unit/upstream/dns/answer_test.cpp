@@ -16,7 +16,9 @@ using Family = config::DnsSettings::Family;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-asio::ip::address ip(const char* text) { return asio::ip::make_address(text); }
+asio::ip::address ip(const char* text) {
+  return asio::ip::make_address(text);
+}
 Target target(const char* address, std::uint16_t port, std::uint32_t weight = 1) {
   return {asio::ip::tcp::endpoint(ip(address), port), weight};
 }
