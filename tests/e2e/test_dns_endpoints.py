@@ -3,7 +3,7 @@ dnsmasq, started on loopback for each test and authoritative for .test (TTL 1 s)
 on 127.0.0.2, .3 and .4 (all of 127/8 is local on Linux). An A record that moves is followed
 without a failed request; SRV records give targets, ports and weights (lowest priority only); a
 resolver that goes away leaves the last addresses serving; a name that does not resolve fails the
-start."""
+start or the reload."""
 
 import os
 import re
@@ -17,6 +17,7 @@ import time
 import pytest
 
 import origins as O
+from conftest import yaml_dump
 from http_client import RawClient, poll, request
 
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
@@ -223,3 +224,26 @@ def test_a_name_that_does_not_resolve_fails_the_start(bulwark, dnsmasq):
     p.stopped_by_test = True
     assert p.wait(timeout=20) == 1
     assert "cluster 'backend': cannot resolve 'nope.test': Domain name not found" in p.stderr_text()
+
+
+def test_a_reload_reuses_known_answers_and_refuses_a_name_that_does_not_resolve(bulwark, origin, dnsmasq):
+    a, b = loopback_pair(origin)
+    dnsmasq.start({"svc.test": "127.0.0.2", "other.test": "127.0.0.3"})
+    p = bulwark(None, clusters=cluster([f"svc.test:{a.port}"], dnsmasq.port))
+    failed = re.compile(r"reload failed: cluster 'backend': cannot resolve 'nope\.test': Domain name not found; "
+                        r"the running configuration is unchanged")
+    broken = dict(p.config, clusters=cluster([f"svc.test:{a.port}", "nope.test:80"], dnsmasq.port))
+    p.config_path.write_text(yaml_dump(broken))
+    os.kill(p.pid, signal.SIGHUP)
+    assert poll(lambda: failed.search(p.stderr_text()), timeout=10), p.stderr_text()[-2000:]
+    assert {origin_of(request(p.port, "GET", f"/{i}")) for i in range(4)} == {"A"}
+
+    # The name of the running configuration is not looked up again for the reload; the new one is.
+    moved = dict(p.config, clusters=cluster([f"svc.test:{a.port}", f"other.test:{b.port}"], dnsmasq.port))
+    p.config_path.write_text(yaml_dump(moved))
+    os.kill(p.pid, signal.SIGHUP)
+    assert poll(lambda: re.search(r"\] reload: \S+ applied;", p.stderr_text()), timeout=10), p.stderr_text()[-2000:]
+    assert p.stderr_text().count("svc.test resolved to") == 1
+    assert f"cluster backend: other.test resolved to 127.0.0.3:{b.port} (ttl 1s)" in p.stderr_text()
+    with RawClient(p.port) as client:
+        assert {origin_of(client.request("GET", f"/both/{i}")) for i in range(4)} == {"A", "B"}

@@ -160,7 +160,7 @@ void Resolver::on_srv(void* arg, int status, int /*timeouts*/, unsigned char* re
                       int length) {
   auto* raw = static_cast<SrvLookup*>(arg);
   if (status == ARES_EDESTRUCTION) {
-    delete raw;  // NOLINT(cppcoreguidelines-owning-memory): c-ares held it
+    delete raw;  // c-ares held it; nobody else will
     return;
   }
   std::shared_ptr<SrvLookup> lookup(raw);
