@@ -16,6 +16,16 @@ dns::Target target(const char* address, std::uint16_t port, std::uint32_t weight
   return {asio::ip::tcp::endpoint(asio::ip::make_address(address), port), weight};
 }
 
+void answer(dns::AnswerBook& book, const config::Cluster& spec, const config::Endpoint& endpoint,
+            dns::Answer answer) {
+  const std::optional<dns::NameKey> key = dns::key_of(spec, endpoint);
+  if (!key) {
+    ADD_FAILURE() << "not a name: " << endpoint.address.to_string();
+    return;
+  }
+  book.set(*key, std::move(answer));
+}
+
 config::Cluster api_cluster() {
   config::Cluster cluster;
   cluster.name = "api";
@@ -28,10 +38,10 @@ config::Cluster api_cluster() {
 TEST(ClusterTest, NamesBecomeOneEndpointPerAnsweredAddress) {
   const config::Cluster spec = api_cluster();
   dns::AnswerBook answers;
-  answers.set(*dns::key_of(spec, spec.endpoints[1]),
-              {{target("127.0.0.2", 8080), target("127.0.0.3", 8080)}, seconds(2)});
-  answers.set(*dns::key_of(spec, spec.endpoints[2]),
-              {{target("127.0.0.4", 9001, 10), target("127.0.0.5", 9002, 30)}, seconds(1)});
+  answer(answers, spec, spec.endpoints[1],
+         {{target("127.0.0.2", 8080), target("127.0.0.3", 8080)}, seconds(2)});
+  answer(answers, spec, spec.endpoints[2],
+         {{target("127.0.0.4", 9001, 10), target("127.0.0.5", 9002, 30)}, seconds(1)});
   StateBoard board;
   Cluster cluster;
   std::string error;
@@ -55,15 +65,16 @@ TEST(ClusterTest, NamesBecomeOneEndpointPerAnsweredAddress) {
 TEST(ClusterTest, AnAddressKeepsItsStateAcrossAnswers) {
   config::Cluster names_only = api_cluster();
   names_only.endpoints = {names_only.endpoints[1]};
-  const dns::NameKey key = *dns::key_of(names_only, names_only.endpoints[0]);
   dns::AnswerBook answers;
-  answers.set(key, {{target("127.0.0.2", 8080), target("127.0.0.3", 8080)}, seconds(2)});
+  answer(answers, names_only, names_only.endpoints[0],
+         {{target("127.0.0.2", 8080), target("127.0.0.3", 8080)}, seconds(2)});
   StateBoard board;
   Cluster before;
   std::string error;
   ASSERT_TRUE(resolve_cluster(names_only, board, answers, before, error)) << error;
   // 127.0.0.2 left the answer and 127.0.0.4 came: 127.0.0.3 is the same endpoint as before.
-  answers.set(key, {{target("127.0.0.3", 8080), target("127.0.0.4", 8080)}, seconds(2)});
+  answer(answers, names_only, names_only.endpoints[0],
+         {{target("127.0.0.3", 8080), target("127.0.0.4", 8080)}, seconds(2)});
   Cluster after;
   ASSERT_TRUE(resolve_cluster(names_only, board, answers, after, error)) << error;
   ASSERT_EQ(after.endpoints.size(), 2U);
