@@ -80,6 +80,52 @@ struct PoolSettings {
   Duration idle_timeout{60'000};             // an idle pooled connection is closed after this
 };
 
+// Passive outlier detection: responses and failures as they happen eject an endpoint for a
+// while. A count of 0 turns its rule off.
+struct OutlierDetection {
+  // 5xx responses and gateway errors in a row. Off by default: an application that answers 500
+  // to one bad URL must not lose its endpoints (nginx counts only errors and timeouts too).
+  std::uint32_t consecutive_5xx = 0;
+  // 502, 503, 504, connect failures, timeouts and resets in a row.
+  std::uint32_t consecutive_gateway_errors = 5;
+  Duration base_ejection_time{30'000};      // the nth ejection in a row lasts n times this ...
+  Duration max_ejection_time{300'000};      // ... up to this
+  std::uint32_t max_ejection_percent = 50;  // at most this share is ejected (at least one may be)
+};
+
+// Circuit breaking: what the whole cluster (all workers together) may have in flight. A request
+// over a limit gets 503 with Retry-After at once. 0 means no limit (not counted at all, so the
+// hot path takes no shared counter); max_retries defaults to a limit, as retries come in storms.
+struct CircuitBreaker {
+  std::uint32_t max_connections = 0;       // open upstream connections
+  std::uint32_t max_pending_requests = 0;  // requests waiting for a new connection
+  std::uint32_t max_requests = 0;          // requests in flight
+  std::uint32_t max_retries = 3;           // retries in flight
+  Duration retry_after{1'000};             // the Retry-After of an overflow's 503, rounded up
+};
+
+// When and how a failed attempt is tried again, on another endpoint.
+struct RetryPolicy {
+  std::uint32_t retries = 1;       // attempts after the first (0: never retry)
+  bool on_connect_failure = true;  // refused, unreachable or timed-out connects (nothing sent)
+  bool on_reset = true;            // the connection failed before any response byte
+  bool on_timeout = false;         // no response head within per_try_timeout (or the read timeout)
+  std::vector<std::uint16_t> on_statuses;  // e.g. 502, 503, 504
+  // Methods that may be sent twice. Empty: the idempotent ones (RFC 9110 §9.2.2). Connect
+  // failures are retried for every method, as nothing was sent.
+  std::vector<std::string> methods;
+  std::optional<Duration> per_try_timeout;  // the response head's deadline per attempt
+  Duration backoff_base{25};                // the nth retry waits a random time below base x 2^n
+  Duration backoff_max{250};
+  // A request body up to this size is kept so it can be sent again; a longer one is streamed
+  // and the request is then not retried once its body went out.
+  std::size_t max_body_bytes = std::size_t{64} * 1024;
+  // Retry budget: retries stay within this share of requests (per worker, over about ten
+  // seconds), plus min_retries_per_second, so that retries cannot multiply an overload.
+  std::uint32_t budget_percent = 20;
+  std::uint32_t min_retries_per_second = 10;
+};
+
 struct Cluster {
   std::string name;
   std::string balancer = "round_robin";
@@ -88,6 +134,16 @@ struct Cluster {
   // Bounded load: a key's endpoint is skipped while its outstanding requests exceed this many
   // times the average (per worker).
   double hash_balance_factor = 1.25;
+  OutlierDetection outlier_detection;
+  // A returning endpoint's weight grows linearly from min_slow_start_percent to the full weight
+  // over this window (0: at once).
+  Duration slow_start{0};
+  std::uint32_t min_slow_start_percent = 10;
+  // When fewer than this share of endpoints is healthy, requests spread over all of them (those
+  // an operator drained or disabled excepted) rather than overload the few or fail.
+  std::uint32_t panic_threshold_percent = 50;
+  CircuitBreaker circuit_breaker;
+  RetryPolicy retry;
   PoolSettings pool;
   DnsSettings dns;
   SourceMark mark;
@@ -112,6 +168,7 @@ struct ProxyAction {
   std::optional<RegexRewrite> regex_rewrite;
   std::string host_rewrite;  // Host sent upstream; empty: the client's Host
   UpstreamTimeouts timeouts;
+  std::optional<RetryPolicy> retry;  // replaces the cluster's retry policy for this route
 };
 
 // Sends the client elsewhere. Each part left unset keeps the request's own.

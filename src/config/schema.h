@@ -29,6 +29,11 @@ void read_clusters(YamlReader& reader, const Value& value, Config& config);
 // A cluster's dns: and an SRV endpoint's name (schema_dns.cpp).
 void read_dns(YamlReader& reader, const Value& value, DnsSettings& dns);
 std::optional<std::string> read_srv_name(YamlReader& reader, const Value& value);
+// A cluster's outlier_detection, slow_start, panic_threshold, circuit_breaker and retry, those
+// that `map` has (schema_resilience.cpp).
+void read_cluster_resilience(YamlReader& reader, const MapView& map, Cluster& cluster);
+// retry: of a cluster, or of a route's proxy; keys left out keep the values `policy` has.
+void read_retry_policy(YamlReader& reader, const Value& value, RetryPolicy& policy);
 
 // listeners: (schema_listeners.cpp); routes resolve against config.clusters, so clusters are read
 // first whatever the order in the file.
@@ -46,6 +51,9 @@ void read_static(YamlReader& reader, const Value& value, const RouteMatch& match
 
 // match: (schema_match.cpp). Returns whether the match was read.
 bool read_match(YamlReader& reader, const Value& value, RouteMatch& match);
+// A list of HTTP methods: known ones, in upper case, each once, at least one. Returns whether all
+// were read.
+bool read_methods(YamlReader& reader, const Value& value, std::vector<std::string>& methods);
 // Reports each route that an earlier one in the same virtual host always wins over.
 void check_shadowed_routes(YamlReader& reader, const VirtualHost& host);
 

@@ -149,8 +149,18 @@ void read_endpoints(YamlReader& reader, const Value& value, Cluster& cluster) {
 }
 
 void read_cluster(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 7> kKeys{
-      "name", "balancer", "hash_key", "hash_balance_factor", "endpoints", "pool", "dns"};
+  static constexpr std::array<std::string_view, 12> kKeys{"name",
+                                                          "balancer",
+                                                          "hash_key",
+                                                          "hash_balance_factor",
+                                                          "endpoints",
+                                                          "pool",
+                                                          "outlier_detection",
+                                                          "slow_start",
+                                                          "panic_threshold",
+                                                          "circuit_breaker",
+                                                          "retry",
+                                                          "dns"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Cluster cluster;
@@ -209,6 +219,7 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
                    "its endpoints are IP addresses; write a HOST:PORT name or { srv: NAME }");
     }
   }
+  read_cluster_resilience(reader, *map, cluster);
   // Kept even when broken, so that routes naming it are not reported as undefined too; the
   // config is refused anyway.
   config.clusters.push_back(std::move(cluster));

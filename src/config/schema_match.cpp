@@ -76,6 +76,8 @@ bool read_path_match(YamlReader& reader, const MapView& map, RouteMatch& match) 
   return read_path(reader, *path, match.path);
 }
 
+}  // namespace
+
 bool read_methods(YamlReader& reader, const Value& value, std::vector<std::string>& methods) {
   std::optional<std::vector<Value>> items = reader.list(value);
   if (!items) return false;
@@ -103,6 +105,8 @@ bool read_methods(YamlReader& reader, const Value& value, std::vector<std::strin
   }
   return ok;
 }
+
+namespace {
 
 // One item of headers: or query:. Header names are tokens, kept in lower case; parameter names
 // are compared with the decoded query, as written.

@@ -67,8 +67,8 @@ void read_upstream_timeouts(YamlReader& reader, const Value& value, UpstreamTime
 
 void read_proxy(YamlReader& reader, const Value& value, const Config& config,
                 const RouteMatch& match, ProxyAction& proxy) {
-  static constexpr std::array<std::string_view, 5> kKeys{
-      "cluster", "prefix_rewrite", "regex_rewrite", "host_rewrite", "timeouts"};
+  static constexpr std::array<std::string_view, 6> kKeys{
+      "cluster", "prefix_rewrite", "regex_rewrite", "host_rewrite", "timeouts", "retry"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   if (std::optional<Value> cluster = reader.require(*map, "cluster")) {
@@ -96,6 +96,13 @@ void read_proxy(YamlReader& reader, const Value& value, const Config& config,
   }
   if (std::optional<Value> timeouts = map->get("timeouts")) {
     read_upstream_timeouts(reader, *timeouts, proxy.timeouts);
+  }
+  if (std::optional<Value> retry = map->get("retry")) {
+    // Keys the route leaves out keep the cluster's values.
+    RetryPolicy policy =
+        proxy.cluster.empty() ? RetryPolicy{} : config.clusters[proxy.cluster_index].retry;
+    read_retry_policy(reader, *retry, policy);
+    proxy.retry = std::move(policy);
   }
 }
 

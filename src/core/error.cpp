@@ -19,6 +19,7 @@ Fault Error::fault() const noexcept {
     case ErrorKind::kUpstreamReset:
     case ErrorKind::kUpstreamTimeout:
     case ErrorKind::kNoHealthyUpstream:
+    case ErrorKind::kUpstreamOverflow:
       return Fault::kUpstream;
     case ErrorKind::kInternal:
       return Fault::kInternal;
@@ -51,6 +52,7 @@ int Error::http_status() const noexcept {
     case ErrorKind::kUpstreamTimeout:
       return 504;
     case ErrorKind::kNoHealthyUpstream:
+    case ErrorKind::kUpstreamOverflow:
       return 503;
     case ErrorKind::kDownstreamClosed:
       return 499;
@@ -88,6 +90,8 @@ std::string_view Error::name() const noexcept {
       return "upstream_timeout";
     case ErrorKind::kNoHealthyUpstream:
       return "no_healthy_upstream";
+    case ErrorKind::kUpstreamOverflow:
+      return "upstream_overflow";
     case ErrorKind::kDownstreamClosed:
       return "downstream_closed";
     case ErrorKind::kInternal:

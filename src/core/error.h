@@ -29,6 +29,7 @@ enum class ErrorKind : std::uint8_t {
   kUpstreamReset,          // 502: the backend closed or reset before a complete response
   kUpstreamTimeout,        // 504: the backend did not answer in time
   kNoHealthyUpstream,      // 503: the cluster has no endpoint to send to
+  kUpstreamOverflow,       // 503: a circuit breaker of the cluster is full
   kDownstreamClosed,       // the client went away (no response possible)
   kInternal,               // 500
 };

@@ -438,7 +438,7 @@ UpstreamLeg* DownstreamConnection::start_upstream_leg(Stream& stream,
   // In the stream's arena, not in a coroutine frame: a frame that large would miss Asio's
   // recycling of frames and go to malloc for every request.
   return stream.arena().make<UpstreamLeg>(*this, stream, snapshot_->clusters[action.cluster_index],
-                                          action.timeouts);
+                                          action);
 }
 
 bool DownstreamConnection::closing() const noexcept {

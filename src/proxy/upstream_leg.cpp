@@ -13,6 +13,7 @@
 #include "proxy/io.h"
 #include "proxy/worker_context.h"
 #include "upstream/lb/hash_key.h"
+#include "upstream/retry_policy.h"
 
 namespace bulwark::proxy {
 namespace {
@@ -37,54 +38,76 @@ using ResponseBodyTap = ChainTap<&FilterChain::response_body>;
 }  // namespace
 
 UpstreamLeg::UpstreamLeg(DownstreamConnection& client, Stream& stream,
-                         const upstream::Cluster& cluster, const config::UpstreamTimeouts& timeouts)
+                         const upstream::Cluster& cluster, const config::ProxyAction& action)
     : client_(client),
       stream_(stream),
       cluster_(cluster),
+      cluster_index_(action.cluster_index),
+      spec_(client.snapshot().config->clusters[action.cluster_index]),
+      retry_policy_(action.retry ? *action.retry : spec_.retry),
       connect_timeout_(
-          timeouts.connect.value_or(client.snapshot().config->timeouts.upstream_connect)),
-      read_timeout_(timeouts.read.value_or(client.snapshot().config->timeouts.upstream_read)),
-      write_timeout_(timeouts.write.value_or(client.snapshot().config->timeouts.upstream_write)),
+          action.timeouts.connect.value_or(client.snapshot().config->timeouts.upstream_connect)),
+      read_timeout_(
+          action.timeouts.read.value_or(client.snapshot().config->timeouts.upstream_read)),
+      write_timeout_(
+          action.timeouts.write.value_or(client.snapshot().config->timeouts.upstream_write)),
+      head_timeout_(retry_policy_.per_try_timeout.value_or(read_timeout_)),
       response_parser_(client.snapshot().parser_limits),
       response_body_(client.snapshot().parser_limits),
       started_(core::Clock::now()) {}
 
 UpstreamLeg::~UpstreamLeg() {
   // The request is outstanding until its response was relayed (or it failed).
-  track_end(answered_ ? stream_.upstream_time : core::Clock::now() - started_, answered_);
+  track_end(answered_);
+  upstream::ClusterCounters& counters = *cluster_.counters;
+  if (counts_active_) counters.active_requests.fetch_sub(1, std::memory_order_relaxed);
+  if (counts_retry_) counters.active_retries.fetch_sub(1, std::memory_order_relaxed);
   client_.deadline().set_upstream(nullptr);
 }
 
-upstream::Balancer* UpstreamLeg::balancer() const noexcept {
-  return client_.worker().balancer(client_.snapshot(), cluster_index_);
+upstream::EndpointPicker* UpstreamLeg::picker() const noexcept {
+  return client_.worker().picker(client_.snapshot(), cluster_index_);
 }
 
-std::size_t UpstreamLeg::pick_endpoint() {
-  upstream::Balancer* picker = balancer();
-  if (picker == nullptr) return client_.worker().stale_pick(cluster_.endpoints.size());
-  const config::Cluster& spec = client_.snapshot().config->clusters[cluster_index_];
-  upstream::PickContext context{.client_address = stream_.info().client_address_text};
-  if (spec.hash_key) {
-    context.hash_key =
-        upstream::extract_hash_key(*spec.hash_key, stream_.request, context.client_address);
+std::optional<std::size_t> UpstreamLeg::pick_endpoint(bool retry) {
+  upstream::EndpointPicker* chooser = picker();
+  const std::size_t count = cluster_.endpoints.size();
+  // A request of a replaced snapshot: plain round robin, then the next endpoint in order.
+  if (chooser == nullptr) {
+    return retry ? (endpoint_index_ + 1) % count : client_.worker().stale_pick(count);
   }
-  return picker->pick(context);
+  upstream::PickContext context{.client_address = stream_.info().client_address_text};
+  if (spec_.hash_key) {
+    context.hash_key =
+        upstream::extract_hash_key(*spec_.hash_key, stream_.request, context.client_address);
+  }
+  const core::Clock::time_point now = core::Clock::now();
+  return retry ? chooser->pick_other(context, now, endpoint_index_) : chooser->pick(context, now);
 }
 
 void UpstreamLeg::track_start(std::size_t endpoint) {
   tracked_endpoint_ = endpoint;
   tracking_ = true;
-  if (upstream::Balancer* picker = balancer()) picker->on_request_start(endpoint);
+  attempt_started_ = core::Clock::now();
+  if (upstream::EndpointPicker* chooser = picker()) chooser->on_request_start(endpoint);
 }
 
-void UpstreamLeg::track_end(core::Clock::duration latency, bool ok) {
+void UpstreamLeg::track_end(bool ok) {
   if (!tracking_) return;
   tracking_ = false;
-  // After a reload the balancer that saw the start is gone: nothing to tell the new one.
-  if (upstream::Balancer* picker = balancer()) {
-    picker->on_request_end(tracked_endpoint_,
-                           std::chrono::duration_cast<std::chrono::nanoseconds>(latency), ok);
+  // After a reload the picker that saw the start is gone: nothing to tell the new one.
+  if (upstream::EndpointPicker* chooser = picker()) {
+    // A relayed response counts until its head arrived; a failure until it was noticed.
+    const core::Clock::duration latency =
+        ok && answered_ ? stream_.upstream_time : core::Clock::now() - attempt_started_;
+    chooser->on_request_end(tracked_endpoint_,
+                            std::chrono::duration_cast<std::chrono::nanoseconds>(latency), ok);
   }
+}
+
+void UpstreamLeg::note_outcome(upstream::AttemptOutcome outcome) {
+  upstream::record_outcome(spec_.outlier_detection, cluster_, tracked_endpoint_, outcome,
+                           core::Clock::now());
 }
 
 core::Task<bool> UpstreamLeg::run() {
@@ -110,34 +133,135 @@ core::Task<bool> UpstreamLeg::run() {
     co_return co_await fail(
         {core::ErrorKind::kHeadersTooLarge, "the request head is too large to forward"});
   }
-  const std::size_t endpoints = cluster_.endpoints.size();
-  if (endpoints == 0) {
+  if (cluster_.endpoints.empty()) {
     co_return co_await fail({core::ErrorKind::kNoHealthyUpstream, "the cluster has no endpoints"});
   }
-  cluster_index_ = static_cast<std::size_t>(&cluster_ - client_.snapshot().clusters.data());
-  endpoint_index_ = pick_endpoint();
-  track_start(endpoint_index_);
-
-  for (int attempt = 0;; ++attempt) {
-    // The common case, a connection this worker holds idle, needs no coroutine.
-    if (attempt > 0 || !take_idle()) {
-      if (auto acquired = co_await acquire(attempt > 0); !acquired) {
-        co_return co_await fail(acquired.error());
-      }
+  if (const std::uint32_t limit = spec_.circuit_breaker.max_requests; limit > 0) {
+    counts_active_ = true;
+    if (cluster_.counters->active_requests.fetch_add(1, std::memory_order_relaxed) >= limit) {
+      co_return co_await overflow("the cluster has too many requests in flight");
     }
-    const bool reused = connection_->requests > 0;
-    auto exchanged = co_await send_request(expect_continue && attempt == 0);
-    if (exchanged) exchanged = co_await read_response_head();
-    if (exchanged) break;
-    release_connection(false);
-    const bool retry = attempt == 0 && reused && exchanged.error().retry_safe &&
-                       http::is_idempotent(request.method) &&
-                       request.framing == http::BodyFraming::kNone;
-    if (!retry) co_return co_await fail(exchanged.error());
+  }
+  const std::optional<std::size_t> first = pick_endpoint(false);
+  if (!first) {
+    co_return co_await fail(
+        {core::ErrorKind::kNoHealthyUpstream, "no upstream server is available"});
+  }
+  endpoint_index_ = *first;
+
+  bool fresh = false;
+  for (;;) {
+    track_start(endpoint_index_);
+    const auto exchanged = co_await attempt(fresh, expect_continue && !body_started_);
+    fresh = false;
+    if (exchanged) {
+      const std::uint16_t status = stream_.response.status;
+      note_outcome(upstream::outcome_of_status(status));
+      if (!upstream::retries_status(retry_policy_, status) || !may_retry(nullptr)) break;
+      release_connection(false);  // its response body is not wanted
+      BULWARK_LOG_DEBUG("upstream {}: status {}, retrying", stream_.upstream_label, status);
+    } else {
+      const core::Error& error = exchanged.error();
+      release_connection(false);
+      if (error.kind == core::ErrorKind::kUpstreamOverflow)
+        co_return co_await overflow(error.detail);
+      if (error.fault() != core::Fault::kUpstream) co_return co_await fail(error);
+      // A pooled connection the backend had closed: not the endpoint's fault, and safe to send
+      // again at once when nothing can have taken effect.
+      if (error.retry_safe && !stale_retried_ && http::is_idempotent(request.method) &&
+          request.framing == http::BodyFraming::kNone) {
+        stale_retried_ = true;
+        fresh = true;
+        track_end(false);
+        continue;
+      }
+      note_outcome(upstream::AttemptOutcome::kGatewayError);
+      if (!may_retry(&error)) co_return co_await fail(error);
+      BULWARK_LOG_DEBUG("upstream {}: {}, retrying", stream_.upstream_label, error.detail);
+    }
+    track_end(false);
+    if (!co_await prepare_retry()) {
+      co_return co_await fail(
+          {core::ErrorKind::kNoHealthyUpstream, "no upstream server is available"});
+    }
   }
   answered_ = true;
   stream_.upstream_time = core::Clock::now() - started_;
   co_return co_await relay_response();
+}
+
+core::Task<core::Result<void>> UpstreamLeg::attempt(bool fresh, bool expect_continue) {
+  sent_ = false;
+  // The common case, a connection this worker holds idle, needs no coroutine.
+  if (fresh || !take_idle()) {
+    if (auto acquired = co_await acquire(fresh); !acquired) co_return acquired;
+  }
+  auto exchanged = co_await send_request(expect_continue);
+  if (exchanged) exchanged = co_await read_response_head();
+  co_return exchanged;
+}
+
+bool UpstreamLeg::may_retry(const core::Error* error) {
+  if (retries_ >= retry_policy_.retries) return false;
+  const http::RequestHead& request = stream_.request;
+  if (error != nullptr && !sent_) {
+    // Nothing reached the endpoint: any method may go elsewhere.
+    if (!retry_policy_.on_connect_failure) return false;
+  } else {
+    if (body_started_ || !upstream::may_resend(retry_policy_, request)) return false;
+    if (error != nullptr) {
+      const bool timed_out = error->kind == core::ErrorKind::kUpstreamTimeout;
+      if (timed_out ? !retry_policy_.on_timeout
+                    : !retry_policy_.on_reset || error->kind != core::ErrorKind::kUpstreamReset) {
+        return false;
+      }
+    }
+  }
+  upstream::EndpointPicker* chooser = picker();
+  if (chooser != nullptr && !chooser->retry_budget().try_withdraw(core::Clock::now())) {
+    BULWARK_LOG_DEBUG("cluster {}: retry budget spent", cluster_.name);
+    return false;
+  }
+  if (const std::uint32_t limit = spec_.circuit_breaker.max_retries; limit > 0 && !counts_retry_) {
+    upstream::ClusterCounters& counters = *cluster_.counters;
+    if (counters.active_retries.fetch_add(1, std::memory_order_relaxed) >= limit) {
+      counters.active_retries.fetch_sub(1, std::memory_order_relaxed);
+      counters.overflows.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    counts_retry_ = true;
+  }
+  ++retries_;
+  return true;
+}
+
+core::Task<bool> UpstreamLeg::prepare_retry() {
+  upstream::EndpointPicker* chooser = picker();
+  if (chooser != nullptr) {
+    const core::Clock::duration wait =
+        upstream::backoff_delay(retry_policy_, retries_, chooser->random());
+    if (wait > core::Clock::duration::zero()) {
+      core::SteadyTimer timer(client_.worker().io);
+      timer.expires_after(wait);
+      co_await timer.async_wait(kAsTuple);
+    }
+  }
+  const std::optional<std::size_t> next = pick_endpoint(true);
+  if (!next) co_return false;
+  endpoint_index_ = *next;
+  co_return true;
+}
+
+core::Task<bool> UpstreamLeg::overflow(std::string_view detail) {
+  cluster_.counters->overflows.fetch_add(1, std::memory_order_relaxed);
+  // Retry-After is in whole seconds (RFC 9110 §10.2.3), rounded up.
+  const auto seconds = (spec_.circuit_breaker.retry_after.count() + 999) / 1000;
+  const std::array<http::HeaderField, 1> headers = {
+      http::HeaderField{"retry-after", stream_.arena().copy(std::to_string(seconds))}};
+  BULWARK_LOG_DEBUG("cluster {}: {}", cluster_.name, detail);
+  co_return co_await client_.send_local_reply(
+      stream_, {.status = 503, .detail = detail, .headers = headers},
+      request_body_done_ || stream_.request.framing == http::BodyFraming::kNone);
 }
 
 bool UpstreamLeg::take_idle() {
@@ -151,38 +275,41 @@ bool UpstreamLeg::take_idle() {
 }
 
 core::Task<core::Result<void>> UpstreamLeg::acquire(bool fresh) {
-  WorkerContext& worker = client_.worker();
-  const std::size_t endpoints = cluster_.endpoints.size();
-  // A refused connection moves on to the next endpoint (nothing was sent, so it is safe).
-  const std::size_t tries = fresh ? 1 : endpoints;
-  core::Result<void> last = core::fail(core::ErrorKind::kUpstreamConnectFailed, "");
-  for (std::size_t i = 0; i < tries; ++i) {
-    const std::size_t index = (endpoint_index_ + i) % endpoints;
-    if (index != tracked_endpoint_) {
-      // The previous endpoint refused (or broke the connection this retry replaces): it failed
-      // this request, and the next one takes it over.
-      track_end(core::Clock::now() - started_, false);
-      track_start(index);
+  const upstream::ClusterEndpoint& endpoint = cluster_.endpoints[endpoint_index_];
+  pool_ = &client_.worker().pools.pool_for(endpoint.address, cluster_.pool);
+  stream_.upstream_label = endpoint.label;
+  if (!fresh) {
+    // This worker's own idle list was tried already (take_idle).
+    connection_ = co_await pool_->steal_from_peers();
+    if (connection_) {
+      client_.deadline().set_upstream(&connection_->socket);
+      co_return core::Result<void>{};
     }
-    const upstream::ClusterEndpoint& endpoint = cluster_.endpoints[index];
-    pool_ = &worker.pools.pool_for(endpoint.address, cluster_.pool);
-    stream_.upstream_label = endpoint.label;
-    if (!fresh) {
-      // The first endpoint's own idle list was tried already (take_idle).
-      if (i > 0) connection_ = pool_->take_idle();
-      if (!connection_) connection_ = co_await pool_->steal_from_peers();
-      if (connection_) {
-        client_.deadline().set_upstream(&connection_->socket);
-        co_return core::Result<void>{};
-      }
-    }
-    last = co_await connect_new(*pool_);
-    if (last || last.error().kind == core::ErrorKind::kUpstreamTimeout) co_return last;
   }
-  co_return last;
+  co_return co_await connect_new(*pool_);
 }
 
 core::Task<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointPool& pool) {
+  const config::CircuitBreaker& breaker = spec_.circuit_breaker;
+  upstream::ClusterCounters& counters = *cluster_.counters;
+  if (breaker.max_connections > 0 &&
+      counters.connections.load(std::memory_order_relaxed) >= breaker.max_connections) {
+    co_return core::fail(core::ErrorKind::kUpstreamOverflow,
+                         "the cluster has too many open connections");
+  }
+  // Pending: waiting for a new connection to be established.
+  struct PendingCount {
+    std::atomic<std::uint32_t>* gauge;
+    ~PendingCount() {
+      if (gauge != nullptr) gauge->fetch_sub(1, std::memory_order_relaxed);
+    }
+  } pending{breaker.max_pending_requests > 0 ? &counters.pending : nullptr};
+  if (pending.gauge != nullptr &&
+      pending.gauge->fetch_add(1, std::memory_order_relaxed) >= breaker.max_pending_requests) {
+    co_return core::fail(core::ErrorKind::kUpstreamOverflow,
+                         "the cluster has too many requests waiting for a connection");
+  }
+
   connection_ = pool.make_connection();
   ConnectionDeadline& deadline = client_.deadline();
   deadline.set_upstream(&connection_->socket);
@@ -192,6 +319,7 @@ core::Task<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointPool& 
   if (!ec) {
     asio::error_code ignored;
     connection_->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (breaker.max_connections > 0) connection_->count_in(cluster_.counters);
     co_return core::Result<void>{};
   }
   const bool timed_out = deadline.expired() == Waiting::kUpstreamConnect;
@@ -212,6 +340,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
   const std::string_view head(head_.writable().data(), head_size_);
   http::RequestHead& request = stream_.request;
 
+  sent_ = true;
   if (request.framing == http::BodyFraming::kNone || client_.request_body().done()) {
     deadline.wait_for(Waiting::kUpstreamWrite, write_timeout_);
     auto [ec, written] =
@@ -235,6 +364,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
       co_return core::fail(core::ErrorKind::kDownstreamClosed, "the client went away");
     }
   }
+  body_started_ = true;
   RequestBodyTap tap(stream_);
   const RelayResult relayed = co_await relay_body({
       .source = client_.socket(),
@@ -291,7 +421,7 @@ core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
   bool received_any = false;
   const bool head_request = stream_.request.method == http::Method::kHead;
   for (;;) {
-    deadline.wait_for(Waiting::kUpstreamRead, read_timeout_);
+    deadline.wait_for(Waiting::kUpstreamRead, head_timeout_);
     auto [ec, received] =
         co_await connection_->socket.async_read_some(to_asio(response_.writable()), kAsTuple);
     deadline.clear();

@@ -2,8 +2,12 @@
 // The upstream half of one proxied stream, as an HTTP/1.1 client: picks an endpoint, takes a
 // pooled connection (this worker's, else another worker's, else a new one), sends the request
 // head and streams the body, reads the response head, runs the response filters and streams the
-// response back. A request that fails on a reused connection before any response byte arrived is
-// retried once on a fresh connection when that is safe (idempotent, no body).
+// response back. Around that, the cluster's resilience: circuit breakers refuse what the cluster
+// cannot take (503 with Retry-After), each attempt's outcome feeds outlier detection, and a
+// failed attempt is retried on another endpoint as the retry policy, the retry budget and the
+// retry breaker allow. A request that fails on a reused pooled connection before any response
+// byte is sent again once on a fresh connection to the same endpoint when that is safe
+// (idempotent, no body): the backend merely closed an idle connection, which is no failure.
 
 #include <asio/awaitable.hpp>
 
@@ -15,8 +19,9 @@
 #include "http/h1/response_parser.h"
 #include "proxy/stream.h"
 #include "upstream/cluster.h"
+#include "upstream/endpoint_picker.h"
 #include "upstream/endpoint_pool.h"
-#include "upstream/lb/balancer.h"
+#include "upstream/outlier_detector.h"
 
 namespace bulwark::proxy {
 
@@ -24,9 +29,9 @@ class DownstreamConnection;
 
 class UpstreamLeg {
  public:
-  // `timeouts` are the route's overrides of the configured upstream timeouts.
+  // `action` is the route's: its timeouts and retry policy override the cluster's.
   UpstreamLeg(DownstreamConnection& client, Stream& stream, const upstream::Cluster& cluster,
-              const config::UpstreamTimeouts& timeouts);
+              const config::ProxyAction& action);
   UpstreamLeg(const UpstreamLeg&) = delete;
   UpstreamLeg& operator=(const UpstreamLeg&) = delete;
   ~UpstreamLeg();
@@ -35,18 +40,29 @@ class UpstreamLeg {
   core::Task<bool> run();
 
  private:
-  // This cluster's balancer on this worker; nullptr when the snapshot was replaced meanwhile.
-  [[nodiscard]] upstream::Balancer* balancer() const noexcept;
-  std::size_t pick_endpoint();
+  // This cluster's picker on this worker; nullptr when the snapshot was replaced meanwhile.
+  [[nodiscard]] upstream::EndpointPicker* picker() const noexcept;
+  // The endpoint for the first attempt, or (`retry`) for another one.
+  std::optional<std::size_t> pick_endpoint(bool retry);
   // The balancer's load and latency hooks: one start and one end per endpoint tried.
   void track_start(std::size_t endpoint);
-  void track_end(core::Clock::duration latency, bool ok);
+  void track_end(bool ok);
+  // One attempt on the picked endpoint: a connection, the request, the response head.
+  core::Task<core::Result<void>> attempt(bool fresh, bool expect_continue);
   // Takes this worker's idle connection to the picked endpoint, if it has one.
   bool take_idle();
-  // Takes another worker's idle connection or opens one (failing over to the next endpoints on
-  // a refused connect); `fresh` opens a new one to the picked endpoint.
+  // Takes another worker's idle connection or opens one; `fresh` always opens one.
   core::Task<core::Result<void>> acquire(bool fresh);
   core::Task<core::Result<void>> connect_new(upstream::EndpointPool& pool);
+  // Whether the failed attempt (`error`, or a response with a retryable status when `error` is
+  // null) may be tried again, and if so takes a retry from the budget and the breaker.
+  bool may_retry(const core::Error* error);
+  // Waits out the backoff and picks the next endpoint; false when none is left.
+  core::Task<bool> prepare_retry();
+  // Feeds the attempt's outcome to outlier detection.
+  void note_outcome(upstream::AttemptOutcome outcome);
+  // A circuit breaker is full: 503 at once, with Retry-After.
+  core::Task<bool> overflow(std::string_view detail);
   core::Task<core::Result<void>> send_request(bool send_continue);
   core::Task<core::Result<void>> read_response_head();
   core::Task<bool> forward_informational();
@@ -58,14 +74,24 @@ class UpstreamLeg {
   DownstreamConnection& client_;
   Stream& stream_;
   const upstream::Cluster& cluster_;
+  const std::size_t cluster_index_;
+  const config::Cluster& spec_;
+  const config::RetryPolicy& retry_policy_;
   const config::Duration connect_timeout_;
   const config::Duration read_timeout_;
   const config::Duration write_timeout_;
-  std::size_t cluster_index_ = 0;
+  const config::Duration head_timeout_;  // the per-try timeout, else the read timeout
   std::size_t endpoint_index_ = 0;
   std::size_t tracked_endpoint_ = 0;  // the endpoint the balancer counts this request against
+  core::Clock::time_point attempt_started_;
+  std::uint32_t retries_ = 0;
   bool tracking_ = false;
-  bool answered_ = false;  // a response head arrived
+  bool answered_ = false;       // a response head arrived
+  bool sent_ = false;           // this attempt wrote request bytes
+  bool body_started_ = false;   // client body bytes went upstream: they cannot be sent again
+  bool stale_retried_ = false;  // the dead pooled connection's one fresh retry was taken
+  bool counts_active_ = false;  // counted in the cluster's active requests (breaker)
+  bool counts_retry_ = false;   // counted in the cluster's active retries (breaker)
   upstream::EndpointPool* pool_ = nullptr;
   upstream::ConnectionPtr connection_;
   core::Buffer head_;  // the serialized request head, kept for a retry

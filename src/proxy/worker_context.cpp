@@ -32,23 +32,21 @@ void WorkerContext::refresh_date() {
 
 void WorkerContext::install(SnapshotPtr snapshot) {
   snapshot_ = std::move(snapshot);
-  balancers_.clear();
-  std::vector<upstream::BalancerEndpoint> endpoints;
-  for (std::size_t i = 0; i < snapshot_->clusters.size(); ++i) {
-    endpoints.clear();
-    for (const upstream::ClusterEndpoint& endpoint : snapshot_->clusters[i].endpoints)
-      endpoints.push_back({endpoint.label, endpoint.weight});
+  pickers_.clear();
+  const std::vector<config::Cluster>& specs = snapshot_->config->clusters;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const upstream::Cluster& cluster = snapshot_->clusters[i];
     // A cluster without endpoints is never balanced (the leg answers 503 first).
-    balancers_.push_back(endpoints.empty() ? nullptr
-                                           : upstream::make_balancer(snapshot_->config->clusters[i],
-                                                                     endpoints, index));
+    pickers_.push_back(cluster.endpoints.empty() ? nullptr
+                                                 : std::make_unique<upstream::EndpointPicker>(
+                                                       specs[i], cluster, board, index));
   }
 }
 
-upstream::Balancer* WorkerContext::balancer(const ProxySnapshot& snapshot,
-                                            std::size_t cluster) const noexcept {
-  if (&snapshot != snapshot_.get() || cluster >= balancers_.size()) return nullptr;
-  return balancers_[cluster].get();
+upstream::EndpointPicker* WorkerContext::picker(const ProxySnapshot& snapshot,
+                                                std::size_t cluster) const noexcept {
+  if (&snapshot != snapshot_.get() || cluster >= pickers_.size()) return nullptr;
+  return pickers_[cluster].get();
 }
 
 std::unique_ptr<Stream> WorkerContext::take_stream() {

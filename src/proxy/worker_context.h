@@ -17,7 +17,7 @@
 #include "proxy/connection_limiter.h"
 #include "proxy/proxy_snapshot.h"
 #include "proxy/stream.h"
-#include "upstream/lb/balancer.h"
+#include "upstream/endpoint_picker.h"
 #include "upstream/worker_pools.h"
 
 namespace bulwark::proxy {
@@ -40,12 +40,12 @@ class WorkerContext {
   // Makes `snapshot` the one new connections use (called on this worker's thread).
   void install(SnapshotPtr snapshot);
   [[nodiscard]] const SnapshotPtr& snapshot() const noexcept { return snapshot_; }
-  // The balancer of cluster `cluster` of `snapshot`, built when it was installed; nullptr when
+  // The picker of cluster `cluster` of `snapshot`, built when it was installed; nullptr when
   // `snapshot` is no longer the installed one (a connection still on an older snapshot may name
   // a cluster index the current one lacks, or one with other endpoints): such a request picks
   // with stale_pick() instead.
-  [[nodiscard]] upstream::Balancer* balancer(const ProxySnapshot& snapshot,
-                                             std::size_t cluster) const noexcept;
+  [[nodiscard]] upstream::EndpointPicker* picker(const ProxySnapshot& snapshot,
+                                                 std::size_t cluster) const noexcept;
   // Round robin over `endpoint_count` (> 0) for requests of an older snapshot.
   std::size_t stale_pick(std::size_t endpoint_count) noexcept {
     return stale_next_++ % endpoint_count;
@@ -73,7 +73,7 @@ class WorkerContext {
 
  private:
   SnapshotPtr snapshot_;
-  std::vector<std::unique_ptr<upstream::Balancer>> balancers_;  // one per cluster of snapshot_
+  std::vector<std::unique_ptr<upstream::EndpointPicker>> pickers_;  // one per cluster of snapshot_
   std::size_t stale_next_ = 0;
   std::array<char, http::kHttpDateSize> date_{};
   std::string_view date_text_;

@@ -32,21 +32,41 @@ void EndpointState::set_admin(AdminState state) noexcept {
   board_.advance();
 }
 
+EndpointState::Streaks EndpointState::note_error(bool gateway) noexcept {
+  Streaks streaks;
+  streaks.server_errors = server_errors_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (gateway) {
+    streaks.gateway_errors = gateway_errors_.fetch_add(1, std::memory_order_relaxed) + 1;
+  } else if (gateway_errors_.load(std::memory_order_relaxed) != 0) {
+    gateway_errors_.store(0, std::memory_order_relaxed);
+  }
+  return streaks;
+}
+
+void EndpointState::note_success() noexcept {
+  if (server_errors_.load(std::memory_order_relaxed) != 0)
+    server_errors_.store(0, std::memory_order_relaxed);
+  if (gateway_errors_.load(std::memory_order_relaxed) != 0)
+    gateway_errors_.store(0, std::memory_order_relaxed);
+}
+
 bool EndpointState::eject_until(core::Clock::time_point until) noexcept {
   std::int64_t expected = 0;
   if (!ejected_until_.compare_exchange_strong(expected, ticks(until), std::memory_order_acq_rel)) {
     return false;
   }
   ejections_.fetch_add(1, std::memory_order_relaxed);
-  consecutive_failures_.store(0, std::memory_order_relaxed);
+  server_errors_.store(0, std::memory_order_relaxed);
+  gateway_errors_.store(0, std::memory_order_relaxed);
   board_.advance();
   return true;
 }
 
-void EndpointState::readmit(core::Clock::time_point now) noexcept {
-  if (ejected_until_.exchange(0, std::memory_order_acq_rel) == 0) return;
+bool EndpointState::readmit(core::Clock::time_point now) noexcept {
+  if (ejected_until_.exchange(0, std::memory_order_acq_rel) == 0) return false;
   came_back(now);
   board_.advance();
+  return true;
 }
 
 void EndpointState::came_back(core::Clock::time_point now) noexcept {

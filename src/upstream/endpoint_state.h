@@ -43,30 +43,31 @@ class EndpointState {
   [[nodiscard]] AdminState admin() const noexcept { return admin_.load(std::memory_order_acquire); }
   void set_admin(AdminState state) noexcept;
 
-  // Passive outlier detection. The failure counter is bumped by workers as responses end;
-  // a success resets it without writing when it is already zero, so that healthy traffic
-  // does not bounce the cache line between workers.
-  std::uint32_t note_failure() noexcept {
-    return consecutive_failures_.fetch_add(1, std::memory_order_relaxed) + 1;
-  }
-  void note_success() noexcept {
-    if (consecutive_failures_.load(std::memory_order_relaxed) != 0)
-      consecutive_failures_.store(0, std::memory_order_relaxed);
-  }
+  // Passive outlier detection: the streaks of errors in a row, bumped by workers as attempts
+  // end. A success resets them without writing when they are already zero, so that healthy
+  // traffic does not bounce the cache line between workers.
+  struct Streaks {
+    std::uint32_t server_errors = 0;   // 5xx responses and gateway errors
+    std::uint32_t gateway_errors = 0;  // 502, 503, 504, connect failures, timeouts, resets
+  };
+  Streaks note_error(bool gateway) noexcept;
+  void note_success() noexcept;
   // Ejects until `until` unless already ejected; true when this call ejected it.
   bool eject_until(core::Clock::time_point until) noexcept;
-  // Ends an ejection (when it expired, or the endpoint proved healthy again).
-  void readmit(core::Clock::time_point now) noexcept;
+  // Ends an ejection (its time is up); true when this call ended it.
+  bool readmit(core::Clock::time_point now) noexcept;
   [[nodiscard]] bool ejected() const noexcept {
     return ejected_until_.load(std::memory_order_acquire) != 0;
   }
   [[nodiscard]] core::Clock::time_point ejected_until() const noexcept {
     return from_ticks(ejected_until_.load(std::memory_order_acquire));
   }
-  // How often it was ejected; the ejection time grows with it.
+  // How often it was ejected in a row; the ejection time grows with it.
   [[nodiscard]] std::uint32_t ejections() const noexcept {
     return ejections_.load(std::memory_order_relaxed);
   }
+  // It behaved long enough: the next ejection counts as a first one again.
+  void forgive_ejections() noexcept { ejections_.store(0, std::memory_order_relaxed); }
 
   // When it last became available again (health restored, ejection ended, enabled); the epoch
   // (time_point{}) when it never was out. Slow start ramps its weight up from there.
@@ -87,7 +88,8 @@ class EndpointState {
   StateBoard& board_;
   std::atomic<bool> healthy_{true};
   std::atomic<AdminState> admin_{AdminState::kActive};
-  std::atomic<std::uint32_t> consecutive_failures_{0};
+  std::atomic<std::uint32_t> server_errors_{0};
+  std::atomic<std::uint32_t> gateway_errors_{0};
   std::atomic<std::uint32_t> ejections_{0};
   std::atomic<std::int64_t> ejected_until_{0};  // 0: not ejected
   std::atomic<std::int64_t> available_since_{0};

@@ -17,15 +17,14 @@
 
 namespace bulwark::upstream {
 
-// Cluster-wide counts that all workers share: the circuit breakers' gauges, the retry budget's
-// base, and how many endpoints outlier detection holds ejected (for its maximum share).
+// Cluster-wide counts that all workers share: the circuit breakers' gauges.
 struct ClusterCounters {
   std::atomic<std::uint32_t> connections{0};      // open upstream connections
   std::atomic<std::uint32_t> pending{0};          // requests waiting for a connection
   std::atomic<std::uint32_t> active_requests{0};  // requests sent and not yet answered
   std::atomic<std::uint32_t> active_retries{0};   // retries in progress
-  std::atomic<std::uint32_t> ejected{0};          // endpoints ejected by outlier detection
   std::atomic<std::uint64_t> overflows{0};        // requests refused by a breaker (a metric)
+  std::atomic<bool> panic{false};  // in panic mode (so that one worker says so, not each)
 };
 
 class StateBoard {

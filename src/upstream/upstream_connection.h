@@ -4,6 +4,7 @@
 
 #include "core/io.h"
 #include "core/timeout_list.h"
+#include "upstream/state_board.h"
 
 namespace bulwark::upstream {
 
@@ -11,6 +12,17 @@ namespace bulwark::upstream {
 // while in use; never shared.
 struct UpstreamConnection {
   explicit UpstreamConnection(const core::Executor& executor) : socket(executor) {}
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
+  ~UpstreamConnection() {
+    if (counted_by_) counted_by_->connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  // Counts it in `counters`' open connections (a circuit breaker's gauge) for its life.
+  void count_in(std::shared_ptr<ClusterCounters> counters) {
+    counters->connections.fetch_add(1, std::memory_order_relaxed);
+    counted_by_ = std::move(counters);
+  }
 
   core::TcpSocket socket;
   std::uint64_t id = 0;        // unique per worker: stale close-watch handlers compare it
@@ -18,6 +30,9 @@ struct UpstreamConnection {
   core::Clock::time_point idle_since;
   bool watched = false;  // a read watches it for a close while it is idle
   char watch_byte = 0;   // target of that read
+
+ private:
+  std::shared_ptr<ClusterCounters> counted_by_;
 };
 
 }  // namespace bulwark::upstream

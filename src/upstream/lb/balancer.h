@@ -1,7 +1,9 @@
 #pragma once
 // The load-balancing interface. One instance per worker and cluster (DESIGN.md §2: shared nothing
 // on the hot path), so no balancer takes a lock or touches an atomic. Built from the cluster's
-// configuration by make_balancer(); the endpoint weights and identities are fixed for its life.
+// configuration by make_balancer(); the endpoints' identities are fixed for its life, their
+// weights change with their availability (set_weights), and per-endpoint state (outstanding
+// requests, latency estimates) is kept by endpoint index through such changes.
 
 #include <chrono>
 #include <cstddef>
@@ -26,8 +28,13 @@ class Balancer {
  public:
   virtual ~Balancer() = default;
 
-  // Index of the endpoint for the next request, below the cluster's endpoint count.
+  // Index of the endpoint for the next request, below the cluster's endpoint count, among those
+  // with a weight above 0.
   virtual std::size_t pick(const PickContext& context) = 0;
+  // The endpoints' current weights (one per endpoint, at least one above 0): 0 takes an endpoint
+  // out (unhealthy, ejected, drained), a share of its configured weight ramps it up after a
+  // return (slow start). Called rarely: when the availability of some endpoint changed.
+  virtual void set_weights(std::span<const std::uint32_t> weights) = 0;
   // A request was sent to endpoint `i` (not necessarily the picked one: connects fail over).
   virtual void on_request_start(std::size_t /*i*/) {}
   // That request ended: `latency` until the response head (or the failure), `ok` when the

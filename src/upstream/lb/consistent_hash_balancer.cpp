@@ -17,19 +17,28 @@ ConsistentHashBalancer::ConsistentHashBalancer(std::span<const BalancerEndpoint>
     : table_(kTableSize, kEmpty),
       outstanding_(endpoints.size(), 0),
       balance_factor_(balance_factor) {
-  const std::size_t count = endpoints.size();
-  std::vector<std::uint64_t> offset(count);
-  std::vector<std::uint64_t> skip(count);
+  for (const BalancerEndpoint& endpoint : endpoints) {
+    offset_.push_back(hash_bytes(endpoint.identity, kOffsetSeed) % kTableSize);
+    skip_.push_back((hash_bytes(endpoint.identity, kSkipSeed) % (kTableSize - 1)) + 1);
+    weight_.push_back(endpoint.weight);
+  }
+  fill_table();
+}
+
+void ConsistentHashBalancer::set_weights(std::span<const std::uint32_t> weights) {
+  weight_.assign(weights.begin(), weights.end());
+  fill_table();
+}
+
+void ConsistentHashBalancer::fill_table() {
+  const std::size_t count = weight_.size();
   std::vector<std::uint64_t> next(count, 0);    // position in each endpoint's permutation
   std::vector<std::uint64_t> credit(count, 0);  // weighted turns: a slot per max_weight earned
-  std::uint64_t max_weight = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    offset[i] = hash_bytes(endpoints[i].identity, kOffsetSeed) % kTableSize;
-    skip[i] = (hash_bytes(endpoints[i].identity, kSkipSeed) % (kTableSize - 1)) + 1;
-    weight_.push_back(endpoints[i].weight);
-    total_weight_ += endpoints[i].weight;
-    max_weight = std::max<std::uint64_t>(max_weight, endpoints[i].weight);
-  }
+  const std::uint64_t max_weight = *std::ranges::max_element(weight_);
+  total_weight_ = 0;
+  for (const std::uint64_t weight : weight_)
+    total_weight_ += weight;
+  std::ranges::fill(table_, kEmpty);
   std::uint32_t filled = 0;
   while (filled < kTableSize) {
     for (std::size_t i = 0; i < count && filled < kTableSize; ++i) {
@@ -38,7 +47,7 @@ ConsistentHashBalancer::ConsistentHashBalancer(std::span<const BalancerEndpoint>
       credit[i] -= max_weight;
       std::uint64_t slot = 0;
       do {
-        slot = (offset[i] + (next[i]++ * skip[i])) % kTableSize;
+        slot = (offset_[i] + (next[i]++ * skip_[i])) % kTableSize;
       } while (table_[slot] != kEmpty);
       table_[slot] = static_cast<std::uint32_t>(i);
       ++filled;

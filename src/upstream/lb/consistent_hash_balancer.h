@@ -22,13 +22,19 @@ class ConsistentHashBalancer final : public Balancer {
   std::size_t pick(const PickContext& context) override;
   void on_request_start(std::size_t i) override;
   void on_request_end(std::size_t i, std::chrono::nanoseconds latency, bool ok) override;
+  // Rebuilds the table over the endpoints with weight: Maglev's permutations keep most keys of
+  // the others where they were.
+  void set_weights(std::span<const std::uint32_t> weights) override;
 
   // The endpoint for `key` ignoring load: the table lookup alone.
   [[nodiscard]] std::size_t lookup(std::string_view key) const noexcept;
 
  private:
   [[nodiscard]] bool overloaded(std::size_t i) const noexcept;
+  void fill_table();
 
+  std::vector<std::uint64_t> offset_;  // where each endpoint's permutation starts ...
+  std::vector<std::uint64_t> skip_;    // ... and its stride, from its identity
   std::vector<std::uint32_t> table_;
   std::vector<std::uint64_t> weight_;
   std::vector<std::uint64_t> outstanding_;

@@ -26,6 +26,12 @@ std::size_t LeastRequestBalancer::pick(const PickContext& /*context*/) {
   return best;
 }
 
+void LeastRequestBalancer::set_weights(std::span<const std::uint32_t> weights) {
+  // Outstanding counts stay: requests in flight still load their endpoints. A weight of 0 never
+  // wins the comparison in pick() against an endpoint with weight, so it is never chosen.
+  weight_.assign(weights.begin(), weights.end());
+}
+
 void LeastRequestBalancer::on_request_end(std::size_t i, std::chrono::nanoseconds /*latency*/,
                                           bool /*ok*/) {
   if (outstanding_[i] > 0) --outstanding_[i];

@@ -13,6 +13,7 @@ class LeastRequestBalancer final : public Balancer {
  public:
   LeastRequestBalancer(std::span<const BalancerEndpoint> endpoints, std::size_t start);
   std::size_t pick(const PickContext& context) override;
+  void set_weights(std::span<const std::uint32_t> weights) override;
   void on_request_start(std::size_t i) override { ++outstanding_[i]; }
   void on_request_end(std::size_t i, std::chrono::nanoseconds latency, bool ok) override;
 

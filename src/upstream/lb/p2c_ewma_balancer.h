@@ -23,6 +23,8 @@ class P2cEwmaBalancer final : public Balancer {
 
   P2cEwmaBalancer(std::span<const BalancerEndpoint> endpoints, std::uint64_t seed);
   std::size_t pick(const PickContext& context) override;
+  // Latency estimates and outstanding counts stay; the draws skip endpoints that are out.
+  void set_weights(std::span<const std::uint32_t> weights) override;
   void on_request_start(std::size_t i) override { ++state_[i].outstanding; }
   void on_request_end(std::size_t i, std::chrono::nanoseconds latency, bool ok) override;
 
@@ -37,6 +39,8 @@ class P2cEwmaBalancer final : public Balancer {
   }
 
   std::vector<State> state_;
+  // The endpoints that may be drawn, when some may not (else empty: all of them).
+  std::vector<std::size_t> eligible_;
   SplitMix64 random_;
 };
 

@@ -14,6 +14,7 @@ class WeightedRoundRobinBalancer final : public Balancer {
  public:
   explicit WeightedRoundRobinBalancer(std::span<const BalancerEndpoint> endpoints);
   std::size_t pick(const PickContext& context) override;
+  void set_weights(std::span<const std::uint32_t> weights) override;
 
  private:
   std::vector<std::int64_t> weight_;

@@ -33,6 +33,7 @@ const std::vector<KindExpectation>& all_kinds() {
       {ErrorKind::kUpstreamReset, 502, Fault::kUpstream, "upstream_reset"},
       {ErrorKind::kUpstreamTimeout, 504, Fault::kUpstream, "upstream_timeout"},
       {ErrorKind::kNoHealthyUpstream, 503, Fault::kUpstream, "no_healthy_upstream"},
+      {ErrorKind::kUpstreamOverflow, 503, Fault::kUpstream, "upstream_overflow"},
       {ErrorKind::kDownstreamClosed, 499, Fault::kClient, "downstream_closed"},
       {ErrorKind::kInternal, 500, Fault::kInternal, "internal_error"},
   };

@@ -38,10 +38,14 @@ TEST(StateBoardTest, EveryAvailabilityChangeAdvancesTheEpochOnce) {
 TEST(StateBoardTest, AnEjectionCountsOnceAndRecordsTheReturn) {
   StateBoard board;
   auto endpoint = board.endpoint("api", "a:1");
-  EXPECT_EQ(endpoint->note_failure(), 1U);
-  EXPECT_EQ(endpoint->note_failure(), 2U);
+  EXPECT_EQ(endpoint->note_error(true).gateway_errors, 1U);
+  EXPECT_EQ(endpoint->note_error(true).gateway_errors, 2U);
+  // A plain 5xx continues the 5xx streak and ends the gateway one.
+  const EndpointState::Streaks streaks = endpoint->note_error(false);
+  EXPECT_EQ(streaks.server_errors, 3U);
+  EXPECT_EQ(streaks.gateway_errors, 0U);
   endpoint->note_success();
-  EXPECT_EQ(endpoint->note_failure(), 1U);
+  EXPECT_EQ(endpoint->note_error(true).server_errors, 1U);
 
   const auto now = core::Clock::now();
   EXPECT_TRUE(endpoint->eject_until(now + std::chrono::seconds(30)));
@@ -49,7 +53,7 @@ TEST(StateBoardTest, AnEjectionCountsOnceAndRecordsTheReturn) {
   EXPECT_TRUE(endpoint->ejected());
   EXPECT_EQ(endpoint->ejected_until(), now + std::chrono::seconds(30));
   EXPECT_EQ(endpoint->ejections(), 1U);
-  EXPECT_EQ(endpoint->note_failure(), 1U);  // the ejection reset the streak
+  EXPECT_EQ(endpoint->note_error(true).gateway_errors, 1U);  // the ejection reset the streak
 
   endpoint->readmit(now + std::chrono::seconds(31));
   EXPECT_FALSE(endpoint->ejected());
