@@ -55,6 +55,20 @@ std::string last_chunk(const http::HeaderMap& trailers) {
 
 }  // namespace
 
+void KeptBytes::append(std::span<const asio::const_buffer> pieces) {
+  if (overflowed) return;
+  std::size_t size = 0;
+  for (const asio::const_buffer& piece : pieces)
+    size += piece.size();
+  if (bytes.size() + size > limit) {
+    overflowed = true;
+    bytes = std::string();  // frees the copy: it can no longer serve
+    return;
+  }
+  for (const asio::const_buffer& piece : pieces)
+    bytes.append(static_cast<const char*>(piece.data()), piece.size());
+}
+
 core::Task<RelayResult> relay_body(RelayEnds ends) {
   RelayResult result;
   GatherList gather;
@@ -114,6 +128,7 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
         ends.sink.set_option(asio::ip::tcp::no_delay(true), ignored);
         *ends.nodelay_done = true;
       }
+      if (ends.keep != nullptr) ends.keep->append(gather.pieces());
       ends.deadline.wait_for(ends.write_wait, ends.write_timeout);
       auto [ec, written] = co_await asio::async_write(ends.sink, gather.pieces(), kAsTuple);
       ends.deadline.clear();

@@ -8,6 +8,8 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <cstdint>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "core/buffer.h"
@@ -45,6 +47,16 @@ struct RelayResult {
   core::Error error{core::ErrorKind::kInternal, ""};
 };
 
+// A copy of everything a relay wrote, up to `limit` bytes, so that a request can be sent again
+// exactly as the filters passed it (a retry on another endpoint). Past the limit it is given up.
+struct KeptBytes {
+  std::string bytes;
+  std::size_t limit = 0;
+  bool overflowed = false;
+
+  void append(std::span<const asio::const_buffer> pieces);
+};
+
 struct RelayEnds {
   core::TcpSocket& source;
   // Holds source bytes already received after the head. Bytes before `floor` (the head, whose
@@ -65,6 +77,7 @@ struct RelayEnds {
   // Set TCP_NODELAY on the sink before its second write (a body that needs several writes must
   // not wait for delayed ACKs); *nodelay_done remembers it per connection.
   bool* nodelay_done = nullptr;
+  KeptBytes* keep = nullptr;  // copies of the writes, for a resend
 };
 
 core::Task<RelayResult> relay_body(RelayEnds ends);

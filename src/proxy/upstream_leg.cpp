@@ -208,7 +208,10 @@ bool UpstreamLeg::may_retry(const core::Error* error) {
     // Nothing reached the endpoint: any method may go elsewhere.
     if (!retry_policy_.on_connect_failure) return false;
   } else {
-    if (body_started_ || !upstream::may_resend(retry_policy_, request)) return false;
+    const bool body_kept = kept_ && !kept_->overflowed && request_body_done_;
+    if ((body_started_ && !body_kept) || !upstream::may_resend(retry_policy_, request)) {
+      return false;
+    }
     if (error != nullptr) {
       const bool timed_out = error->kind == core::ErrorKind::kUpstreamTimeout;
       if (timed_out ? !retry_policy_.on_timeout
@@ -341,10 +344,13 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
   http::RequestHead& request = stream_.request;
 
   sent_ = true;
-  if (request.framing == http::BodyFraming::kNone || client_.request_body().done()) {
+  // A retry of a request whose body went out already sends the copy kept of it.
+  const bool resend = body_started_ && kept_.has_value();
+  if (request.framing == http::BodyFraming::kNone || client_.request_body().done() || resend) {
+    const std::string_view bytes = resend ? std::string_view(kept_->bytes) : head;
     deadline.wait_for(Waiting::kUpstreamWrite, write_timeout_);
     auto [ec, written] =
-        co_await asio::async_write(connection_->socket, asio::buffer(head), kAsTuple);
+        co_await asio::async_write(connection_->socket, asio::buffer(bytes), kAsTuple);
     deadline.clear();
     if (ec) {
       if (deadline.expired() == Waiting::kUpstreamWrite) {
@@ -365,6 +371,11 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
     }
   }
   body_started_ = true;
+  // A body small enough is kept (as the filters passed it) when the request may be resent.
+  if (retry_policy_.retries > 0 && retry_policy_.max_body_bytes > 0 &&
+      upstream::may_resend(retry_policy_, request)) {
+    kept_.emplace().limit = head.size() + retry_policy_.max_body_bytes;
+  }
   RequestBodyTap tap(stream_);
   const RelayResult relayed = co_await relay_body({
       .source = client_.socket(),
@@ -381,6 +392,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
       .write_timeout = write_timeout_,
       .max_bytes = config.limits.max_body_bytes,
       .tap = &tap,
+      .keep = kept_ ? &*kept_ : nullptr,
   });
   switch (relayed.outcome) {
     case RelayOutcome::kDone:

@@ -17,6 +17,7 @@
 #include "core/io.h"
 #include "http/h1/body_decoder.h"
 #include "http/h1/response_parser.h"
+#include "proxy/body_relay.h"
 #include "proxy/stream.h"
 #include "upstream/cluster.h"
 #include "upstream/endpoint_picker.h"
@@ -86,9 +87,11 @@ class UpstreamLeg {
   core::Clock::time_point attempt_started_;
   std::uint32_t retries_ = 0;
   bool tracking_ = false;
-  bool answered_ = false;       // a response head arrived
-  bool sent_ = false;           // this attempt wrote request bytes
-  bool body_started_ = false;   // client body bytes went upstream: they cannot be sent again
+  bool answered_ = false;      // a response head arrived
+  bool sent_ = false;          // this attempt wrote request bytes
+  bool body_started_ = false;  // client body bytes went upstream
+  // A copy of what was sent, when the request may be resent and its body is small enough.
+  std::optional<KeptBytes> kept_;
   bool stale_retried_ = false;  // the dead pooled connection's one fresh retry was taken
   bool counts_active_ = false;  // counted in the cluster's active requests (breaker)
   bool counts_retry_ = false;   // counted in the cluster's active retries (breaker)

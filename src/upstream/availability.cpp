@@ -18,6 +18,12 @@ std::uint32_t ramp_share(const config::Cluster& spec, core::Clock::time_point si
   return std::max(share, spec.min_slow_start_percent * kWeightScale / 100);
 }
 
+// Plain round robin ignores the configured weights: it gets equal ones, so that only slow start
+// makes them differ.
+std::uint32_t configured_weight(const config::Cluster& spec, const ClusterEndpoint& endpoint) {
+  return spec.balancer == "round_robin" ? 1 : endpoint.weight;
+}
+
 }  // namespace
 
 Availability compute_weights(const config::Cluster& spec, const Cluster& cluster,
@@ -47,7 +53,7 @@ Availability compute_weights(const config::Cluster& spec, const Cluster& cluster
         result.next_change = std::min(result.next_change, now + (spec.slow_start / kRampSteps));
       }
     }
-    weights[i] = std::max<std::uint32_t>(1, endpoint.weight * share);
+    weights[i] = std::max<std::uint32_t>(1, configured_weight(spec, endpoint) * share);
   }
   result.any = result.healthy > 0;
   // Envoy's healthy panic threshold: with too few healthy endpoints, the healthy ones would drown
@@ -58,8 +64,9 @@ Availability compute_weights(const config::Cluster& spec, const Cluster& cluster
     result.any = true;
     for (std::size_t i = 0; i < count; ++i) {
       const ClusterEndpoint& endpoint = cluster.endpoints[i];
-      if (endpoint.state->admin() == AdminState::kActive)
-        weights[i] = endpoint.weight * kWeightScale;
+      if (endpoint.state->admin() == AdminState::kActive) {
+        weights[i] = configured_weight(spec, endpoint) * kWeightScale;
+      }
     }
   }
   return result;

@@ -29,7 +29,7 @@ class RetryBudget {
   std::int64_t min_per_second_;
   std::int64_t deposits_ = 0;   // from requests, fading
   std::int64_t allowance_ = 0;  // the per-second minimum, refilled with time
-  core::Clock::time_point last_refill_{};
+  core::Clock::time_point last_refill_;  // the epoch until the first retry
 };
 
 }  // namespace bulwark::upstream

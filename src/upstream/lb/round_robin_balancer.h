@@ -1,13 +1,17 @@
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "upstream/lb/balancer.h"
+#include "upstream/lb/weighted_round_robin_balancer.h"
 
 namespace bulwark::upstream {
 
-// Plain round robin, weights ignored except that 0 takes an endpoint out. Workers start at
-// different offsets so they do not move through the endpoints in lockstep.
+// Plain round robin: configured weights are ignored (the availability code passes equal ones),
+// 0 takes an endpoint out, and unequal weights (an endpoint in slow start) switch to smooth
+// weighted round robin until they are equal again. Workers start at different offsets so they do
+// not move through the endpoints in lockstep.
 class RoundRobinBalancer final : public Balancer {
  public:
   // `endpoint_count` must be > 0.
@@ -16,6 +20,7 @@ class RoundRobinBalancer final : public Balancer {
 
   std::size_t pick(const PickContext& /*context*/) override { return pick(); }
   std::size_t pick() noexcept {
+    if (weighted_) return weighted_->pick({});
     const std::size_t i = next_;
     next_ = next_ + 1 == count_ ? 0 : next_ + 1;
     return eligible_.empty() ? i : eligible_[i];
@@ -28,6 +33,7 @@ class RoundRobinBalancer final : public Balancer {
   // The endpoints that may be picked, when some may not (else empty: all of them, the common
   // case, without the indirection).
   std::vector<std::size_t> eligible_;
+  std::optional<WeightedRoundRobinBalancer> weighted_;  // while the weights differ
 };
 
 }  // namespace bulwark::upstream

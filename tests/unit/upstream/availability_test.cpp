@@ -14,7 +14,7 @@ using Weights = std::vector<std::uint32_t>;
 const core::Clock::time_point kNow = core::Clock::now();
 
 TEST(AvailabilityTest, EveryEndpointInWithItsScaledWeight) {
-  ClusterFixture f({1, 3});
+  ClusterFixture f({1, 3}, "weighted_round_robin");
   Weights weights;
   const Availability a = compute_weights(f.spec, f.cluster, kNow, weights);
   EXPECT_TRUE(a.any);
@@ -47,7 +47,7 @@ TEST(AvailabilityTest, AnEjectionWhoseTimeIsUpCountsAsEnded) {
 }
 
 TEST(AvailabilityTest, PanicSpreadsOverEveryEndpointTheOperatorLeftIn) {
-  ClusterFixture f({1, 2, 1, 1});
+  ClusterFixture f({1, 2, 1, 1}, "weighted_round_robin");
   f.spec.panic_threshold_percent = 50;
   f.state(0).set_healthy(false);
   f.state(1).set_healthy(false);
@@ -86,7 +86,7 @@ TEST(AvailabilityTest, NothingAvailableWithoutPanic) {
 }
 
 TEST(AvailabilityTest, SlowStartRampsLinearlyFromTheMinimum) {
-  ClusterFixture f({2, 2});
+  ClusterFixture f({2, 2}, "weighted_round_robin");
   f.spec.slow_start = std::chrono::seconds(10);
   f.spec.min_slow_start_percent = 10;
   f.state(0).set_healthy(false);
@@ -101,6 +101,13 @@ TEST(AvailabilityTest, SlowStartRampsLinearlyFromTheMinimum) {
   a = compute_weights(f.spec, f.cluster, back + seconds(10), weights);
   EXPECT_EQ(weights, (Weights{200, 200}));
   EXPECT_EQ(a.next_change, core::Clock::time_point::max());
+}
+
+TEST(AvailabilityTest, RoundRobinGetsEqualWeights) {
+  ClusterFixture f({1, 5});  // round robin ignores configured weights
+  Weights weights;
+  compute_weights(f.spec, f.cluster, kNow, weights);
+  EXPECT_EQ(weights, (Weights{100, 100}));
 }
 
 TEST(AvailabilityTest, NoSlowStartForEndpointsThatNeverLeft) {

@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "balancer_fixture.h"
 #include "upstream/lb/balancer.h"
 #include "upstream/lb/consistent_hash_balancer.h"
+#include "upstream/lb/round_robin_balancer.h"
 #include "upstream/lb/source_ip_hash_balancer.h"
 
 namespace bulwark::upstream {
@@ -69,6 +71,22 @@ INSTANTIATE_TEST_SUITE_P(EveryBalancer, BalancerWeightsTest,
                          ::testing::Values("round_robin", "weighted_round_robin", "least_request",
                                            "p2c_ewma", "random", "source_ip_hash",
                                            "consistent_hash"));
+
+TEST(RoundRobinWeightsTest, UnequalWeightsAreSmoothlyWeightedUntilEqualAgain) {
+  RoundRobinBalancer balancer(3);
+  balancer.set_weights(std::vector<std::uint32_t>{100, 20, 100});  // the second in slow start
+  std::vector<int> hits(3, 0);
+  for (int i = 0; i < 2200; ++i)
+    ++hits[balancer.pick()];
+  EXPECT_EQ(hits, (std::vector<int>{1000, 200, 1000}));
+  balancer.set_weights(std::vector<std::uint32_t>{100, 100, 100});
+  std::vector<std::size_t> sequence;
+  for (int i = 0; i < 6; ++i)
+    sequence.push_back(balancer.pick());
+  EXPECT_EQ(sequence[0] == sequence[3] && sequence[1] == sequence[4] && sequence[2] == sequence[5],
+            true);
+  EXPECT_EQ(std::set<std::size_t>(sequence.begin(), sequence.end()).size(), 3U);
+}
 
 TEST(SourceIpHashWeightsTest, OnlyTheClientsOfAnEndpointOutMove) {
   testing::Endpoints endpoints({1, 1, 1, 1});
