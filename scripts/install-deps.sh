@@ -6,13 +6,13 @@ set -euo pipefail
 build_packages=(
   cmake ninja-build ccache g++ pkg-config
   libasio-dev libssl-dev libnghttp2-dev libyaml-cpp-dev libre2-dev
-  libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libxxhash-dev
+  libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libxxhash-dev libc-ares-dev
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-19 libclang-rt-19-dev clang-format-19 clang-tidy-19
   python3-pytest python3-pytest-xdist python3-pytest-timeout python3-httpx python3-psutil
-  nginx haproxy wrk curl procps
+  nginx haproxy wrk curl procps dnsmasq-base
 )
 
 want=("${build_packages[@]}")

@@ -47,10 +47,25 @@ struct Timeouts {
   Duration drain{30'000};            // graceful shutdown: in-flight requests get this long
 };
 
+// An endpoint is an IP address and port (static), a host name and port (looked up, A/AAAA, and
+// looked up again as its answer expires), or an SRV name whose records give targets, ports and
+// weights (also kept fresh).
 struct Endpoint {
-  net::HostPort address;
+  net::HostPort address;  // unset (empty host) for an SRV endpoint
   SourceMark mark;
   std::uint32_t weight = 1;  // 1..1000: share of requests relative to the other endpoints
+  std::string srv;           // an SRV name such as _http._tcp.api.internal; empty otherwise
+};
+
+// How a cluster looks its endpoint names up and how often it looks again.
+struct DnsSettings {
+  // auto: the IPv4 addresses of a name, or its IPv6 ones when it has no IPv4 address.
+  enum class Family : std::uint8_t { kAuto, kAny, kIpv4, kIpv6 };
+  std::vector<net::HostPort> resolvers;  // IP literals; empty: the system's (/etc/resolv.conf)
+  std::optional<Duration> refresh;       // a fixed period; unset: each answer's TTL
+  Duration min_ttl{1'000};               // TTLs are clamped into [min_ttl, max_ttl]
+  Duration max_ttl{300'000};
+  Family family = Family::kAuto;
 };
 
 // Where the consistent-hash balancer takes a request's key from.
@@ -145,6 +160,7 @@ struct Cluster {
   RetryPolicy retry;
   std::optional<StickySessions> sticky;
   PoolSettings pool;
+  DnsSettings dns;
   SourceMark mark;
 };
 

@@ -26,6 +26,9 @@ void read_error_log(YamlReader& reader, const Value& value, ErrorLog& error_log)
 
 // clusters: (schema_clusters.cpp).
 void read_clusters(YamlReader& reader, const Value& value, Config& config);
+// A cluster's dns: and an SRV endpoint's name (schema_dns.cpp).
+void read_dns(YamlReader& reader, const Value& value, DnsSettings& dns);
+std::optional<std::string> read_srv_name(YamlReader& reader, const Value& value);
 // A cluster's outlier_detection, slow_start, panic_threshold, circuit_breaker and retry, those
 // that `map` has (schema_resilience.cpp).
 void read_cluster_resilience(YamlReader& reader, const MapView& map, Cluster& cluster);

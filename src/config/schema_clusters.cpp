@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -90,17 +91,31 @@ std::optional<double> read_balance_factor(YamlReader& reader, const Value& value
   return factor;
 }
 
-// HOST:PORT, or { address: HOST:PORT, weight: N }.
+// HOST:PORT, { address: HOST:PORT, weight: N }, or { srv: NAME } (its records give the weights).
 std::optional<Endpoint> read_endpoint(YamlReader& reader, const Value& value) {
   if (!value.node.IsMap()) {
     std::optional<net::HostPort> address = read_host_port(reader, value);
     if (!address) return std::nullopt;
     return Endpoint{.address = std::move(*address), .mark = value.mark};
   }
-  static constexpr std::array<std::string_view, 2> kKeys{"address", "weight"};
+  static constexpr std::array<std::string_view, 3> kKeys{"address", "weight", "srv"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return std::nullopt;
   Endpoint endpoint{.mark = value.mark};
+  if (std::optional<Value> srv = map->get("srv")) {
+    bool ok = true;
+    for (const std::string_view key : {"address", "weight"}) {
+      if (std::optional<Value> other = map->get(key)) {
+        reader.error(other->mark, fmt::format("{}: an srv endpoint takes it from its records", key),
+                     "remove it, or write the endpoint as { address: HOST:PORT }");
+        ok = false;
+      }
+    }
+    std::optional<std::string> name = read_srv_name(reader, *srv);
+    if (!ok || !name) return std::nullopt;
+    endpoint.srv = std::move(*name);
+    return endpoint;
+  }
   bool ok = true;
   if (std::optional<Value> address = reader.require(*map, "address")) {
     std::optional<net::HostPort> parsed = read_host_port(reader, *address);
@@ -134,7 +149,7 @@ void read_endpoints(YamlReader& reader, const Value& value, Cluster& cluster) {
 }
 
 void read_cluster(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 12> kKeys{"name",
+  static constexpr std::array<std::string_view, 13> kKeys{"name",
                                                           "balancer",
                                                           "hash_key",
                                                           "hash_balance_factor",
@@ -145,7 +160,8 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
                                                           "panic_threshold",
                                                           "circuit_breaker",
                                                           "retry",
-                                                          "sticky"};
+                                                          "sticky",
+                                                          "dns"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Cluster cluster;
@@ -194,6 +210,16 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
     read_endpoints(reader, *endpoints, cluster);
   }
   if (std::optional<Value> pool = map->get("pool")) read_pool(reader, *pool, cluster.pool);
+  if (std::optional<Value> dns = map->get("dns")) {
+    read_dns(reader, *dns, cluster.dns);
+    const bool looks_up = std::ranges::any_of(cluster.endpoints, [](const Endpoint& endpoint) {
+      return !endpoint.srv.empty() || !endpoint.address.is_address();
+    });
+    if (!looks_up && !cluster.endpoints.empty()) {
+      reader.error(dns->mark, fmt::format("dns: cluster '{}' has no name to look up", cluster.name),
+                   "its endpoints are IP addresses; write a HOST:PORT name or { srv: NAME }");
+    }
+  }
   read_cluster_resilience(reader, *map, cluster);
   if (std::optional<Value> sticky = map->get("sticky"))
     cluster.sticky = read_sticky(reader, *sticky);

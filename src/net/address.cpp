@@ -38,6 +38,12 @@ std::string HostPort::to_string() const {
   return fmt::format("{}:{}", host, port);
 }
 
+bool HostPort::is_address() const {
+  asio::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
 bool parse_host_port(std::string_view text, HostPort& out, std::string_view& error) {
   std::string_view host;
   std::string_view port;

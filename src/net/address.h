@@ -17,6 +17,8 @@ struct HostPort {
   std::uint16_t port = 0;
 
   [[nodiscard]] std::string to_string() const;
+  // True when the host is an IP address, false for a name (which DNS answers for).
+  [[nodiscard]] bool is_address() const;
 };
 
 // Parses HOST:PORT. On failure, `error` says what is wrong (a static string).

@@ -38,6 +38,7 @@ std::optional<router::PathRewriter> rewriter_of(const config::Route& route) {
 
 std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr config,
                                                           upstream::StateBoard& board,
+                                                          const upstream::dns::AnswerBook& answers,
                                                           std::string& error) {
   auto snapshot = std::make_shared<ProxySnapshot>();
   snapshot->config = std::move(config);
@@ -86,7 +87,7 @@ std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr conf
   }
   for (const config::Cluster& cluster_spec : spec.clusters) {
     upstream::Cluster cluster;
-    if (!upstream::resolve_cluster(cluster_spec, board, cluster, error)) return nullptr;
+    if (!upstream::resolve_cluster(cluster_spec, board, answers, cluster, error)) return nullptr;
     snapshot->clusters.push_back(std::move(cluster));
   }
   snapshot->parser_limits = {spec.limits.max_request_line, spec.limits.max_header_bytes,

@@ -52,11 +52,13 @@ struct ProxySnapshot {
   FilterList builtin_filters;
   http::h1::ParserLimits parser_limits;
 
-  // Resolves addresses and builds the filter factories. Blocking (name resolution): call it off
-  // the workers. nullptr with `error` set when something does not resolve.
-  // The endpoints' shared state comes from `board`, which must outlive the snapshot.
+  // Builds the filter factories and the clusters' endpoints; the addresses of endpoint names
+  // come from `answers` (their latest DNS answers), so nothing blocks. nullptr with `error` set
+  // when something does not resolve. The endpoints' shared state comes from `board`, which must
+  // outlive the snapshot.
   static std::shared_ptr<const ProxySnapshot> build(config::ConfigPtr config,
                                                     upstream::StateBoard& board,
+                                                    const upstream::dns::AnswerBook& answers,
                                                     std::string& error);
 
   // The listener of the same name, or nullptr when this snapshot has none.

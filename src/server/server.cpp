@@ -20,6 +20,7 @@
 #include "server/pid_file.h"
 #include "server/reload_changes.h"
 #include "server/worker.h"
+#include "upstream/dns/endpoint_refresher.h"
 #include "upstream/pool_directory.h"
 
 namespace bulwark::server {
@@ -49,7 +50,9 @@ class Server {
       fmt::print(stderr, "bulwark: cannot open error log: {}\n", error);
       return 1;
     }
-    snapshot_ = proxy::ProxySnapshot::build(config_, board_, error);
+    if (refresher_.prepare(*config_, error)) {
+      snapshot_ = proxy::ProxySnapshot::build(config_, board_, refresher_.answers(), error);
+    }
     if (!snapshot_) {
       fmt::print(stderr, "bulwark: {}\n", error);
       return 1;
@@ -88,6 +91,7 @@ class Server {
                        listener.spec->listen.to_string());
     }
     BULWARK_LOG_INFO("bulwark started with {} worker(s)", workers_.size());
+    refresher_.track(*config_);
     wait_for_signals();
     main_loop_.run();
     stop_workers();
@@ -192,7 +196,10 @@ class Server {
       return;
     }
     std::string error;
-    proxy::SnapshotPtr next = proxy::ProxySnapshot::build(loaded.config, board_, error);
+    proxy::SnapshotPtr next;
+    if (refresher_.prepare(*loaded.config, error)) {
+      next = proxy::ProxySnapshot::build(loaded.config, board_, refresher_.answers(), error);
+    }
     if (!next) {
       reload_failed(error);
       return;
@@ -230,6 +237,23 @@ class Server {
     for (std::size_t i = 0; i < workers_.size(); ++i)
       workers_[i]->reconfigure(next, changes->to_close(), std::move(opened[i]), applied);
     if (pid_file->moves) pid_file_ = std::move(pid_file->file);
+    snapshot_ = std::move(next);
+    refresher_.track(*snapshot_->config);
+  }
+
+  // A DNS answer changed the addresses of an endpoint name: the running configuration again,
+  // with the new addresses, handed to the workers as a reload would (nothing else changes).
+  void install_refreshed_endpoints() {
+    if (draining_) return;
+    std::string error;
+    proxy::SnapshotPtr next =
+        proxy::ProxySnapshot::build(snapshot_->config, board_, refresher_.answers(), error);
+    if (!next) {
+      BULWARK_LOG_ERROR("endpoints not updated: {}", error);
+      return;
+    }
+    for (auto& worker : workers_)
+      worker->reconfigure(next, {}, {}, [] {});
     snapshot_ = std::move(next);
   }
 
@@ -294,6 +318,8 @@ class Server {
   asio::io_context main_loop_{1};
   asio::signal_set signals_{main_loop_, SIGTERM, SIGINT, SIGQUIT};
   core::SteadyTimer drain_timer_{main_loop_};
+  upstream::dns::EndpointRefresher refresher_{main_loop_,
+                                              [this] { install_refreshed_endpoints(); }};
   core::Clock::time_point drain_deadline_;
   bool draining_ = false;
 };

@@ -6,13 +6,29 @@
 
 namespace bulwark::upstream {
 
-bool resolve_cluster(const config::Cluster& spec, StateBoard& board, Cluster& out,
-                     std::string& error) {
+bool resolve_cluster(const config::Cluster& spec, StateBoard& board, const dns::AnswerBook& answers,
+                     Cluster& out, std::string& error) {
   out.name = spec.name;
   out.pool = spec.pool;
   out.counters = board.counters(spec.name);
   out.endpoints.clear();
   for (const config::Endpoint& endpoint : spec.endpoints) {
+    if (const std::optional<dns::NameKey> key = dns::key_of(spec, endpoint)) {
+      const dns::Answer* answer = answers.find(*key);
+      if (answer == nullptr) {
+        error =
+            fmt::format("cluster '{}': '{}' has not been looked up", spec.name, key->query.name);
+        return false;
+      }
+      for (const dns::Target& target : answer->targets) {
+        std::string label = dns::to_string(target.address);
+        auto state = board.endpoint(spec.name, label);
+        // An SRV record weighs its targets; a name's addresses share the endpoint's weight.
+        const std::uint32_t weight = endpoint.srv.empty() ? endpoint.weight : target.weight;
+        out.endpoints.push_back({target.address, std::move(label), std::move(state), weight});
+      }
+      continue;
+    }
     asio::ip::tcp::endpoint address;
     if (!net::resolve(endpoint.address, address, error)) {
       error = fmt::format("cluster '{}': {}", spec.name, error);

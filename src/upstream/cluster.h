@@ -1,12 +1,14 @@
 #pragma once
-// A cluster as the data path uses it: endpoints resolved to socket addresses once per
-// configuration snapshot, plus the settings its pools and balancer need.
+// A cluster as the data path uses it: endpoints as socket addresses, fixed for a configuration
+// snapshot (IP addresses as written; names as their latest DNS answer gave them, one endpoint
+// per address), plus the settings its pools and balancer need.
 
 #include <asio/ip/tcp.hpp>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "upstream/dns/answer.h"
 #include "upstream/state_board.h"
 #include "upstream/sticky_cookie.h"
 
@@ -14,9 +16,11 @@ namespace bulwark::upstream {
 
 struct ClusterEndpoint {
   asio::ip::tcp::endpoint address;
-  std::string label;  // "host:port" as configured, for logs only (never sent to clients)
+  // Its identity on the StateBoard and in logs (never sent to clients): "host:port" as
+  // configured, or "address:port" for one a DNS answer gave.
+  std::string label;
   std::shared_ptr<EndpointState> state;  // shared by all workers and snapshots
-  std::uint32_t weight = 1;              // as configured
+  std::uint32_t weight = 1;              // as configured, or from its SRV record
 };
 
 struct Cluster {
@@ -27,9 +31,10 @@ struct Cluster {
   std::optional<StickyCookie> sticky;         // when the cluster has sticky sessions
 };
 
-// Resolves every endpoint of `spec` (blocking; call off the workers) and attaches the shared
-// state `board` keeps for it. False with `error` set when a name does not resolve.
-bool resolve_cluster(const config::Cluster& spec, StateBoard& board, Cluster& out,
-                     std::string& error);
+// The endpoints of `spec`: IP addresses as written, names as `answers` has them (it never
+// blocks), each with the shared state `board` keeps for it. False with `error` set when
+// `answers` lacks a name.
+bool resolve_cluster(const config::Cluster& spec, StateBoard& board, const dns::AnswerBook& answers,
+                     Cluster& out, std::string& error);
 
 }  // namespace bulwark::upstream

@@ -3,13 +3,27 @@
 #include "core/log.h"
 
 namespace bulwark::upstream {
+namespace {
+
+// Over the snapshot's endpoints, not the configured ones: a DNS name stands for as many
+// endpoints as its answer has addresses.
+std::unique_ptr<Balancer> balancer_for(const config::Cluster& spec, const Cluster& cluster,
+                                       std::size_t worker) {
+  std::vector<BalancerEndpoint> endpoints;
+  endpoints.reserve(cluster.endpoints.size());
+  for (const ClusterEndpoint& endpoint : cluster.endpoints)
+    endpoints.push_back({endpoint.label, endpoint.weight});
+  return make_balancer(spec, endpoints, worker);
+}
+
+}  // namespace
 
 EndpointPicker::EndpointPicker(const config::Cluster& spec, const Cluster& cluster,
                                StateBoard& board, std::size_t worker)
     : spec_(spec),
       cluster_(cluster),
       board_(board),
-      balancer_(make_balancer(spec, worker)),
+      balancer_(balancer_for(spec, cluster, worker)),
       weights_(cluster.endpoints.size(), 0),
       retry_budget_(spec.retry.budget_percent, spec.retry.min_retries_per_second),
       random_(mix64(worker + 0x7265747279)) {  // "retry"

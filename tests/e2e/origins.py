@@ -348,9 +348,10 @@ def wants_keep_alive(req: OriginRequest) -> bool:
 
 
 class Origin:
-    """A backend on 127.0.0.1:<ephemeral>. handler(exchange) answers each request."""
+    """A backend on 127.0.0.1:<ephemeral> (or host:port). handler(exchange) answers each request."""
 
-    def __init__(self, handler=None, name="origin", send_continue=True, io_timeout=60.0, idle_timeout=None):
+    def __init__(self, handler=None, name="origin", send_continue=True, io_timeout=60.0, idle_timeout=None,
+                 host="127.0.0.1", port=0):
         self.handler = handler or echo()
         self.idle_timeout = idle_timeout  # close a keep-alive connection idle this long (like nginx does)
         self.name = name
@@ -368,17 +369,18 @@ class Origin:
         self._cond = threading.Condition(self.lock)
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
+        self.host = host
+        self.listener.bind((host, port))
         self.port = self.listener.getsockname()[1]
 
     # -- public ----------------------------------------------------------------------
     @property
     def hostport(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def connections_accepted(self) -> int:

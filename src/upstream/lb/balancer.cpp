@@ -14,19 +14,12 @@
 
 namespace bulwark::upstream {
 
-std::unique_ptr<Balancer> make_balancer(const config::Cluster& cluster, std::size_t worker) {
+std::unique_ptr<Balancer> make_balancer(const config::Cluster& cluster,
+                                        std::span<const BalancerEndpoint> endpoints,
+                                        std::size_t worker) {
   const std::string_view kind = cluster.balancer;
-  const std::size_t count = cluster.endpoints.size();
+  const std::size_t count = endpoints.size();
   if (kind == "round_robin") return std::make_unique<RoundRobinBalancer>(count, worker);
-
-  std::vector<std::string> identities;
-  identities.reserve(count);
-  std::vector<BalancerEndpoint> endpoints;
-  endpoints.reserve(count);
-  for (const config::Endpoint& endpoint : cluster.endpoints)
-    identities.push_back(endpoint.address.to_string());
-  for (std::size_t i = 0; i < count; ++i)
-    endpoints.push_back({identities[i], cluster.endpoints[i].weight});
   // Seeds differ per worker so that random draws do not coincide across workers.
   const std::uint64_t seed = mix64(worker + 1);
   if (kind == "weighted_round_robin")
@@ -40,6 +33,18 @@ std::unique_ptr<Balancer> make_balancer(const config::Cluster& cluster, std::siz
   }
   // The config loader only accepts the names above.
   return std::make_unique<RoundRobinBalancer>(count, worker);
+}
+
+std::unique_ptr<Balancer> make_balancer(const config::Cluster& cluster, std::size_t worker) {
+  std::vector<std::string> identities;
+  identities.reserve(cluster.endpoints.size());
+  for (const config::Endpoint& endpoint : cluster.endpoints)
+    identities.push_back(endpoint.address.to_string());
+  std::vector<BalancerEndpoint> endpoints;
+  endpoints.reserve(identities.size());
+  for (std::size_t i = 0; i < identities.size(); ++i)
+    endpoints.push_back({identities[i], cluster.endpoints[i].weight});
+  return make_balancer(cluster, endpoints, worker);
 }
 
 }  // namespace bulwark::upstream

@@ -43,15 +43,21 @@ class Balancer {
                               bool /*ok*/) {}
 };
 
-// One endpoint as the balancers see it: `identity` (its configured HOST:PORT) keeps the hashing
-// balancers' placement stable when other endpoints come or go.
+// One endpoint as the balancers see it: `identity` (its configured HOST:PORT, or ADDRESS:PORT
+// for one from DNS) keeps the hashing balancers' placement stable when other endpoints come or
+// go.
 struct BalancerEndpoint {
   std::string_view identity;
   std::uint32_t weight = 1;
 };
 
-// The balancer `cluster.balancer` names. `worker` seeds per-worker state (start offsets, random
-// generators) so that workers do not move in lockstep. `cluster` must have endpoints.
+// The balancer `cluster.balancer` names, over `endpoints` (not empty; those of the snapshot,
+// where a DNS name stands for as many endpoints as it has addresses). `worker` seeds per-worker
+// state (start offsets, random generators) so that workers do not move in lockstep.
+std::unique_ptr<Balancer> make_balancer(const config::Cluster& cluster,
+                                        std::span<const BalancerEndpoint> endpoints,
+                                        std::size_t worker);
+// The same over the configured endpoints, all IP addresses (tests and benchmarks).
 std::unique_ptr<Balancer> make_balancer(const config::Cluster& cluster, std::size_t worker);
 
 }  // namespace bulwark::upstream

@@ -46,7 +46,7 @@ clusters:
                                                                "t.yaml");
   ASSERT_NE(loaded.config, nullptr);
   std::string error;
-  const SnapshotPtr snapshot = ProxySnapshot::build(loaded.config, board, error);
+  const SnapshotPtr snapshot = ProxySnapshot::build(loaded.config, board, {}, error);
   ASSERT_NE(snapshot, nullptr) << error;
   const VirtualHostRuntime& host = snapshot->listeners.at(0).hosts.at(0);
   EXPECT_THAT(names_of(host.routes.at(0).filters),
@@ -73,7 +73,7 @@ TEST(ProxySnapshotTest, SettingsTheLoaderWouldRefuseFailTheBuild) {
   host.filters.push_back(bad);
   host.routes.emplace_back().action = config::DirectResponseAction{};
   std::string error;
-  EXPECT_EQ(ProxySnapshot::build(config, board, error), nullptr);
+  EXPECT_EQ(ProxySnapshot::build(config, board, {}, error), nullptr);
   EXPECT_EQ(error, "filter bad: header x-a: unknown variable 'nope'");
 }
 

@@ -38,7 +38,7 @@ proxy::SnapshotPtr snapshot(const std::string& yaml) {
     ADD_FAILURE() << d.format();
   if (!loaded.config) return nullptr;
   std::string error;
-  proxy::SnapshotPtr built = proxy::ProxySnapshot::build(loaded.config, board, error);
+  proxy::SnapshotPtr built = proxy::ProxySnapshot::build(loaded.config, board, {}, error);
   EXPECT_NE(built, nullptr) << error;
   return built;
 }
