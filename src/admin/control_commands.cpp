@@ -21,7 +21,8 @@ constexpr std::string_view kHelp =
     "endpoint disable CLUSTER HOST:PORT   no requests at all\n"
     "endpoint enable CLUSTER HOST:PORT    take requests again\n"
     "help                                 this list";
-constexpr std::string_view kEndpointUsage = "usage: endpoint drain|disable|enable CLUSTER HOST:PORT";
+constexpr std::string_view kEndpointUsage =
+    "usage: endpoint drain|disable|enable CLUSTER HOST:PORT";
 
 struct Action {
   std::string_view name;
@@ -35,8 +36,8 @@ ControlAnswer ok() {
   return {true, "ok"};
 }
 
-ControlAnswer error(std::string what) {
-  return {false, "error: " + what};
+ControlAnswer error(std::string_view what) {
+  return {false, fmt::format("error: {}", what)};
 }
 
 std::vector<std::string_view> words_of(std::string_view line) {
@@ -87,21 +88,21 @@ std::string table(const std::vector<EndpointStatus>& endpoints) {
 ControlAnswer endpoints(std::span<const std::string_view> args, const EndpointControl& control) {
   if (args.size() > 1) return error("usage: endpoints [CLUSTER]");
   auto listed = control.list(args.empty() ? std::nullopt : std::optional(args[0]));
-  if (!listed) return error(std::move(listed.error()));
+  if (!listed) return error(listed.error());
   return {true, table(*listed)};
 }
 
 ControlAnswer endpoint(std::span<const std::string_view> args, const EndpointControl& control) {
-  if (args.empty()) return error(std::string(kEndpointUsage));
+  if (args.empty()) return error(kEndpointUsage);
   const auto action = std::ranges::find(kActions, args[0], &Action::name);
   if (action == kActions.end()) {
     std::array<std::string_view, kActions.size()> names{};
     std::ranges::transform(kActions, names.begin(), &Action::name);
     return unknown("action", args[0], names, kEndpointUsage);
   }
-  if (args.size() != 3) return error(std::string(kEndpointUsage));
+  if (args.size() != 3) return error(kEndpointUsage);
   auto set = control.set(args[1], args[2], action->state);
-  if (!set) return error(std::move(set.error()));
+  if (!set) return error(set.error());
   return ok();
 }
 

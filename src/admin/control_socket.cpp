@@ -64,8 +64,8 @@ std::expected<void, std::string> clear_stale(const std::string& path) {
   ::close(fd);
   // EAGAIN: a live listener whose queue is full.
   if (connected == 0 || error == EAGAIN) {
-    return std::unexpected(fmt::format(
-        "control socket '{}' is in use by a running process (another bulwark?)", path));
+    return std::unexpected(
+        fmt::format("control socket '{}' is in use by a running process (another bulwark?)", path));
   }
   if (error != ECONNREFUSED) {
     return std::unexpected(
@@ -111,8 +111,8 @@ core::Task<void> serve(UnixSocket socket, std::shared_ptr<ControlSocket::Shared>
       open = false;
     }
     if (answers.empty()) continue;
-    auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(answers),
-                                                          core::kAsTuple);
+    auto [write_ec, written] =
+        co_await asio::async_write(socket, asio::buffer(answers), core::kAsTuple);
     if (write_ec) break;
   }
 }

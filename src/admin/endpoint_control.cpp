@@ -23,8 +23,8 @@ std::string some_of(std::span<const std::string_view> names) {
 EndpointStatus status_of(const upstream::Cluster& cluster,
                          const upstream::ClusterEndpoint& endpoint) {
   const upstream::EndpointState& state = *endpoint.state;
-  return {cluster.name,    endpoint.label,    state.admin(),
-          state.healthy(), state.ejected(),   state.ejections()};
+  return {cluster.name,    endpoint.label,  state.admin(),
+          state.healthy(), state.ejected(), state.ejections()};
 }
 
 }  // namespace

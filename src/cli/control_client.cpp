@@ -36,7 +36,7 @@ class Descriptor {
 };
 
 std::string why_unreachable(const std::string& path, int error) {
-  const std::string text =
+  std::string text =
       fmt::format("cannot connect to control socket '{}': {}", path, errno_text(error));
   if (error == ENOENT || error == ECONNREFUSED) {
     return text + " (is bulwark running with this control_socket?)";

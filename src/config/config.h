@@ -329,8 +329,7 @@ struct Config {
   std::vector<ErrorPage> error_pages;
   std::vector<FilterSpec> filters;  // named filter definitions that virtual hosts refer to
   std::string pid_file;             // written at start; `bulwark reload` signals that process
-  // A Unix socket for operator commands (`bulwark endpoint drain ...`); empty: none.
-  std::string control_socket;
+  std::string control_socket;       // operator commands (`bulwark endpoint ...`); empty: none
   std::string source;               // the file it was loaded from, or "command line"
 
   [[nodiscard]] unsigned effective_workers() const noexcept;

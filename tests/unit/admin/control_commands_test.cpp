@@ -102,9 +102,9 @@ TEST_F(ControlCommandsTest, AStateSetThroughOneSnapshotIsTheStateInTheNext) {
 TEST_F(ControlCommandsTest, HelpListsTheCommands) {
   const ControlAnswer answer = run("help");
   EXPECT_TRUE(answer.ok);
-  for (const char* command : {"endpoints [CLUSTER]", "endpoint drain CLUSTER HOST:PORT",
-                              "endpoint disable CLUSTER HOST:PORT",
-                              "endpoint enable CLUSTER HOST:PORT"}) {
+  for (const char* command :
+       {"endpoints [CLUSTER]", "endpoint drain CLUSTER HOST:PORT",
+        "endpoint disable CLUSTER HOST:PORT", "endpoint enable CLUSTER HOST:PORT"}) {
     EXPECT_NE(answer.text.find(command), std::string::npos) << command;
   }
   EXPECT_EQ(answer.text.find("\n\n"), std::string::npos);  // an empty line ends an answer
@@ -132,8 +132,8 @@ TEST_F(ControlCommandsTest, UnknownEndpointsListTheClustersEndpoints) {
             "127.0.0.1:8001, 127.0.0.1:8002");
   EXPECT_EQ(admin_of("backend", "127.0.0.1:8001"), AdminState::kActive);
 
-  std::vector<upstream::Cluster> big{cluster("big", {"a:1", "a:2", "a:3", "a:4", "a:5", "a:6",
-                                                     "a:7", "a:8", "a:9", "a:10"})};
+  std::vector<upstream::Cluster> big{
+      cluster("big", {"a:1", "a:2", "a:3", "a:4", "a:5", "a:6", "a:7", "a:8", "a:9", "a:10"})};
   EXPECT_EQ(run_control_command("endpoint drain big b:1", big).text,
             "error: cluster 'big' has no endpoint 'b:1'; its endpoints are a:1, a:2, a:3, a:4, "
             "a:5, a:6, a:7, a:8 and 2 more");

@@ -153,8 +153,8 @@ TEST_F(ControlSocketTest, ASocketSomeoneAnswersOnIsNotTaken) {
   ASSERT_TRUE(first);
   auto second = ControlSocket::open(loop_, path_, echo);
   ASSERT_FALSE(second);
-  EXPECT_EQ(second.error(), "control socket '" + path_ +
-                                "' is in use by a running process (another bulwark?)");
+  EXPECT_EQ(second.error(),
+            "control socket '" + path_ + "' is in use by a running process (another bulwark?)");
   EXPECT_TRUE(first->names(path_));  // still the first one's file
 }
 
@@ -162,8 +162,7 @@ TEST_F(ControlSocketTest, AFileThatIsNotASocketIsLeftAlone) {
   std::ofstream(path_) << "precious";
   auto socket = ControlSocket::open(loop_, path_, echo);
   ASSERT_FALSE(socket);
-  EXPECT_EQ(socket.error(),
-            "control socket '" + path_ + "': the path exists and is not a socket");
+  EXPECT_EQ(socket.error(), "control socket '" + path_ + "': the path exists and is not a socket");
   std::ifstream in(path_);
   std::string kept;
   in >> kept;

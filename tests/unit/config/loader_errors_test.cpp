@@ -146,10 +146,10 @@ TEST(LoaderErrorsTest, SizeAndDurationUnits) {
 
 TEST(LoaderErrorsTest, ControlSocket) {
   const std::string longest = "/" + std::string(106, 's');  // 107 bytes: fits
-  EXPECT_NE(load_config_string("control_socket: " + longest + "\n" + std::string(kValidTail),
-                               "t.yaml")
-                .config,
-            nullptr);
+  EXPECT_NE(
+      load_config_string("control_socket: " + longest + "\n" + std::string(kValidTail), "t.yaml")
+          .config,
+      nullptr);
   EXPECT_THAT(errors_with_tail("control_socket: " + longest + "s\n"),
               ElementsAre("t.yaml:1:17: control_socket: the path is 108 bytes long; a Unix "
                           "socket path holds at most 107\n  hint: choose a shorter path, such "
