@@ -1,20 +1,23 @@
 """Operator control of endpoints over the control socket (config `control_socket`):
 `bulwark endpoints` lists them with their state, `bulwark endpoint drain|disable|enable` changes
 it; exit codes and messages; the socket file itself (mode, stale file, cleanup); the state
-across reloads."""
+across reloads; and what drain and disable do to traffic (no new requests, in-flight ones
+finish, traffic returns on enable)."""
 
+import json
 import os
 import shutil
 import socket
 import stat
 import subprocess
 import tempfile
+import threading
 
 import pytest
 
 import origins as O
 from conftest import yaml_dump
-from http_client import poll
+from http_client import poll, request
 
 HEADING = ["cluster", "endpoint", "state", "health", "ejected", "ejections"]
 
@@ -262,3 +265,54 @@ def test_the_protocol_by_hand(controlled):
     assert "endpoint drain CLUSTER HOST:PORT" in answers[0]
     assert answers[1] == "ok"
     assert answers[2] == "error: unknown command 'frobnicate'; 'help' lists the commands"
+
+
+# ---------------------------------------------------------------------------------------
+# what the states do to traffic
+# ---------------------------------------------------------------------------------------
+
+def served_by(port, n, path="/fast"):
+    """Sends n requests, each on a new connection; returns the origin names that answered."""
+    names = []
+    for i in range(n):
+        r = request(port, "GET", f"{path}/{i}", timeout=10)
+        assert r.status == 200, f"request {i}: {r.status} {r.body[:200]!r}"
+        names.append(json.loads(r.body)["origin"])
+    return names
+
+
+@pytest.fixture
+def two_slow_capable(bulwark, origin, sock_dir):
+    """Cluster backend over origins A and B, each answering /slow after 2 s; one worker."""
+    handler = O.route({"/slow": O.slow(2.0)}, default=O.echo())
+    a, b_ = origin(handler, name="A"), origin(handler, name="B")
+    path = os.path.join(sock_dir, "control.sock")
+    b = bulwark([a.hostport, b_.hostport], workers=1, control_socket=path)
+    return b, path, {"A": a, "B": b_}
+
+
+@pytest.mark.parametrize("action", ["drain", "disable"])
+def test_out_of_service_takes_no_new_requests_while_one_in_flight_finishes(two_slow_capable, cli, action):
+    b, path, o = two_slow_capable
+    assert sorted(served_by(b.port, 4)) == ["A", "A", "B", "B"], "not balanced before the command"
+    slow = {}
+    t = threading.Thread(target=lambda: slow.update(r=request(b.port, "GET", "/slow/1", timeout=15)))
+    t.start()
+    assert poll(lambda: any(h.target.startswith("/slow") for origin in o.values() for h in origin.heads),
+                timeout=5), "the slow request did not reach an origin"
+    target = next(n for n, origin in o.items() if any(h.target.startswith("/slow") for h in origin.heads))
+    other = "B" if target == "A" else "A"
+    r = cli("endpoint", action, "backend", o[target].hostport, "--socket", path)
+    assert (r.returncode, r.stdout) == (0, "ok\n"), r
+
+    heads_before = len(o[target].heads)
+    assert served_by(b.port, 8) == [other] * 8, f"{target} got new requests after `endpoint {action}`"
+    assert len(o[target].heads) == heads_before, "a request reached the endpoint taken out of service"
+    t.join(timeout=15)
+    assert "r" in slow, "the request in flight got no answer"
+    assert slow["r"].status == 200, f"the request in flight failed: {slow['r'].status}"
+    assert json.loads(slow["r"].body)["origin"] == target
+
+    r = cli("endpoint", "enable", "backend", o[target].hostport, "--socket", path)
+    assert (r.returncode, r.stdout) == (0, "ok\n"), r
+    assert sorted(served_by(b.port, 4)) == ["A", "A", "B", "B"], "traffic did not return after `enable`"
