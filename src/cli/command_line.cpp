@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -17,6 +18,30 @@ namespace bulwark::cli {
 namespace {
 
 constexpr unsigned kMaxWorkers = 1024;
+
+// Where `endpoint` and `endpoints` find the running bulwark: exactly one of -c and --socket.
+struct ControlTarget {
+  std::string config;
+  std::string socket;
+};
+
+void add_control_target(CLI::App& command, ControlTarget& target) {
+  CLI::Option_group* group =
+      command.add_option_group("target", "Which bulwark: exactly one of these");
+  group->add_option("-c,--config", target.config,
+                    "Configuration file of the running bulwark: its control_socket");
+  group->add_option("--socket", target.socket, "The control socket of the running bulwark");
+  group->require_option(1);
+}
+
+// Command words go to bulwark as one line of blank-separated words.
+const CLI::Validator kOneWord(
+    [](const std::string& word) -> std::string {
+      const bool blank = std::ranges::any_of(
+          word, [](char c) { return c == ' ' || (static_cast<unsigned char>(c) < 0x20); });
+      return blank ? "must not contain blanks or control characters" : "";
+    },
+    "WORD");
 
 // Help and --version are answers, not errors: standard output, exit 0. Anything else CLI11
 // refuses is a usage error: one line saying what, then the usage of the command concerned.
@@ -67,11 +92,34 @@ int run_command_line(int argc, char** argv) {
       ->check(CLI::Range(1U, kMaxWorkers));
   proxy->add_option("--access-log", quick.access_log, "Access log file, or - for standard output");
 
+  ControlTarget endpoint_target;
+  std::string action;
+  std::string cluster;
+  std::string identity;
+  CLI::App* endpoint = app.add_subcommand(
+      "endpoint", "Drain, disable or enable an endpoint of a running bulwark (control_socket)");
+  endpoint
+      ->add_option("action", action,
+                   "drain (no new requests; those in flight finish), disable (none), enable")
+      ->required()
+      ->check(CLI::IsMember({"drain", "disable", "enable"}));
+  endpoint->add_option("cluster", cluster, "Cluster name")->required()->check(kOneWord);
+  endpoint->add_option("endpoint", identity, "The endpoint's HOST:PORT as configured")
+      ->required()
+      ->check(kOneWord);
+  add_control_target(*endpoint, endpoint_target);
+
+  ControlTarget endpoints_target;
+  std::string endpoints_cluster;
+  CLI::App* endpoints = app.add_subcommand(
+      "endpoints", "List the endpoints of a running bulwark with their state (control_socket)");
+  endpoints->add_option("cluster", endpoints_cluster, "Only this cluster's")->check(kOneWord);
+  add_control_target(*endpoints, endpoints_target);
+
   // CLI11 would call a mistyped subcommand "an unexpected argument" after "a subcommand is
   // required"; name it instead.
-  if (argc > 1 && argv[1][0] != '-' && argv[1] != run->get_name() &&
-      argv[1] != validate->get_name() && argv[1] != reload->get_name() &&
-      argv[1] != proxy->get_name()) {
+  if (argc > 1 && argv[1][0] != '-' &&
+      app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == argv[1]; }).empty()) {
     fmt::print(stderr, "bulwark: unknown subcommand '{}'\n\n{}", argv[1], app.help());
     return kExitUsage;
   }
@@ -86,6 +134,15 @@ int run_command_line(int argc, char** argv) {
     if (validate->parsed()) return validate_config_file(validate_config);
     if (reload->parsed()) return signal_reload(reload_config, reload_pid_file);
     if (proxy->parsed()) return run_quick_proxy(quick);
+    if (endpoint->parsed()) {
+      return send_control_command(endpoint_target.config, endpoint_target.socket,
+                                  fmt::format("endpoint {} {} {}", action, cluster, identity));
+    }
+    if (endpoints->parsed()) {
+      return send_control_command(
+          endpoints_target.config, endpoints_target.socket,
+          endpoints_cluster.empty() ? "endpoints" : "endpoints " + endpoints_cluster);
+    }
   } catch (const std::exception& error) {
     // The server reports its own failures; this is the last line of defence.
     fmt::print(stderr, "bulwark: fatal: {}\n", error.what());

@@ -1,5 +1,6 @@
 #pragma once
-// The `bulwark` command line: run, validate, reload, proxy, --version, --help.
+// The `bulwark` command line: run, validate, reload, proxy, endpoint, endpoints, --version,
+// --help.
 //
 // Exit codes: 0 done, 1 the configuration or the server failed, 2 the command line itself is
 // wrong (unknown option or subcommand, missing option, bad value).

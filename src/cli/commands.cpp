@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <system_error>
 
+#include "cli/control_client.h"
 #include "cli/summary.h"
 #include "config/loader.h"
 #include "server/pid_file.h"
@@ -78,6 +79,37 @@ int signal_reload(const std::string& config_path, const std::string& pid_file) {
     return kExitFailure;
   }
   fmt::print("bulwark: sent SIGHUP to process {}; its error log says how the reload went\n", *pid);
+  return kExitOk;
+}
+
+int send_control_command(const std::string& config_path, const std::string& socket_path,
+                         const std::string& command) {
+  std::string path = socket_path;
+  if (path.empty()) {
+    const config::LoadResult loaded = config::load_config_file(config_path);
+    if (!loaded.config) {
+      print_errors(loaded.errors);
+      fmt::print(stderr, "bulwark: {} has errors; name the socket with --socket\n", config_path);
+      return kExitFailure;
+    }
+    if (loaded.config->control_socket.empty()) {
+      fmt::print(stderr, "bulwark: {} sets no control_socket; name the socket with --socket\n",
+                 config_path);
+      return kExitFailure;
+    }
+    path = loaded.config->control_socket;
+  }
+  auto answer = ask_control_socket(path, command);
+  if (!answer) {
+    fmt::print(stderr, "bulwark: {}\n", answer.error());
+    return kExitFailure;
+  }
+  constexpr std::string_view kError = "error: ";
+  if (answer->starts_with(kError)) {
+    fmt::print(stderr, "bulwark: {}\n", std::string_view(*answer).substr(kError.size()));
+    return kExitFailure;
+  }
+  fmt::print("{}\n", *answer);
   return kExitOk;
 }
 

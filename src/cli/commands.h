@@ -21,5 +21,10 @@ int validate_config_file(const std::string& path);
 int signal_reload(const std::string& config_path, const std::string& pid_file);
 // bulwark proxy --listen ... --to ...
 int run_quick_proxy(const config::QuickOptions& options);
+// bulwark endpoint drain|disable|enable CLUSTER HOST:PORT and bulwark endpoints [CLUSTER]:
+// sends `command` to the control socket (given, or the control_socket of FILE) and prints the
+// answer; 1 for an error answer or a socket that does not answer.
+int send_control_command(const std::string& config_path, const std::string& socket_path,
+                         const std::string& command);
 
 }  // namespace bulwark::cli

@@ -360,6 +360,7 @@ struct Config {
   std::vector<ErrorPage> error_pages;
   std::vector<FilterSpec> filters;  // named filter definitions that virtual hosts refer to
   std::string pid_file;             // written at start; `bulwark reload` signals that process
+  std::string control_socket;       // operator commands (`bulwark endpoint ...`); empty: none
   std::string source;               // the file it was loaded from, or "command line"
 
   [[nodiscard]] unsigned effective_workers() const noexcept;

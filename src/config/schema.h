@@ -23,6 +23,7 @@ void read_forwarding(YamlReader& reader, const Value& value, Forwarding& forward
 void read_request_id(YamlReader& reader, const Value& value, RequestId& request_id);
 void read_access_log(YamlReader& reader, const Value& value, AccessLog& access_log);
 void read_error_log(YamlReader& reader, const Value& value, ErrorLog& error_log);
+void read_control_socket(YamlReader& reader, const Value& value, std::string& path);
 
 // clusters: (schema_clusters.cpp).
 void read_clusters(YamlReader& reader, const Value& value, Config& config);

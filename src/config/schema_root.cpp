@@ -56,9 +56,10 @@ void read_all_listeners(YamlReader& reader, const MapView& root, std::vector<Sec
 }  // namespace
 
 void read_root(YamlReader& reader, const Value& root, Config& config) {
-  static constexpr std::array<std::string_view, 14> kKeys{
-      "workers",   "limits",   "timeouts", "forwarding", "request_id",  "access_log",  "error_log",
-      "listeners", "clusters", "include",  "filters",    "obfuscation", "error_pages", "pid_file"};
+  static constexpr std::array<std::string_view, 15> kKeys{
+      "workers",    "limits",      "timeouts",    "forwarding", "request_id",
+      "access_log", "error_log",   "listeners",   "clusters",   "include",
+      "filters",    "obfuscation", "error_pages", "pid_file",   "control_socket"};
   if (root.node.IsNull()) {
     reader.error(root.mark, "the configuration is empty",
                  "start from examples/quickstart.yaml; at least one listener is required");
@@ -87,6 +88,9 @@ void read_root(YamlReader& reader, const Value& root, Config& config) {
   if (std::optional<Value> v = map->get("error_pages")) read_error_pages(reader, *v, config);
   if (std::optional<Value> v = map->get("pid_file")) {
     if (std::optional<std::string> path = reader.string(*v)) config.pid_file = std::move(*path);
+  }
+  if (std::optional<Value> v = map->get("control_socket")) {
+    read_control_socket(reader, *v, config.control_socket);
   }
   // Named filters and clusters first, from every file: virtual hosts and routes refer to them by
   // name, wherever they are defined.

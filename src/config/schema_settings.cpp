@@ -1,7 +1,8 @@
 // The top-level settings: workers, limits, timeouts, forwarding, request_id, access_log,
-// error_log.
+// error_log, control_socket.
 
 #include <fmt/format.h>
+#include <sys/un.h>
 
 #include <array>
 #include <limits>
@@ -213,6 +214,21 @@ void read_error_log(YamlReader& reader, const Value& value, ErrorLog& error_log)
   read_key(
       *map, "level", [&](const Value& v) { return reader.choice(v, kLevels); },
       [&](std::size_t i) { error_log.level = static_cast<LogLevel>(i); });
+}
+
+void read_control_socket(YamlReader& reader, const Value& value, std::string& path) {
+  std::optional<std::string> text = reader.string(value);
+  if (!text) return;
+  // bind(2) would fail at start, or truncate the name on some systems: say so at load instead.
+  constexpr std::size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;
+  if (text->size() > kMaxPath) {
+    reader.error(value.mark,
+                 fmt::format("{}: the path is {} bytes long; a Unix socket path holds at most {}",
+                             value.what, text->size(), kMaxPath),
+                 "choose a shorter path, such as /run/bulwark/control.sock");
+    return;
+  }
+  path = std::move(*text);
 }
 
 }  // namespace bulwark::config::schema

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/control_socket.h"
 #include "core/io.h"
 #include "core/log.h"
 #include "net/listener.h"
@@ -74,6 +75,14 @@ class Server {
       }
       pid_file_ = std::move(*pid_file);
     }
+    if (!config_->control_socket.empty()) {
+      auto control = open_control_socket(config_->control_socket);
+      if (!control) {
+        fmt::print(stderr, "bulwark: {}\n", control.error());
+        return 1;
+      }
+      control_ = std::move(*control);
+    }
     if (!start_workers(error)) {
       fmt::print(stderr, "bulwark: {}\n", error);
       return 1;
@@ -90,6 +99,7 @@ class Server {
       BULWARK_LOG_INFO("listener '{}' on {}", listener.spec->name,
                        listener.spec->listen.to_string());
     }
+    if (control_) BULWARK_LOG_INFO("control socket on {}", control_->path());
     BULWARK_LOG_INFO("bulwark started with {} worker(s)", workers_.size());
     refresher_.track(*config_);
     wait_for_signals();
@@ -219,6 +229,11 @@ class Server {
       reload_failed(pid_file.error());
       return;
     }
+    auto control = move_control_socket(next->config->control_socket);
+    if (!control) {
+      reload_failed(control.error());
+      return;
+    }
 
     for (const std::string& setting : changes->restart_only) {
       BULWARK_LOG_WARN("reload: {} takes effect at restart; the running value stays until then",
@@ -237,6 +252,7 @@ class Server {
     for (std::size_t i = 0; i < workers_.size(); ++i)
       workers_[i]->reconfigure(next, changes->to_close(), std::move(opened[i]), applied);
     if (pid_file->moves) pid_file_ = std::move(pid_file->file);
+    if (control->moves) control_ = std::move(control->socket);
     snapshot_ = std::move(next);
     refresher_.track(*snapshot_->config);
   }
@@ -289,6 +305,28 @@ class Server {
     return PidFileMove{true, std::move(*file)};
   }
 
+  // Commands run on this loop, over the snapshot in use when they arrive.
+  std::expected<std::unique_ptr<admin::ControlSocket>, std::string> open_control_socket(
+      const std::string& path) {
+    return admin::ControlSocket::open(main_loop_, path, [this](std::string_view line) {
+      return admin::run_control_command(line, snapshot_->clusters);
+    });
+  }
+
+  struct ControlSocketMove {
+    bool moves = false;
+    std::unique_ptr<admin::ControlSocket> socket;  // the new one; none when control_socket is unset
+  };
+
+  // As move_pid_file: the new socket is made before the reload commits, the old one closed after.
+  std::expected<ControlSocketMove, std::string> move_control_socket(const std::string& path) {
+    const bool moves = control_ ? path.empty() || !control_->names(path) : !path.empty();
+    if (!moves || path.empty()) return ControlSocketMove{moves, nullptr};
+    auto socket = open_control_socket(path);
+    if (!socket) return std::unexpected(std::move(socket.error()));
+    return ControlSocketMove{true, std::move(*socket)};
+  }
+
   static void reload_failed(const std::string& why) {
     BULWARK_LOG_ERROR("reload failed: {}; the running configuration is unchanged", why);
   }
@@ -322,6 +360,8 @@ class Server {
                                               [this] { install_refreshed_endpoints(); }};
   core::Clock::time_point drain_deadline_;
   bool draining_ = false;
+  // After the loop it serves on, so that it closes first.
+  std::unique_ptr<admin::ControlSocket> control_;
 };
 
 }  // namespace

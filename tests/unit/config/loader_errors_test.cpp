@@ -144,6 +144,23 @@ TEST(LoaderErrorsTest, SizeAndDurationUnits) {
                           "  hint: write 60s for seconds or 60ms for milliseconds"));
 }
 
+TEST(LoaderErrorsTest, ControlSocket) {
+  const std::string longest = "/" + std::string(106, 's');  // 107 bytes: fits
+  EXPECT_NE(
+      load_config_string("control_socket: " + longest + "\n" + std::string(kValidTail), "t.yaml")
+          .config,
+      nullptr);
+  EXPECT_THAT(errors_with_tail("control_socket: " + longest + "s\n"),
+              ElementsAre("t.yaml:1:17: control_socket: the path is 108 bytes long; a Unix "
+                          "socket path holds at most 107\n  hint: choose a shorter path, such "
+                          "as /run/bulwark/control.sock"));
+  EXPECT_THAT(errors_with_tail("control_socket: [a]\ncontrol_socket: no\n"),
+              ElementsAre("t.yaml:1:17: control_socket: expected a string, got a list",
+                          "t.yaml:2:1: duplicate key 'control_socket' (first at line 1, column "
+                          "1)\n  hint: YAML readers disagree on which one wins; remove one of "
+                          "them"));
+}
+
 TEST(LoaderErrorsTest, BufferSmallerThanHeaderLimit) {
   EXPECT_THAT(errors_with_tail("limits:\n  max_header_bytes: 64KiB\n  buffer_size: 32KiB\n"),
               ElementsAre("t.yaml:3:16: buffer_size (32KiB) is smaller than max_header_bytes "

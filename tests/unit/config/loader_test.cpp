@@ -60,6 +60,7 @@ TEST(LoaderTest, MinimalConfigGetsTheDefaults) {
   EXPECT_EQ(config->request_id.header, "x-request-id");
   EXPECT_EQ(config->access_log.path, "");
   EXPECT_EQ(config->error_log.level, LogLevel::kInfo);
+  EXPECT_EQ(config->control_socket, "");
 
   ASSERT_EQ(config->listeners.size(), 1U);
   const Listener& listener = config->listeners[0];
@@ -123,6 +124,7 @@ forwarding:
 request_id: { header: X-Trace-Id }
 access_log: { path: "-", format: json }
 error_log: { path: /tmp/error.log, level: off }
+control_socket: /run/bulwark/control.sock
 listeners:
   - name: public
     listen: "[::1]:8443"
@@ -175,6 +177,7 @@ clusters:
   EXPECT_EQ(config->access_log.format, AccessLogFormat::kJson);
   EXPECT_EQ(config->error_log.path, "/tmp/error.log");
   EXPECT_EQ(config->error_log.level, LogLevel::kOff);
+  EXPECT_EQ(config->control_socket, "/run/bulwark/control.sock");
 
   const Listener& listener = config->listeners.at(0);
   EXPECT_EQ(listener.listen.host, "::1");
