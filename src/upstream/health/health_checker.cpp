@@ -77,8 +77,13 @@ core::Task<void> HealthChecker::check_loop(std::shared_ptr<HealthChecker> self, 
   }
   while (!checker.stopped_) {
     checker.arm_deadline(target);
-    ProbeResult result = target.http ? co_await target.http->run(target.socket, target.address)
-                                     : co_await probe_tcp(target.socket, target.address);
+    // Not one conditional expression with two co_awaits: g++ 12 miscompiles that.
+    ProbeResult result;
+    if (target.http) {
+      result = co_await target.http->run(target.socket, target.address);
+    } else {
+      result = co_await probe_tcp(target.socket, target.address);
+    }
     target.checking = false;
     target.deadline.cancel();
     asio::error_code ignored;
