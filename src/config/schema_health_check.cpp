@@ -10,8 +10,9 @@
 namespace bulwark::config::schema {
 namespace {
 
-constexpr std::string_view kKindHint = "e.g. health_check: { http: { path: /healthz } } or "
-                                       "health_check: { tcp: {} }";
+constexpr std::string_view kKindHint =
+    "e.g. health_check: { http: { path: /healthz } } or "
+    "health_check: { tcp: {} }";
 constexpr Duration kMinInterval{100};
 constexpr Duration kHour{3'600'000};
 constexpr std::uint64_t kMaxThreshold = 100;
@@ -67,8 +68,7 @@ std::optional<StatusRange> read_status_range(YamlReader& reader, const Value& va
   return range;
 }
 
-void read_expect_status(YamlReader& reader, const Value& value,
-                        std::vector<StatusRange>& ranges) {
+void read_expect_status(YamlReader& reader, const Value& value, std::vector<StatusRange>& ranges) {
   std::vector<Value> items;
   if (value.node.IsSequence()) {
     std::optional<std::vector<Value>> list = reader.list(value);
@@ -90,8 +90,8 @@ void read_expect_status(YamlReader& reader, const Value& value,
 }
 
 std::optional<HealthCheck::Http> read_http(YamlReader& reader, const Value& value) {
-  static constexpr std::array<std::string_view, 5> kKeys{"path", "method", "host",
-                                                         "expect_status", "body"};
+  static constexpr std::array<std::string_view, 5> kKeys{"path", "method", "host", "expect_status",
+                                                         "body"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return std::nullopt;
   HealthCheck::Http http;
@@ -134,9 +134,9 @@ std::optional<HealthCheck::Http> read_http(YamlReader& reader, const Value& valu
   if (std::optional<Value> body = map->get("body")) {
     if (std::optional<std::string> text = reader.string(*body)) {
       if (text->empty() || text->size() > kMaxBodyMatch) {
-        reader.error(body->mark,
-                     fmt::format("body: give from 1 to {} characters the body must contain",
-                                 kMaxBodyMatch));
+        reader.error(
+            body->mark,
+            fmt::format("body: give from 1 to {} characters the body must contain", kMaxBodyMatch));
       } else if (http.method == "HEAD") {
         reader.error(body->mark, "body: a response to HEAD has no body to match",
                      "use method: GET, or remove body");
@@ -155,8 +155,7 @@ std::optional<Duration> read_jitter(YamlReader& reader, const Value& value, Dura
     if (!text) return std::nullopt;
     auto percent = parse_decimal(std::string_view(*text).substr(0, text->size() - 1));
     if (!percent || *percent > 100) {
-      reader.error(value.mark,
-                   fmt::format("jitter: '{}' is not a share from 0% to 100%", *text));
+      reader.error(value.mark, fmt::format("jitter: '{}' is not a share from 0% to 100%", *text));
       return std::nullopt;
     }
     return interval * static_cast<Duration::rep>(*percent) / 100;
@@ -164,8 +163,8 @@ std::optional<Duration> read_jitter(YamlReader& reader, const Value& value, Dura
   std::optional<Duration> jitter = reader.duration(value, Duration{0}, kHour);
   if (jitter && *jitter > interval) {
     reader.error(value.mark,
-                 fmt::format("jitter: {} is more than the interval ({})",
-                             format_duration(*jitter), format_duration(interval)),
+                 fmt::format("jitter: {} is more than the interval ({})", format_duration(*jitter),
+                             format_duration(interval)),
                  "a share such as jitter: 10% stays within the interval");
     return std::nullopt;
   }

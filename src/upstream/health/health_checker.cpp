@@ -72,7 +72,8 @@ core::Task<void> HealthChecker::check_loop(std::shared_ptr<HealthChecker> self, 
   Target& target = *checker.targets_[index];
   const config::HealthCheck& check = checker.check_;
   if (check.jitter.count() > 0) {
-    target.pause.expires_after(next_check_delay(config::Duration{0}, check.jitter, checker.random_));
+    target.pause.expires_after(
+        next_check_delay(config::Duration{0}, check.jitter, checker.random_));
     co_await target.pause.async_wait(core::kAsTuple);
   }
   while (!checker.stopped_) {

@@ -10,12 +10,13 @@ void HealthCheckers::start(const std::vector<config::Cluster>& specs,
   stop();
   for (std::size_t i = 0; i < clusters.size(); ++i) {
     const Cluster& cluster = clusters[i];
-    if (!specs[i].health_check) {
+    const std::optional<config::HealthCheck>& check = specs[i].health_check;
+    if (!check) {
       for (const ClusterEndpoint& endpoint : cluster.endpoints)
         endpoint.state->set_healthy(true);
       continue;
     }
-    auto checker = std::make_shared<HealthChecker>(io_, cluster.name, *specs[i].health_check,
+    auto checker = std::make_shared<HealthChecker>(io_, cluster.name, *check,
                                                    cluster.endpoints);
     checker->start();
     checkers_.push_back(std::move(checker));

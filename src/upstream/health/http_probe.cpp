@@ -55,7 +55,8 @@ core::Task<ProbeResult> HttpProbe::read_response(core::TcpSocket& socket) const 
       }
       if (!body_) co_return ProbeResult::pass();
       data.erase(0, *parsed);
-      co_return co_await match_body(socket, std::move(data), head.framing, head.content_length);
+      co_return co_await match_body(socket, std::move(data), head.framing, head.content_length,
+                                    *body_);
     }
     auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), core::kAsTuple);
     if (ec == asio::error::eof) co_return ProbeResult::fail("closed before a response");
@@ -66,8 +67,8 @@ core::Task<ProbeResult> HttpProbe::read_response(core::TcpSocket& socket) const 
 
 core::Task<ProbeResult> HttpProbe::match_body(core::TcpSocket& socket, std::string pending,
                                               http::BodyFraming framing,
-                                              std::uint64_t content_length) const {
-  const std::string& expected = *body_;
+                                              std::uint64_t content_length,
+                                              std::string_view expected) const {
   const ProbeResult mismatch =
       ProbeResult::fail(fmt::format("the body does not contain '{}'", expected));
   if (framing == http::BodyFraming::kNone) co_return mismatch;
@@ -83,7 +84,8 @@ core::Task<ProbeResult> HttpProbe::match_body(core::TcpSocket& socket, std::stri
       }
       if (step->consumed == 0 && step->data.empty()) break;  // a partial chunk line
       // Only the new bytes, and the end of the old ones they may complete a match with.
-      const std::size_t from = body.size() >= expected.size() ? body.size() - expected.size() + 1 : 0;
+      const std::size_t from =
+          body.size() >= expected.size() ? body.size() - expected.size() + 1 : 0;
       body.append(step->data.substr(0, kBodyWindow - body.size()));
       pending.erase(0, step->consumed);
       if (body.find(expected, from) != std::string::npos) co_return ProbeResult::pass();

@@ -209,8 +209,8 @@ TEST_F(HealthCheckerTest, AnEndpointThatNeverAnswersTimesOut) {
   auto checker = start(check, endpoints);
   ASSERT_TRUE(run_until(io_, [&] { return !endpoints[0].state->healthy(); }));
   const auto took = std::chrono::steady_clock::now() - started;
-  EXPECT_GE(took, 2 * 100ms + 20ms);      // two timeouts and an interval
-  EXPECT_LT(took, 1s);                    // and not much more
+  EXPECT_GE(took, 2 * 100ms + 20ms);  // two timeouts and an interval
+  EXPECT_LT(took, 1s);                // and not much more
   EXPECT_NE(log_.text().find("is down (2 failed checks: timed out after 100ms)"), std::string::npos)
       << log_.text();
   EXPECT_TRUE(stop(checker));

@@ -86,13 +86,14 @@ TEST_F(HttpProbeTest, StatusOutOfRangeFails) {
 }
 
 TEST_F(HttpProbeTest, InterimResponseIsSkipped) {
-  const ProbeResult result =
-      check(http_spec(), "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n");
+  const ProbeResult result = check(
+      http_spec(), "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(result.detail, "status 500");
 }
 
 TEST_F(HttpProbeTest, BodyMatchWithContentLength) {
-  EXPECT_TRUE(check(http_spec("ok"), "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nstatus ok").passed);
+  EXPECT_TRUE(
+      check(http_spec("ok"), "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nstatus ok").passed);
   const ProbeResult result =
       check(http_spec("ok"), "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nstarting");
   EXPECT_FALSE(result.passed);
@@ -117,9 +118,10 @@ TEST_F(HttpProbeTest, BodyMatchUntilClose) {
 
 TEST_F(HttpProbeTest, BodyMatchLooksOnlyAtTheFirst64KiB) {
   const std::string filler(HttpProbe::kBodyWindow - 1, 'x');
-  EXPECT_TRUE(check(http_spec("ok"), fmt::format("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{}ok",
-                                                 filler.size() + 1, filler.substr(1)))
-                  .passed);
+  EXPECT_TRUE(
+      check(http_spec("ok"), fmt::format("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{}ok",
+                                         filler.size() + 1, filler.substr(1)))
+          .passed);
   const ProbeResult late = check(
       http_spec("ok"),
       fmt::format("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{}ok", filler.size() + 2, filler));

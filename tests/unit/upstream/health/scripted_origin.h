@@ -2,14 +2,14 @@
 // A loopback HTTP origin for the health check tests, on the test's own io_context: it answers
 // every connection with one scripted response, or holds it without answering.
 
+#include <dirent.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read_until.hpp>
 #include <asio/write.hpp>
-#include <dirent.h>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,8 +72,8 @@ class ScriptedOrigin {
 
   static core::Task<void> serve(std::shared_ptr<State> state, core::TcpSocket socket) {
     std::string head;
-    auto [ec, n] =
-        co_await asio::async_read_until(socket, asio::dynamic_buffer(head), "\r\n\r\n", core::kAsTuple);
+    auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(head), "\r\n\r\n",
+                                                   core::kAsTuple);
     if (ec) co_return;
     state->requests.push_back(head.substr(0, n));
     if (state->hang) {
