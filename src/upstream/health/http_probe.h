@@ -38,7 +38,8 @@ class HttpProbe {
  private:
   core::Task<ProbeResult> read_response(core::TcpSocket& socket) const;
   core::Task<ProbeResult> match_body(core::TcpSocket& socket, std::string pending,
-                                     http::BodyFraming framing, std::uint64_t content_length) const;
+                                     http::BodyFraming framing, std::uint64_t content_length,
+                                     std::string_view expected) const;
 
   std::string request_;
   std::vector<config::StatusRange> expect_status_;
