@@ -1,7 +1,7 @@
 """Active health checks against real origins: an endpoint that fails its checks (a 503 on
-/healthz, or killed outright) is marked down within fall x interval and up again after rise
-passes; one checker per cluster whatever the number of workers; the checks follow a reload and
-end with the process."""
+/healthz, or killed outright) is marked down within fall x interval, gets no requests while down,
+and is up again after rise passes; one checker per cluster whatever the number of workers; the
+checks follow a reload and end with the process."""
 
 import os
 import re
@@ -113,14 +113,23 @@ def test_failing_endpoint_is_marked_down_within_fall_x_interval_and_up_after_ris
     assert poll(lambda: len(checks_of(a)) >= 1 and len(checks_of(b_)) >= 1, timeout=5)
 
     with Load(p.port) as load:
-        health_b.status = 503
+        assert poll(lambda: len(traffic_of(b_)) >= 5, timeout=5), "B gets no traffic to begin with"
+        health_b.status = 503  # B still answers requests: only its checks fail
         took = wait_for_log(p, f"cluster backend: endpoint {b_.hostport} is down "
                                f"({FALL} failed checks: status 503)", timeout=10)
         assert took < FALL * INTERVAL + MARGIN, f"marked down after {took:.2f}s"
+        # Requests picked before the verdict may still be on their way.
+        time.sleep(0.1)
+        sent_to_b, answered = len(traffic_of(b_)), len(load.statuses)
+        time.sleep(1.0)
+        assert len(load.statuses) >= answered + 20, "the load stalled"
+        assert len(traffic_of(b_)) == sent_to_b, "a request went to B while it was down"
+
         health_b.status = 200
         took = wait_for_log(p, f"cluster backend: endpoint {b_.hostport} is up "
                                f"({RISE} passed checks)", timeout=10)
         assert took < RISE * INTERVAL + MARGIN, f"marked up after {took:.2f}s"
+        assert poll(lambda: len(traffic_of(b_)) >= sent_to_b + 5, timeout=5), "B got no traffic back"
     assert load.statuses and set(load.statuses) == {200}, (load.statuses, load.errors)
     assert not load.errors, load.errors
     assert f"endpoint {a.hostport}" not in p.stderr_text()
@@ -201,10 +210,16 @@ def test_checks_follow_a_reload_and_the_verdict_survives_it(bulwark, origin):
     health_b.status = 200
     wait_for_log(p, f"cluster backend: endpoint {b_.hostport} is up", timeout=10)
 
-    # Without a health check no checker runs.
+    # B down again, then a configuration without a health check: no checker runs any more, and
+    # nothing holds B out of the balancing.
+    health_b.status = 503
+    assert poll(lambda: p.stderr_text().count(down) == 2, timeout=10), p.stderr_text()[-3000:]
     cfg["clusters"] = [{"name": "backend", "endpoints": endpoints}]
     reload(p, cfg)
     made = len(checks_of(b_, "/healthz?v=2"))
+    for n in range(20):
+        assert request(p.port, "GET", f"/work/{n}").status == 200
+    assert len(traffic_of(b_)) >= 5, "B stayed out after its health check was removed"
     time.sleep(3 * INTERVAL)
     assert len(checks_of(b_, "/healthz?v=2")) <= made + 1
 

@@ -4,38 +4,27 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "config/loader.h"
+#include "cluster_fixture.h"
+#include "match_fixture.h"
 
 namespace bulwark::config {
 namespace {
 
 using ::testing::ElementsAre;
 
-const std::string kListeners = R"(listeners:
-  - name: public
-    listen: 127.0.0.1:8080
-    virtual_hosts:
-      - domains: ["*"]
-        routes:
-          - proxy: { cluster: a }
-)";
-
 std::vector<std::string> errors_of(const std::string& clusters) {
-  const LoadResult result = load_config_string("clusters:\n" + clusters + kListeners, "t.yaml");
+  const LoadResult result = load_clusters(clusters);
   EXPECT_EQ(result.config, nullptr);
-  std::vector<std::string> lines;
-  lines.reserve(result.errors.size());
-  for (const Diagnostic& d : result.errors)
-    lines.push_back(d.format());
-  return lines;
+  return formatted(result);
 }
 
 ConfigPtr load_ok(const std::string& clusters) {
-  LoadResult result = load_config_string("clusters:\n" + clusters + kListeners, "t.yaml");
-  for (const Diagnostic& d : result.errors)
-    ADD_FAILURE() << d.format();
+  LoadResult result = load_clusters(clusters);
+  for (const std::string& error : formatted(result))
+    ADD_FAILURE() << error;
   return result.config;
 }
 
