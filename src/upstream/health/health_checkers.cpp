@@ -16,8 +16,7 @@ void HealthCheckers::start(const std::vector<config::Cluster>& specs,
         endpoint.state->set_healthy(true);
       continue;
     }
-    auto checker = std::make_shared<HealthChecker>(io_, cluster.name, *check,
-                                                   cluster.endpoints);
+    auto checker = std::make_shared<HealthChecker>(io_, cluster.name, *check, cluster.endpoints);
     checker->start();
     checkers_.push_back(std::move(checker));
   }

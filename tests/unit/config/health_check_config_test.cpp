@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,26 @@ ConfigPtr load_ok(const std::string& clusters) {
   return result.config;
 }
 
+// The health check of cluster `index`, or an empty one and a failure.
+const HealthCheck& check_of(const ConfigPtr& config, std::size_t index) {
+  static const HealthCheck none;
+  const std::optional<HealthCheck>& check = config->clusters.at(index).health_check;
+  if (!check) {
+    ADD_FAILURE() << "cluster " << index << " has no health check";
+    return none;
+  }
+  return *check;
+}
+
+const HealthCheck::Http& http_of(const HealthCheck& check) {
+  static const HealthCheck::Http none;
+  if (!check.http) {
+    ADD_FAILURE() << "the check is not an HTTP check";
+    return none;
+  }
+  return *check.http;
+}
+
 std::vector<std::pair<int, int>> pairs(const std::vector<StatusRange>& ranges) {
   std::vector<std::pair<int, int>> out;
   out.reserve(ranges.size());
@@ -46,21 +67,21 @@ TEST(HealthCheckConfigTest, TcpCheckTakesTheDefaults) {
   const ConfigPtr config =
       load_ok("  - { name: a, endpoints: [127.0.0.1:1], health_check: { tcp: {} } }\n");
   ASSERT_NE(config, nullptr);
-  const std::optional<HealthCheck>& check = config->clusters.at(0).health_check;
-  ASSERT_TRUE(check.has_value());
-  EXPECT_FALSE(check->http.has_value());
-  EXPECT_EQ(check->interval, Duration{5000});
-  EXPECT_EQ(check->timeout, Duration{2000});
-  EXPECT_EQ(check->jitter, Duration{0});
-  EXPECT_EQ(check->rise, 2U);
-  EXPECT_EQ(check->fall, 3U);
+  ASSERT_TRUE(config->clusters.at(0).health_check.has_value());
+  const HealthCheck& check = check_of(config, 0);
+  EXPECT_FALSE(check.http.has_value());
+  EXPECT_EQ(check.interval, Duration{5000});
+  EXPECT_EQ(check.timeout, Duration{2000});
+  EXPECT_EQ(check.jitter, Duration{0});
+  EXPECT_EQ(check.rise, 2U);
+  EXPECT_EQ(check.fall, 3U);
 }
 
 TEST(HealthCheckConfigTest, HttpCheckDefaults) {
   const ConfigPtr config =
       load_ok("  - { name: a, endpoints: [127.0.0.1:1], health_check: { http: {} } }\n");
   ASSERT_NE(config, nullptr);
-  const HealthCheck::Http& http = config->clusters.at(0).health_check.value().http.value();
+  const HealthCheck::Http& http = http_of(check_of(config, 0));
   EXPECT_EQ(http.method, "GET");
   EXPECT_EQ(http.path, "/");
   EXPECT_EQ(http.host, "");
@@ -90,8 +111,8 @@ TEST(HealthCheckConfigTest, EverySettingIsRead) {
       jitter: 250ms
 )");
   ASSERT_NE(config, nullptr);
-  const HealthCheck& a = config->clusters.at(0).health_check.value();
-  const HealthCheck::Http& http = a.http.value();
+  const HealthCheck& a = check_of(config, 0);
+  const HealthCheck::Http& http = http_of(a);
   EXPECT_EQ(http.path, "/healthz?full=1");
   EXPECT_EQ(http.method, "HEAD");
   EXPECT_EQ(http.host, "api.example.com");
@@ -102,9 +123,9 @@ TEST(HealthCheckConfigTest, EverySettingIsRead) {
   EXPECT_EQ(a.jitter, Duration{200});  // 10% of the interval
   EXPECT_EQ(a.rise, 1U);
   EXPECT_EQ(a.fall, 5U);
-  const HealthCheck& b = config->clusters.at(1).health_check.value();
-  EXPECT_EQ(b.http.value().body, "ok");
-  EXPECT_THAT(pairs(b.http.value().expect_status), ElementsAre(std::pair{204, 204}));
+  const HealthCheck& b = check_of(config, 1);
+  EXPECT_EQ(http_of(b).body, "ok");
+  EXPECT_THAT(pairs(http_of(b).expect_status), ElementsAre(std::pair{204, 204}));
   EXPECT_EQ(b.jitter, Duration{250});
 }
 

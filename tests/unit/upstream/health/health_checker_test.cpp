@@ -62,7 +62,7 @@ config::HealthCheck fast_check(bool http) {
 
 class HealthCheckerTest : public ::testing::Test {
  protected:
-  ClusterEndpoint endpoint(asio::ip::tcp::endpoint address) {
+  ClusterEndpoint endpoint(const asio::ip::tcp::endpoint& address) {
     std::string label = fmt::format("127.0.0.1:{}", address.port());
     auto state = board_.endpoint("api", label);
     return ClusterEndpoint{address, std::move(label), std::move(state)};
@@ -183,8 +183,8 @@ TEST_F(HealthCheckerTest, HttpStatusOutOfRangeTakesItDownAfterExactlyFall) {
 }
 
 TEST_F(HealthCheckerTest, BodyMismatchTakesItDown) {
-  config::HealthCheck check = fast_check(true);
-  check.http->body = "ready";
+  config::HealthCheck check = fast_check(false);
+  check.http = config::HealthCheck::Http{.body = "ready"};
   check.fall = 1;
   const std::vector<ClusterEndpoint> endpoints{endpoint(origin_.endpoint())};
   origin_.respond("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nready");

@@ -28,13 +28,18 @@ config::HealthCheck::Http http_spec(std::optional<std::string> body = std::nullo
 
 class HttpProbeTest : public ::testing::Test {
  protected:
-  ProbeResult check(const HttpProbe& probe, asio::ip::tcp::endpoint address) {
-    core::TcpSocket socket(io_);
+  // Runs one check to its end.
+  ProbeResult finish(core::Task<ProbeResult> task) {
     std::optional<ProbeResult> result;
-    asio::co_spawn(io_, probe.run(socket, address),
+    asio::co_spawn(io_, std::move(task),
                    [&](const std::exception_ptr&, ProbeResult r) { result = std::move(r); });
     EXPECT_TRUE(run_until(io_, [&] { return result.has_value(); }));
+    socket_.close();
     return result.value_or(ProbeResult::fail("no result"));
+  }
+
+  ProbeResult check(const HttpProbe& probe, const asio::ip::tcp::endpoint& address) {
+    return finish(probe.run(socket_, address));
   }
 
   ProbeResult check(const config::HealthCheck::Http& spec, const std::string& response) {
@@ -43,6 +48,7 @@ class HttpProbeTest : public ::testing::Test {
   }
 
   asio::io_context io_;
+  core::TcpSocket socket_{io_};
   ScriptedOrigin origin_{io_};
 };
 
@@ -149,19 +155,10 @@ TEST_F(HttpProbeTest, RefusedConnectionFails) {
 }
 
 TEST_F(HttpProbeTest, TcpProbeConnects) {
-  core::TcpSocket socket(io_);
-  std::optional<ProbeResult> up;
-  asio::co_spawn(io_, probe_tcp(socket, origin_.endpoint()),
-                 [&](const std::exception_ptr&, ProbeResult r) { up = std::move(r); });
-  ASSERT_TRUE(run_until(io_, [&] { return up.has_value(); }));
-  EXPECT_TRUE(up->passed);
-  socket.close();
-  std::optional<ProbeResult> down;
-  asio::co_spawn(io_, probe_tcp(socket, test::refused_address()),
-                 [&](const std::exception_ptr&, ProbeResult r) { down = std::move(r); });
-  ASSERT_TRUE(run_until(io_, [&] { return down.has_value(); }));
-  EXPECT_FALSE(down->passed);
-  EXPECT_EQ(down->detail, "connection refused");
+  EXPECT_TRUE(finish(probe_tcp(socket_, origin_.endpoint())).passed);
+  const ProbeResult down = finish(probe_tcp(socket_, test::refused_address()));
+  EXPECT_FALSE(down.passed);
+  EXPECT_EQ(down.detail, "connection refused");
 }
 
 }  // namespace
