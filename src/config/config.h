@@ -140,6 +140,30 @@ struct StickySessions {
   std::string secret_file;
 };
 
+// Statuses from `low` to `high`, both included.
+struct StatusRange {
+  std::uint16_t low = 200;
+  std::uint16_t high = 399;
+};
+
+// Active health checking of a cluster's endpoints (one checker per cluster, off the workers).
+struct HealthCheck {
+  // An HTTP/1.1 request; the check passes on an expected status (and body, when given).
+  struct Http {
+    std::string method = "GET";
+    std::string path = "/";
+    std::string host;  // Host sent; empty: the endpoint's HOST:PORT as configured
+    std::vector<StatusRange> expect_status{StatusRange{}};
+    std::optional<std::string> body;  // a substring the first 64 KiB of the body must contain
+  };
+  std::optional<Http> http;  // none: a TCP connect that succeeds passes
+  Duration interval{5'000};  // between the end of one check and the start of the next
+  Duration timeout{2'000};   // a check not done by then fails
+  Duration jitter{0};        // a random 0..jitter added to each interval (a share is resolved)
+  std::uint32_t rise = 2;    // consecutive passes that bring an endpoint that is down back up
+  std::uint32_t fall = 3;    // consecutive failures that take an endpoint that is up down
+};
+
 struct Cluster {
   std::string name;
   std::string balancer = "round_robin";
@@ -161,6 +185,7 @@ struct Cluster {
   std::optional<StickySessions> sticky;
   PoolSettings pool;
   DnsSettings dns;
+  std::optional<HealthCheck> health_check;
   SourceMark mark;
 };
 

@@ -37,6 +37,8 @@ void read_cluster_resilience(YamlReader& reader, const MapView& map, Cluster& cl
 std::optional<StickySessions> read_sticky(YamlReader& reader, const Value& value);
 // retry: of a cluster, or of a route's proxy; keys left out keep the values `policy` has.
 void read_retry_policy(YamlReader& reader, const Value& value, RetryPolicy& policy);
+// A cluster's health_check: (schema_health_check.cpp).
+std::optional<HealthCheck> read_health_check(YamlReader& reader, const Value& value);
 
 // listeners: (schema_listeners.cpp); routes resolve against config.clusters, so clusters are read
 // first whatever the order in the file.

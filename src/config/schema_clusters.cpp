@@ -149,7 +149,7 @@ void read_endpoints(YamlReader& reader, const Value& value, Cluster& cluster) {
 }
 
 void read_cluster(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 13> kKeys{"name",
+  static constexpr std::array<std::string_view, 14> kKeys{"name",
                                                           "balancer",
                                                           "hash_key",
                                                           "hash_balance_factor",
@@ -161,7 +161,8 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
                                                           "circuit_breaker",
                                                           "retry",
                                                           "sticky",
-                                                          "dns"};
+                                                          "dns",
+                                                          "health_check"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Cluster cluster;
@@ -223,6 +224,9 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
   read_cluster_resilience(reader, *map, cluster);
   if (std::optional<Value> sticky = map->get("sticky"))
     cluster.sticky = read_sticky(reader, *sticky);
+  if (std::optional<Value> check = map->get("health_check")) {
+    cluster.health_check = read_health_check(reader, *check);
+  }
   // Kept even when broken, so that routes naming it are not reported as undefined too; the
   // config is refused anyway.
   config.clusters.push_back(std::move(cluster));

@@ -22,6 +22,7 @@
 #include "server/reload_changes.h"
 #include "server/worker.h"
 #include "upstream/dns/endpoint_refresher.h"
+#include "upstream/health/health_checkers.h"
 #include "upstream/pool_directory.h"
 
 namespace bulwark::server {
@@ -102,8 +103,10 @@ class Server {
     if (control_) BULWARK_LOG_INFO("control socket on {}", control_->path());
     BULWARK_LOG_INFO("bulwark started with {} worker(s)", workers_.size());
     refresher_.track(*config_);
+    health_checks_.start(snapshot_->config->clusters, snapshot_->clusters);
     wait_for_signals();
     main_loop_.run();
+    health_checks_.stop();
     stop_workers();
     BULWARK_LOG_INFO("bulwark stopped");
     spdlog::default_logger()->flush();
@@ -253,6 +256,7 @@ class Server {
       workers_[i]->reconfigure(next, changes->to_close(), std::move(opened[i]), applied);
     if (pid_file->moves) pid_file_ = std::move(pid_file->file);
     if (control->moves) control_ = std::move(control->socket);
+    health_checks_.start(next->config->clusters, next->clusters);
     snapshot_ = std::move(next);
     refresher_.track(*snapshot_->config);
   }
@@ -270,6 +274,7 @@ class Server {
     }
     for (auto& worker : workers_)
       worker->reconfigure(next, {}, {}, [] {});
+    health_checks_.start(next->config->clusters, next->clusters);
     snapshot_ = std::move(next);
   }
 
@@ -358,6 +363,8 @@ class Server {
   core::SteadyTimer drain_timer_{main_loop_};
   upstream::dns::EndpointRefresher refresher_{main_loop_,
                                               [this] { install_refreshed_endpoints(); }};
+  // Off the workers, on this loop: one checker per cluster, whatever the number of workers.
+  upstream::health::HealthCheckers health_checks_{main_loop_};
   core::Clock::time_point drain_deadline_;
   bool draining_ = false;
   // After the loop it serves on, so that it closes first.
