@@ -127,16 +127,26 @@ def test_a_full_breaker_answers_503_with_retry_after_at_once(bulwark, origin):
     assert request(b.port, "GET", "/later").status == 200  # the slots are free again
 
 
-def test_connect_failures_are_retried_on_another_endpoint(bulwark, origin):
+def test_connect_failures_are_retried_on_another_endpoint_within_the_budget(bulwark, origin):
     live = origin(switchable({}), name="live")
-    b = bulwark(None, workers=2, clusters=cluster(
-        [f"127.0.0.1:{dead_port()}", live.hostport],
-        outlier_detection="off", retry={"retries": 1, "backoff": {"base": "1ms", "max": "2ms"}}))
-    answers = [request(b.port, "POST" if i % 2 else "GET", f"/r/{i}", body=b"x" if i % 2 else None)
-               for i in range(20)]
-    # Even POSTs: nothing reached the refusing endpoint, so nothing can have taken effect.
+    endpoints = [f"127.0.0.1:{dead_port()}", live.hostport]
+
+    def burst(budget):
+        b = bulwark(None, workers=1, clusters=cluster(endpoints, outlier_detection="off", retry={
+            "retries": 1, "backoff": {"base": "1ms", "max": "2ms"}, "budget": budget}))
+        return [request(b.port, "POST" if i % 2 else "GET", f"/r/{i}",
+                        body=b"x" if i % 2 else None) for i in range(20)]
+
+    # Many requests meet the refusing endpoint first; a budget that allows that many
+    # retries lets every one through, even the POSTs: nothing reached the refusing endpoint, so
+    # nothing can have taken effect.
+    answers = burst({"percent": 100, "min_per_second": 10})
     assert [r.status for r in answers] == [200] * 20
     assert {r.header("x-origin") for r in answers} == {"live"}
+    # A tight budget (1 retry a second, none earned by requests) stops retries from multiplying
+    # the load: most of those requests fail instead.
+    statuses = [r.status for r in burst({"percent": 0, "min_per_second": 1})]
+    assert statuses.count(502) >= 5 and 200 in statuses, statuses
 
 
 def test_a_reset_after_sending_is_retried_only_for_methods_allowed(bulwark, origin):
