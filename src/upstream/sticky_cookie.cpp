@@ -91,6 +91,7 @@ StickyCookie::StickyCookie(const config::StickySessions& settings, std::string_v
   attributes += "; SameSite=" + settings.same_site;
   for (const std::string& identity : identities) {
     values_.push_back(cookie_value_for(cluster, identity, key));
+    by_id_.emplace(values_.back().substr(0, values_.back().find('.')), values_.size() - 1);
     set_cookies_.push_back(name_ + "=" + values_.back() + attributes);
   }
 }
@@ -104,19 +105,16 @@ std::optional<std::size_t> StickyCookie::endpoint_in(const http::HeaderMap& head
 std::optional<std::size_t> StickyCookie::endpoint_of(std::string_view value) const {
   const std::size_t dot = value.find('.');
   if (dot == std::string_view::npos) return std::nullopt;
-  const std::string_view id = value.substr(0, dot + 1);
-  for (std::size_t i = 0; i < values_.size(); ++i) {
-    const std::string& expected = values_[i];
-    if (!expected.starts_with(id)) continue;
-    // The signature is compared in constant time: timing must not reveal how much of a forged
-    // one was right.
-    if (value.size() == expected.size() &&
-        CRYPTO_memcmp(value.data(), expected.data(), expected.size()) == 0) {
-      return i;
-    }
+  const auto found = by_id_.find(value.substr(0, dot));
+  if (found == by_id_.end()) return std::nullopt;
+  const std::string& expected = values_[found->second];
+  // The signature is compared in constant time: timing must not reveal how much of a forged one
+  // was right.
+  if (value.size() != expected.size() ||
+      CRYPTO_memcmp(value.data(), expected.data(), expected.size()) != 0) {
     return std::nullopt;
   }
-  return std::nullopt;
+  return found->second;
 }
 
 }  // namespace bulwark::upstream

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -35,8 +36,17 @@ class StickyCookie {
  private:
   [[nodiscard]] std::optional<std::size_t> endpoint_of(std::string_view value) const;
 
+  // Transparent, so that a view into a request can be looked up without a copy.
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept {
+      return std::hash<std::string_view>{}(id);
+    }
+  };
+
   std::string name_;
-  std::vector<std::string> values_;       // the cookie value per endpoint: id "." signature
+  std::vector<std::string> values_;  // the cookie value per endpoint: id "." signature
+  std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>> by_id_;
   std::vector<std::string> set_cookies_;  // the whole Set-Cookie field value per endpoint
 };
 
