@@ -3,13 +3,14 @@
 // resolver. Besides memory and UB errors (ASan, UBSan) in either, it checks that:
 //  - a TTL comes only from a response with a header and an answer count,
 //  - bytes after the last answer do not change the TTL found,
-//  - when c-ares accepts an SRV answer, the walker finds its TTL too (the resolver would
-//    otherwise look again at once, every time).
+//  - when c-ares accepts an SRV or A answer, the walker finds its TTL too (the resolver would
+//    otherwise look again at once, every time), and no address c-ares gives has a shorter one.
 //
 // Input: a DNS response, as a resolver sends it over UDP.
 
 #include <ares.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -35,13 +36,22 @@ bool cares_reads_srv(const std::uint8_t* data, int size) {
   return found;
 }
 
-void cares_reads_a(const std::uint8_t* data, int size) {
+// c-ares's A records, each with the shortest TTL of the records that led to it.
+void check_a_reply(const std::uint8_t* data, int size, std::optional<std::uint32_t> ttl) {
   hostent* host = nullptr;
-  ares_addrttl addresses[kMaxAddresses];
+  std::array<ares_addrttl, kMaxAddresses> addresses{};
   int count = kMaxAddresses;
-  if (ares_parse_a_reply(data, size, &host, addresses, &count) == ARES_SUCCESS)
-    check(count >= 0 && count <= kMaxAddresses, "c-ares fills at most the room it has");
+  const int status = ares_parse_a_reply(data, size, &host, addresses.data(), &count);
   if (host != nullptr) ares_free_hostent(host);
+  if (status != ARES_SUCCESS || count <= 0) return;
+  check(count <= kMaxAddresses, "c-ares fills at most the room it has");
+  check(ttl.has_value(), "an A answer c-ares reads has a TTL");
+  for (int i = 0; i < count; ++i) {
+    // c-ares keeps TTLs in an int: one above INT32_MAX comes out negative.
+    const int address_ttl = addresses[static_cast<std::size_t>(i)].ttl;
+    check(address_ttl < 0 || static_cast<std::uint32_t>(address_ttl) >= *ttl,
+          "the shortest TTL is no longer than any address's");
+  }
 }
 
 }  // namespace
@@ -59,6 +69,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size > static_cast<std::size_t>(INT32_MAX)) return 0;
   const int length = static_cast<int>(size);
   if (cares_reads_srv(data, length)) check(ttl.has_value(), "an SRV answer c-ares reads has a TTL");
-  cares_reads_a(data, length);
+  check_a_reply(data, length, ttl);
   return 0;
 }
