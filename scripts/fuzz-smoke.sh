@@ -12,7 +12,8 @@ fi
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$(cd "$1" && pwd)
 seconds=$2
-targets=(request_parser response_parser query_string path_normalizer)
+targets=(request_parser response_parser query_string path_normalizer dns_answer control_command
+  sticky_cookie)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
