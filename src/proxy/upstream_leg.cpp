@@ -83,7 +83,13 @@ std::optional<std::size_t> UpstreamLeg::pick_endpoint(bool retry) {
   }
   if (retry) return chooser->pick_other(context, core::Clock::now(), endpoint_index_);
   if (cluster_.sticky) sticky_bound_ = cluster_.sticky->endpoint_in(stream_.request.headers);
-  return chooser->pick(context, started_, sticky_bound_);
+  std::optional<std::size_t> picked = chooser->pick(context, started_, sticky_bound_);
+  if (chooser->has_newly_disabled()) {
+    for (const std::size_t i : chooser->take_newly_disabled()) {
+      client_.worker().pools.pool_for(cluster_.endpoints[i].address, cluster_.pool).close_all();
+    }
+  }
+  return picked;
 }
 
 void UpstreamLeg::track_start(std::size_t endpoint) {

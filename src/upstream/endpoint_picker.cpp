@@ -25,6 +25,7 @@ EndpointPicker::EndpointPicker(const config::Cluster& spec, const Cluster& clust
       board_(board),
       balancer_(balancer_for(spec, cluster, worker)),
       weights_(cluster.endpoints.size(), 0),
+      disabled_(cluster.endpoints.size(), false),
       retry_budget_(spec.retry.budget_percent, spec.retry.min_retries_per_second),
       random_(mix64(worker + 0x7265747279)) {  // "retry"
   applied_.reserve(weights_.size());
@@ -34,8 +35,12 @@ EndpointPicker::EndpointPicker(const config::Cluster& spec, const Cluster& clust
 
 void EndpointPicker::refresh(core::Clock::time_point now) {
   // Ejections whose time is up end here, by whichever worker notices first.
-  for (const ClusterEndpoint& endpoint : cluster_.endpoints) {
+  for (std::size_t i = 0; i < cluster_.endpoints.size(); ++i) {
+    const ClusterEndpoint& endpoint = cluster_.endpoints[i];
     EndpointState& state = *endpoint.state;
+    const bool disabled = state.admin() == AdminState::kDisabled;
+    if (disabled && !disabled_[i]) newly_disabled_.push_back(i);
+    disabled_[i] = disabled;
     if (state.ejected() && now >= state.ejected_until() && state.readmit(now)) {
       BULWARK_LOG_INFO("cluster {}: endpoint {} is back after its ejection", cluster_.name,
                        endpoint.label);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -39,6 +40,11 @@ class EndpointPicker {
   [[nodiscard]] bool available(std::size_t i) const noexcept { return weights_[i] > 0; }
   [[nodiscard]] bool panicking() const noexcept { return availability_.panic; }
 
+  // Endpoints an operator disabled since the last call: this worker closes its idle pooled
+  // connections to them (they will not be picked, so those would only wait for their timeout).
+  [[nodiscard]] bool has_newly_disabled() const noexcept { return !newly_disabled_.empty(); }
+  std::vector<std::size_t> take_newly_disabled() { return std::exchange(newly_disabled_, {}); }
+
   // This worker's retry budget for the cluster, and its random numbers (retry backoff).
   RetryBudget& retry_budget() noexcept { return retry_budget_; }
   SplitMix64& random() noexcept { return random_; }
@@ -64,6 +70,8 @@ class EndpointPicker {
   Availability availability_;
   std::vector<std::uint32_t> weights_;
   std::vector<std::uint32_t> applied_;  // the weights the balancer has
+  std::vector<bool> disabled_;          // as of the last refresh
+  std::vector<std::size_t> newly_disabled_;
   RetryBudget retry_budget_;
   SplitMix64 random_;
 };

@@ -83,6 +83,27 @@ TEST(EndpointPickerTest, ARetryAvoidsEndpointsThatAreOut) {
   EXPECT_EQ(picker.pick_other(context, now, first), (first + 2) % 3);
 }
 
+TEST(EndpointPickerTest, SaysOnceWhichEndpointsWereDisabled) {
+  ClusterFixture f({1, 1, 1});
+  EndpointPicker picker(f.spec, f.cluster, f.board, 0);
+  const core::Clock::time_point now = core::Clock::now();
+  picker.pick({}, now);
+  EXPECT_FALSE(picker.has_newly_disabled());
+  f.state(2).set_admin(AdminState::kDisabled);
+  f.state(1).set_admin(AdminState::kDraining);  // draining keeps its connections
+  picker.pick({}, now);
+  ASSERT_TRUE(picker.has_newly_disabled());
+  EXPECT_EQ(picker.take_newly_disabled(), (std::vector<std::size_t>{2}));
+  EXPECT_FALSE(picker.has_newly_disabled());
+  picker.pick({}, now);
+  EXPECT_FALSE(picker.has_newly_disabled());  // still disabled: not new
+  f.state(2).set_admin(AdminState::kActive);
+  picker.pick({}, now);
+  f.state(2).set_admin(AdminState::kDisabled);
+  picker.pick({}, now);
+  EXPECT_EQ(picker.take_newly_disabled(), (std::vector<std::size_t>{2}));
+}
+
 TEST(EndpointPickerTest, ASingleEndpointIsRetriedItself) {
   ClusterFixture f({1});
   EndpointPicker picker(f.spec, f.cluster, f.board, 0);
