@@ -43,19 +43,8 @@ struct Snapshot {
   std::vector<upstream::Cluster> clusters;
 };
 
-std::vector<std::string_view> words_of(std::string_view line) {
-  std::vector<std::string_view> words;
-  constexpr std::string_view kBlanks = " \t\r";
-  for (std::size_t at = line.find_first_not_of(kBlanks); at != std::string_view::npos;) {
-    const std::size_t end = std::min(line.find_first_of(kBlanks, at), line.size());
-    words.push_back(line.substr(at, end - at));
-    at = line.find_first_not_of(kBlanks, end);
-  }
-  return words;
-}
-
 void check_state_set(std::string_view line, Snapshot& snapshot) {
-  const std::vector<std::string_view> words = words_of(line);
+  const std::vector<std::string_view> words = admin::words_of(line);
   if (words.size() != 4 || words[0] != "endpoint") return;
   const auto state = words[1] == "drain"     ? upstream::AdminState::kDraining
                      : words[1] == "disable" ? upstream::AdminState::kDisabled

@@ -40,17 +40,6 @@ ControlAnswer error(std::string_view what) {
   return {false, fmt::format("error: {}", what)};
 }
 
-std::vector<std::string_view> words_of(std::string_view line) {
-  std::vector<std::string_view> words;
-  constexpr std::string_view kBlanks = " \t\r";
-  for (std::size_t at = line.find_first_not_of(kBlanks); at != std::string_view::npos;) {
-    const std::size_t end = std::min(line.find_first_of(kBlanks, at), line.size());
-    words.push_back(line.substr(at, end - at));
-    at = line.find_first_not_of(kBlanks, end);
-  }
-  return words;
-}
-
 // "unknown X 'word'; did you mean 'y'?" or "unknown X 'word'; TAIL".
 ControlAnswer unknown(std::string_view what, std::string_view word,
                       std::span<const std::string_view> known, std::string_view tail) {
@@ -107,6 +96,17 @@ ControlAnswer endpoint(std::span<const std::string_view> args, const EndpointCon
 }
 
 }  // namespace
+
+std::vector<std::string_view> words_of(std::string_view line) {
+  std::vector<std::string_view> words;
+  constexpr std::string_view kBlanks = " \t\r";
+  for (std::size_t at = line.find_first_not_of(kBlanks); at != std::string_view::npos;) {
+    const std::size_t end = std::min(line.find_first_of(kBlanks, at), line.size());
+    words.push_back(line.substr(at, end - at));
+    at = line.find_first_not_of(kBlanks, end);
+  }
+  return words;
+}
 
 ControlAnswer run_control_command(std::string_view line,
                                   std::span<const upstream::Cluster> clusters) {

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "upstream/cluster.h"
 
@@ -21,6 +22,9 @@ struct ControlAnswer {
   bool ok = true;
   std::string text;  // without a final newline
 };
+
+// The blank-separated words of a command line (blanks: space, tab, CR).
+[[nodiscard]] std::vector<std::string_view> words_of(std::string_view line);
 
 [[nodiscard]] ControlAnswer run_control_command(std::string_view line,
                                                 std::span<const upstream::Cluster> clusters);

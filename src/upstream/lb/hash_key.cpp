@@ -1,21 +1,15 @@
 #include "upstream/lb/hash_key.h"
 
+#include "http/header_map.h"
+
 namespace bulwark::upstream {
 namespace {
-
-std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
 
 // The value of `name` in a `separator`-separated list of NAME=VALUE pairs.
 std::string_view find_pair(std::string_view list, char separator, std::string_view name) noexcept {
   while (!list.empty()) {
     const std::size_t end = list.find(separator);
-    const std::string_view pair = trim(list.substr(0, end));
+    const std::string_view pair = http::trim_ows(list.substr(0, end));
     list = end == std::string_view::npos ? std::string_view{} : list.substr(end + 1);
     const std::size_t equals = pair.find('=');
     if (equals != std::string_view::npos && pair.substr(0, equals) == name) {

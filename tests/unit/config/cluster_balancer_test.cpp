@@ -16,21 +16,8 @@ namespace {
 
 using ::testing::ElementsAre;
 
-std::vector<std::string> errors_of(const std::string& clusters) {
-  const LoadResult result = load_clusters(clusters);
-  EXPECT_EQ(result.config, nullptr);
-  return formatted(result);
-}
-
-ConfigPtr load_ok(const std::string& clusters) {
-  LoadResult result = load_clusters(clusters);
-  for (const std::string& error : formatted(result))
-    ADD_FAILURE() << error;
-  return result.config;
-}
-
 TEST(ClusterBalancerConfigTest, DefaultsAreRoundRobinWeightOne) {
-  const ConfigPtr config = load_ok("  - { name: a, endpoints: [127.0.0.1:1] }\n");
+  const ConfigPtr config = load_clusters_ok("  - { name: a, endpoints: [127.0.0.1:1] }\n");
   ASSERT_NE(config, nullptr);
   const Cluster& cluster = config->clusters.at(0);
   EXPECT_EQ(cluster.balancer, "round_robin");
@@ -40,7 +27,7 @@ TEST(ClusterBalancerConfigTest, DefaultsAreRoundRobinWeightOne) {
 }
 
 TEST(ClusterBalancerConfigTest, EveryBalancerAndWeightedEndpointsAreRead) {
-  const ConfigPtr config = load_ok(R"(  - name: a
+  const ConfigPtr config = load_clusters_ok(R"(  - name: a
     balancer: weighted_round_robin
     endpoints:
       - { address: 127.0.0.1:1, weight: 5 }
@@ -67,7 +54,7 @@ TEST(ClusterBalancerConfigTest, EveryBalancerAndWeightedEndpointsAreRead) {
 }
 
 TEST(ClusterBalancerConfigTest, HashKeysAreRead) {
-  const ConfigPtr config = load_ok(R"(  - name: a
+  const ConfigPtr config = load_clusters_ok(R"(  - name: a
     balancer: consistent_hash
     hash_key: { header: x-user-id }
     hash_balance_factor: 1.5
@@ -99,7 +86,7 @@ TEST(ClusterBalancerConfigTest, HashKeysAreRead) {
 
 TEST(ClusterBalancerConfigTest, BalancerMistakes) {
   EXPECT_THAT(
-      errors_of(R"(  - { name: a, balancer: least_requests, endpoints: [127.0.0.1:1] }
+      cluster_errors(R"(  - { name: a, balancer: least_requests, endpoints: [127.0.0.1:1] }
   - { name: b, balancer: consistent_hash, endpoints: [127.0.0.1:1] }
   - { name: c, balancer: random, hash_key: { path: true }, hash_balance_factor: 2, endpoints: [127.0.0.1:1] }
 )"),
@@ -118,7 +105,7 @@ TEST(ClusterBalancerConfigTest, BalancerMistakes) {
 
 TEST(ClusterBalancerConfigTest, HashKeyMistakes) {
   EXPECT_THAT(
-      errors_of(
+      cluster_errors(
           R"(  - { name: a, balancer: consistent_hash, hash_key: {}, endpoints: [127.0.0.1:1] }
   - { name: b, balancer: consistent_hash, hash_key: { header: x, path: true }, endpoints: [127.0.0.1:1] }
   - { name: c, balancer: consistent_hash, hash_key: { path: false }, endpoints: [127.0.0.1:1] }
@@ -149,7 +136,7 @@ TEST(ClusterBalancerConfigTest, HashKeyMistakes) {
 }
 
 TEST(ClusterBalancerConfigTest, EndpointMistakes) {
-  EXPECT_THAT(errors_of(R"(  - name: a
+  EXPECT_THAT(cluster_errors(R"(  - name: a
     endpoints:
       - { address: 127.0.0.1:1, weight: 0 }
       - { address: 127.0.0.1:2, weight: 1001 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster_fixture.h"
 #include "config/loader.h"
 
 namespace bulwark::config {
@@ -14,34 +15,8 @@ namespace {
 using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 
-const std::string kListeners = R"(listeners:
-  - name: public
-    listen: 127.0.0.1:8080
-    virtual_hosts:
-      - domains: ["*"]
-        routes:
-          - proxy: { cluster: a }
-)";
-
-std::vector<std::string> errors_of(const std::string& clusters) {
-  const LoadResult result = load_config_string("clusters:\n" + clusters + kListeners, "t.yaml");
-  EXPECT_EQ(result.config, nullptr);
-  std::vector<std::string> lines;
-  lines.reserve(result.errors.size());
-  for (const Diagnostic& d : result.errors)
-    lines.push_back(d.format());
-  return lines;
-}
-
-ConfigPtr load_ok(const std::string& clusters) {
-  LoadResult result = load_config_string("clusters:\n" + clusters + kListeners, "t.yaml");
-  for (const Diagnostic& d : result.errors)
-    ADD_FAILURE() << d.format();
-  return result.config;
-}
-
 TEST(ClusterDnsConfigTest, DefaultsAskTheSystemOnTheTtl) {
-  const ConfigPtr config = load_ok("  - { name: a, endpoints: [api.internal:8080] }\n");
+  const ConfigPtr config = load_clusters_ok("  - { name: a, endpoints: [api.internal:8080] }\n");
   ASSERT_NE(config, nullptr);
   const DnsSettings& dns = config->clusters.at(0).dns;
   EXPECT_TRUE(dns.resolvers.empty());
@@ -52,7 +27,7 @@ TEST(ClusterDnsConfigTest, DefaultsAskTheSystemOnTheTtl) {
 }
 
 TEST(ClusterDnsConfigTest, SettingsAndSrvEndpointsAreRead) {
-  const ConfigPtr config = load_ok(R"(  - name: a
+  const ConfigPtr config = load_clusters_ok(R"(  - name: a
     endpoints:
       - api.internal:8080
       - { srv: _http._tcp.api.internal }
@@ -90,7 +65,7 @@ TEST(ClusterDnsConfigTest, SettingsAndSrvEndpointsAreRead) {
 }
 
 TEST(ClusterDnsConfigTest, BadSettingsPointAtTheValue) {
-  EXPECT_THAT(errors_of(R"(  - name: a
+  EXPECT_THAT(cluster_errors(R"(  - name: a
     endpoints: [ api.internal:80 ]
     dns:
       resolvers: [ ns.internal:53 ]
@@ -110,7 +85,7 @@ TEST(ClusterDnsConfigTest, BadSettingsPointAtTheValue) {
 }
 
 TEST(ClusterDnsConfigTest, SrvEndpointsTakeNoAddressOrWeight) {
-  EXPECT_THAT(errors_of(R"(  - name: a
+  EXPECT_THAT(cluster_errors(R"(  - name: a
     endpoints:
       - { srv: _http._tcp.api.internal, weight: 2 }
       - { srv: "bad name!" }
@@ -122,7 +97,7 @@ TEST(ClusterDnsConfigTest, SrvEndpointsTakeNoAddressOrWeight) {
 }
 
 TEST(ClusterDnsConfigTest, DnsWithoutANameIsRefused) {
-  EXPECT_THAT(errors_of(R"(  - name: a
+  EXPECT_THAT(cluster_errors(R"(  - name: a
     endpoints: [ 127.0.0.1:80 ]
     dns: { min_ttl: 5s }
 )"),

@@ -16,19 +16,6 @@ namespace {
 
 using ::testing::ElementsAre;
 
-std::vector<std::string> errors_of(const std::string& clusters) {
-  const LoadResult result = load_clusters(clusters);
-  EXPECT_EQ(result.config, nullptr);
-  return formatted(result);
-}
-
-ConfigPtr load_ok(const std::string& clusters) {
-  LoadResult result = load_clusters(clusters);
-  for (const std::string& error : formatted(result))
-    ADD_FAILURE() << error;
-  return result.config;
-}
-
 // A route's own retry policy; a failure when it has none.
 RetryPolicy route_retry(const Route& route) {
   const auto& proxy = std::get<ProxyAction>(route.action);
@@ -40,7 +27,7 @@ RetryPolicy route_retry(const Route& route) {
 }
 
 TEST(ClusterResilienceConfigTest, DefaultsWhenLeftOut) {
-  const ConfigPtr config = load_ok("  - { name: a, endpoints: [127.0.0.1:1] }\n");
+  const ConfigPtr config = load_clusters_ok("  - { name: a, endpoints: [127.0.0.1:1] }\n");
   ASSERT_NE(config, nullptr);
   const Cluster& cluster = config->clusters.at(0);
   EXPECT_EQ(cluster.outlier_detection.consecutive_5xx, 0U);
@@ -65,7 +52,7 @@ TEST(ClusterResilienceConfigTest, DefaultsWhenLeftOut) {
 }
 
 TEST(ClusterResilienceConfigTest, EverySettingIsRead) {
-  const ConfigPtr config = load_ok(R"(  - name: a
+  const ConfigPtr config = load_clusters_ok(R"(  - name: a
     endpoints: [127.0.0.1:1]
     outlier_detection:
       consecutive_5xx: 7
@@ -124,7 +111,7 @@ TEST(ClusterResilienceConfigTest, EverySettingIsRead) {
 }
 
 TEST(ClusterResilienceConfigTest, OffTurnsEachOff) {
-  const ConfigPtr config = load_ok(R"(  - name: a
+  const ConfigPtr config = load_clusters_ok(R"(  - name: a
     endpoints: [127.0.0.1:1]
     outlier_detection: off
     slow_start: off
@@ -144,7 +131,7 @@ TEST(ClusterResilienceConfigTest, OffTurnsEachOff) {
 }
 
 TEST(ClusterResilienceConfigTest, OnlyTheListedConditionsAreRetried) {
-  const ConfigPtr config = load_ok(R"(  - name: a
+  const ConfigPtr config = load_clusters_ok(R"(  - name: a
     endpoints: [127.0.0.1:1]
     retry: { on: [503] }
   - name: b
@@ -166,7 +153,7 @@ TEST(ClusterResilienceConfigTest, OnlyTheListedConditionsAreRetried) {
 
 TEST(ClusterResilienceConfigTest, OutlierAndSlowStartMistakes) {
   EXPECT_THAT(
-      errors_of(R"(  - name: a
+      cluster_errors(R"(  - name: a
     endpoints: [127.0.0.1:1]
     outlier_detection:
       consecutive_5xxs: 3
@@ -214,7 +201,7 @@ TEST(ClusterResilienceConfigTest, OutlierAndSlowStartMistakes) {
 
 TEST(ClusterResilienceConfigTest, CircuitBreakerMistakes) {
   EXPECT_THAT(
-      errors_of(R"(  - name: a
+      cluster_errors(R"(  - name: a
     endpoints: [127.0.0.1:1]
     circuit_breaker: { max_connection: 10, max_requests: -1, max_retries: x, retry_after: 500ms }
   - name: b
@@ -231,7 +218,7 @@ TEST(ClusterResilienceConfigTest, CircuitBreakerMistakes) {
 
 TEST(ClusterResilienceConfigTest, RetryMistakes) {
   EXPECT_THAT(
-      errors_of(R"(  - name: a
+      cluster_errors(R"(  - name: a
     endpoints: [127.0.0.1:1]
     retry:
       retries: 11

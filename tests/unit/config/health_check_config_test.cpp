@@ -16,19 +16,6 @@ namespace {
 
 using ::testing::ElementsAre;
 
-std::vector<std::string> errors_of(const std::string& clusters) {
-  const LoadResult result = load_clusters(clusters);
-  EXPECT_EQ(result.config, nullptr);
-  return formatted(result);
-}
-
-ConfigPtr load_ok(const std::string& clusters) {
-  LoadResult result = load_clusters(clusters);
-  for (const std::string& error : formatted(result))
-    ADD_FAILURE() << error;
-  return result.config;
-}
-
 // The health check of cluster `index`, or an empty one and a failure.
 const HealthCheck& check_of(const ConfigPtr& config, std::size_t index) {
   static const HealthCheck none;
@@ -58,14 +45,14 @@ std::vector<std::pair<int, int>> pairs(const std::vector<StatusRange>& ranges) {
 }
 
 TEST(HealthCheckConfigTest, NoneByDefault) {
-  const ConfigPtr config = load_ok("  - { name: a, endpoints: [127.0.0.1:1] }\n");
+  const ConfigPtr config = load_clusters_ok("  - { name: a, endpoints: [127.0.0.1:1] }\n");
   ASSERT_NE(config, nullptr);
   EXPECT_FALSE(config->clusters.at(0).health_check.has_value());
 }
 
 TEST(HealthCheckConfigTest, TcpCheckTakesTheDefaults) {
   const ConfigPtr config =
-      load_ok("  - { name: a, endpoints: [127.0.0.1:1], health_check: { tcp: {} } }\n");
+      load_clusters_ok("  - { name: a, endpoints: [127.0.0.1:1], health_check: { tcp: {} } }\n");
   ASSERT_NE(config, nullptr);
   ASSERT_TRUE(config->clusters.at(0).health_check.has_value());
   const HealthCheck& check = check_of(config, 0);
@@ -79,7 +66,7 @@ TEST(HealthCheckConfigTest, TcpCheckTakesTheDefaults) {
 
 TEST(HealthCheckConfigTest, HttpCheckDefaults) {
   const ConfigPtr config =
-      load_ok("  - { name: a, endpoints: [127.0.0.1:1], health_check: { http: {} } }\n");
+      load_clusters_ok("  - { name: a, endpoints: [127.0.0.1:1], health_check: { http: {} } }\n");
   ASSERT_NE(config, nullptr);
   const HealthCheck::Http& http = http_of(check_of(config, 0));
   EXPECT_EQ(http.method, "GET");
@@ -90,7 +77,7 @@ TEST(HealthCheckConfigTest, HttpCheckDefaults) {
 }
 
 TEST(HealthCheckConfigTest, EverySettingIsRead) {
-  const ConfigPtr config = load_ok(R"(  - name: a
+  const ConfigPtr config = load_clusters_ok(R"(  - name: a
     endpoints: [127.0.0.1:1]
     health_check:
       http:
@@ -131,7 +118,7 @@ TEST(HealthCheckConfigTest, EverySettingIsRead) {
 
 TEST(HealthCheckConfigTest, KindMistakes) {
   EXPECT_THAT(
-      errors_of(R"(  - { name: a, endpoints: [127.0.0.1:1], health_check: { interval: 2s } }
+      cluster_errors(R"(  - { name: a, endpoints: [127.0.0.1:1], health_check: { interval: 2s } }
   - { name: b, endpoints: [127.0.0.1:1], health_check: { http: {}, tcp: {} } }
   - { name: c, endpoints: [127.0.0.1:1], health_check: { tcp: { port: 80 } } }
   - { name: d, endpoints: [127.0.0.1:1], health_check: { htp: {} } }
@@ -151,7 +138,7 @@ TEST(HealthCheckConfigTest, KindMistakes) {
 
 TEST(HealthCheckConfigTest, HttpMistakes) {
   EXPECT_THAT(
-      errors_of(R"(  - name: a
+      cluster_errors(R"(  - name: a
     endpoints: [127.0.0.1:1]
     health_check:
       http:
@@ -193,7 +180,7 @@ TEST(HealthCheckConfigTest, HttpMistakes) {
 
 TEST(HealthCheckConfigTest, TimingMistakes) {
   EXPECT_THAT(
-      errors_of(R"(  - name: a
+      cluster_errors(R"(  - name: a
     endpoints: [127.0.0.1:1]
     health_check: { tcp: {}, interval: 50ms, timeout: 0s, rise: 0, fall: 101 }
   - name: b
