@@ -14,18 +14,13 @@
 #include <vector>
 
 #include "core/log_level.h"
+#include "config/source_mark.h"
+#include "config/tls.h"
 #include "net/address.h"
 
 namespace bulwark::config {
 
 using Duration = std::chrono::milliseconds;
-
-// Where a configuration item came from, for messages that point at it ("file:line:column").
-struct SourceMark {
-  std::string file;
-  int line = 0;    // 1-based; 0 when the item did not come from a file (quick mode)
-  int column = 0;  // 1-based
-};
 
 struct Limits {
   std::size_t max_request_line = std::size_t{8} * 1024;   // longer request line: 414
@@ -186,6 +181,7 @@ struct Cluster {
   PoolSettings pool;
   DnsSettings dns;
   std::optional<HealthCheck> health_check;
+  std::optional<UpstreamTls> tls;  // the endpoints speak TLS
   SourceMark mark;
 };
 
@@ -291,6 +287,8 @@ struct Route {
   Action action;
   // Replaces the virtual host's filters for this route when set.
   std::optional<std::vector<FilterSpec>> filters;
+  // Only clients that presented a verified certificate get the action; others get 403.
+  bool require_client_certificate = false;
   SourceMark mark;
 };
 
@@ -306,6 +304,10 @@ struct Listener {
   std::string name;
   net::HostPort listen;
   std::vector<VirtualHost> virtual_hosts;
+  std::optional<ListenerTls> tls;  // TLS termination; none: plain HTTP
+  // A plain listener that sends every request to https://HOST[:PORT] of the same path (301 for
+  // GET and HEAD, 308 otherwise) instead of routing it; 443 leaves the port out.
+  std::optional<std::uint16_t> redirect_to_https;
   SourceMark mark;
 };
 

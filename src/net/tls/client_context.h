@@ -1,0 +1,39 @@
+#pragma once
+// TLS to a cluster's backends: the cluster's SSL_CTX (policy, trusted CAs, client certificate)
+// and the sessions it keeps per endpoint so that a new pooled connection resumes instead of
+// paying a full handshake. Built at load and reload; shared by all workers.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config/tls.h"
+#include "net/tls/ssl_ptr.h"
+
+namespace bulwark::net::tls {
+
+class ClientContext {
+ public:
+  // nullptr with `error` set to "FILE: reason" when a CA bundle, certificate or key is bad.
+  static std::shared_ptr<const ClientContext> build(const config::UpstreamTls& tls,
+                                                    std::string& error);
+
+  ClientContext(const ClientContext&) = delete;
+  ClientContext& operator=(const ClientContext&) = delete;
+  ~ClientContext();
+
+  // A client-side SSL for a connection to the endpoint `endpoint_key` (its "ip:port"), sending
+  // `server_name` as SNI and, when verification is on, checking the certificate against it (an
+  // IP address is checked as one). Resumes the endpoint's last session when reuse is on.
+  [[nodiscard]] SslPtr new_ssl(std::string_view server_name, std::string_view endpoint_key) const;
+  // The configured server name, or empty (then the endpoint's host is used).
+  [[nodiscard]] const std::string& server_name() const noexcept;
+
+  struct State;  // client_context.cpp
+
+ private:
+  explicit ClientContext(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace bulwark::net::tls

@@ -1,0 +1,35 @@
+#pragma once
+// Session-ticket keys shared by every worker (and every listener that uses the same rotation),
+// so that a ticket one worker issued resumes on any other. A new key is made every rotation
+// period; tickets sealed with the previous key are still accepted for one more period (and
+// renewed with the current key), older ones are not. Keys live only in memory: a restart starts a
+// new ring. The server keeps one ring across reloads.
+
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <memory>
+
+namespace bulwark::net::tls {
+
+class TicketKeys {
+ public:
+  using Clock = std::chrono::system_clock;
+
+  explicit TicketKeys(std::chrono::milliseconds rotation);
+  TicketKeys(const TicketKeys&) = delete;
+  TicketKeys& operator=(const TicketKeys&) = delete;
+  ~TicketKeys();
+
+  // Makes `context` seal and open its tickets with this ring (SSL_CTX_set_tlsext_ticket_key_evp_cb).
+  // The ring must outlive the context: the server context holds a shared_ptr to it.
+  void install(SSL_CTX* context);
+  [[nodiscard]] std::chrono::milliseconds rotation() const noexcept;
+
+  struct State;  // ticket_keys.cpp
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace bulwark::net::tls
