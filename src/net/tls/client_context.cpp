@@ -69,7 +69,7 @@ class SessionStore {
 struct Resumption {
   std::shared_ptr<SessionStore> store;
   std::string key;
-  SslSessionPtr offered;  // the session this SSL tried to resume, until its handshake ends
+  SslSessionPtr offered;  // the stored session this SSL tried to resume, until its handshake ends
 };
 
 void free_resumption(void* /*parent*/, void* data, CRYPTO_EX_DATA* /*ad*/, int /*index*/,
@@ -86,12 +86,21 @@ Resumption* resumption_of(const SSL* ssl) {
   return static_cast<Resumption*>(SSL_get_ex_data(ssl, resumption_index()));
 }
 
-// SSL_CTX_sess_set_new_cb: 1 takes over the caller's reference to `session`.
+// The store and the connections never share an SSL_SESSION object: OpenSSL marks a connection's
+// session not resumable when it is freed without a close_notify (SSL_free calls
+// SSL_CTX_remove_session), as backends closing idle connections often are, and that mark would
+// otherwise end reuse for the whole endpoint. TLS 1.1 and later allow resuming such a session.
+SslSessionPtr copy_of(SSL_SESSION* session) {
+  return SslSessionPtr(SSL_SESSION_dup(session));
+}
+
+// SSL_CTX_sess_set_new_cb; 0: the caller keeps its reference to `session`.
 int keep_new_session(SSL* ssl, SSL_SESSION* session) {
   Resumption* resumption = resumption_of(ssl);
   if (resumption == nullptr || SSL_SESSION_is_resumable(session) != 1) return 0;
-  resumption->store->keep(resumption->key, SslSessionPtr(session));
-  return 1;
+  if (SslSessionPtr copy = copy_of(session))
+    resumption->store->keep(resumption->key, std::move(copy));
+  return 0;
 }
 
 // A session the server declined is dropped at once, rather than offered again by every new
@@ -211,20 +220,24 @@ SslPtr ClientContext::new_ssl(std::string_view server_name, std::string_view end
   }
   if (state_->sessions) {
     // Keyed by name too: a session verified for one name must not resume for another.
-    auto resumption = std::make_unique<Resumption>(
-        Resumption{.store = state_->sessions,
-                   .key = std::string(endpoint_key) + ' ' + name,
-                   .offered = nullptr});
-    if (SslSessionPtr session = state_->sessions->find(resumption->key);
-        session && SSL_set_session(ssl.get(), session.get()) == 1)
-      resumption->offered = std::move(session);
+    auto resumption =
+        std::make_unique<Resumption>(Resumption{.store = state_->sessions,
+                                                .key = std::string(endpoint_key) + ' ' + name,
+                                                .offered = nullptr});
+    if (SslSessionPtr kept = state_->sessions->find(resumption->key)) {
+      const SslSessionPtr copy = copy_of(kept.get());
+      if (copy && SSL_set_session(ssl.get(), copy.get()) == 1)
+        resumption->offered = std::move(kept);
+    }
     if (SSL_set_ex_data(ssl.get(), resumption_index(), resumption.get()) != 1) return nullptr;
-    resumption.release();  // free_resumption deletes it with the SSL
+    static_cast<void>(resumption.release());  // free_resumption deletes it with the SSL
   }
   return ssl;
 }
 
-const std::string& ClientContext::server_name() const noexcept { return state_->server_name; }
+const std::string& ClientContext::server_name() const noexcept {
+  return state_->server_name;
+}
 
 std::string ClientContext::verify_failure(SSL* ssl) {
   const long result = SSL_get_verify_result(ssl);

@@ -1,7 +1,7 @@
 #include "net/tls/ktls.h"
 
-#include <openssl/opensslconf.h>
 #include <openssl/crypto.h>
+#include <openssl/opensslconf.h>
 
 #include <filesystem>
 #include <fstream>
@@ -24,10 +24,11 @@ bool ulp_listed(const std::string& file) {
 KernelTls detect_kernel_tls(const std::string& available_ulp_file,
                             const std::string& module_directory) {
   std::error_code error;
-  if (!ulp_listed(available_ulp_file) && !std::filesystem::is_directory(module_directory, error))
+  if (!ulp_listed(available_ulp_file) && !std::filesystem::is_directory(module_directory, error)) {
     return {.available = false,
             .reason = "the kernel has no tls module (not in " + available_ulp_file + ", no " +
                       module_directory + ")"};
+  }
   const std::string openssl = OpenSSL_version(OPENSSL_VERSION);
   // OPENSSL_NO_KTLS is how OpenSSL's headers say it was built without kTLS (BIO_get_ktls_send
   // then does not exist).
