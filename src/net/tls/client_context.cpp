@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <mutex>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -230,7 +231,7 @@ SslPtr ClientContext::new_ssl(std::string_view server_name, std::string_view end
         resumption->offered = std::move(kept);
     }
     if (SSL_set_ex_data(ssl.get(), resumption_index(), resumption.get()) != 1) return nullptr;
-    static_cast<void>(resumption.release());  // free_resumption deletes it with the SSL
+    std::ignore = resumption.release();  // free_resumption deletes it with the SSL
   }
   return ssl;
 }

@@ -315,6 +315,7 @@ TEST_P(ClientContextSessionTest, ConcurrentConnections) {
   const auto context = build(upstream());
   std::vector<std::thread> workers;
   std::array<int, 4> reused{};
+  workers.reserve(reused.size());
   for (std::size_t worker = 0; worker < reused.size(); ++worker) {
     workers.emplace_back([&, worker] {
       for (int i = 0; i < 10; ++i) {
