@@ -160,7 +160,7 @@ void read_direct_response(YamlReader& reader, const Value& value, DirectResponse
 bool read_route(YamlReader& reader, const Value& value, const Config& config,
                 const Listener& listener, Route& route) {
   static constexpr std::array<std::string_view, 8> kKeys{
-      "name",   "match",   "proxy",   "direct_response",
+      "name",     "match",  "proxy",   "direct_response",
       "redirect", "static", "filters", "require_client_certificate"};
   static constexpr std::array<std::string_view, 4> kActions{"proxy", "direct_response", "redirect",
                                                             "static"};

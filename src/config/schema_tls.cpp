@@ -58,9 +58,9 @@ void read_passphrase(YamlReader& reader, const MapView& map, Passphrase& passphr
   if (env) {
     std::optional<std::string> name = reader.string(*env);
     if (name && !is_env_name(*name)) {
-      reader.error(env->mark,
-                   fmt::format("passphrase_env: '{}' is not an environment variable name", *name),
-                   "write the variable's name (KEY_PASSPHRASE), not ${KEY_PASSPHRASE} or its value");
+      reader.error(
+          env->mark, fmt::format("passphrase_env: '{}' is not an environment variable name", *name),
+          "write the variable's name (KEY_PASSPHRASE), not ${KEY_PASSPHRASE} or its value");
     } else if (name) {
       passphrase.env = std::move(*name);
     }
@@ -106,10 +106,10 @@ void read_certificate_list(YamlReader& reader, const Value& value, ListenerTls& 
     if (std::optional<Value> flag = map->get("default")) {
       certificate.default_certificate = reader.boolean(*flag).value_or(false);
       if (certificate.default_certificate && default_index) {
-        reader.error(flag->mark,
-                     fmt::format("default: certificates[{}] is the default already",
-                                 *default_index),
-                     "one certificate is served when no name matches; mark only that one");
+        reader.error(
+            flag->mark,
+            fmt::format("default: certificates[{}] is the default already", *default_index),
+            "one certificate is served when no name matches; mark only that one");
         certificate.default_certificate = false;
       } else if (certificate.default_certificate) {
         default_index = tls.certificates.size();
@@ -140,10 +140,10 @@ void read_protocols(YamlReader& reader, const Value& value, TlsPolicy& policy) {
     std::optional<std::string> text = reader.string(item);
     if (!text) continue;
     if (*text == "TLSv1" || *text == "TLSv1.0" || *text == "TLSv1.1" || text->starts_with("SSL")) {
-      reader.error(item.mark,
-                   fmt::format("{}: {} is refused: TLS 1.0 and 1.1 are not supported", item.what,
-                               *text),
-                   "RFC 8996 deprecates them; use TLSv1.2 and TLSv1.3");
+      reader.error(
+          item.mark,
+          fmt::format("{}: {} is refused: TLS 1.0 and 1.1 are not supported", item.what, *text),
+          "RFC 8996 deprecates them; use TLSv1.2 and TLSv1.3");
       continue;
     }
     std::optional<std::size_t> index = reader.choice(item, kProtocols);
@@ -168,11 +168,10 @@ void read_groups(YamlReader& reader, const Value& value, TlsPolicy& policy) {
   for (const Value& item : *items) {
     std::optional<std::string> name = reader.string(item);
     if (!name) continue;
-    const bool plain =
-        !name->empty() && std::ranges::all_of(*name, [](char c) {
-          return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_';
-        });
+    const bool plain = !name->empty() && std::ranges::all_of(*name, [](char c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '_';
+    });
     if (!plain) {
       reader.error(item.mark, fmt::format("{}: '{}' is not a group name", item.what, *name),
                    "e.g. X25519, P-256, P-384");
@@ -235,8 +234,7 @@ void check_used(YamlReader& reader, const MapView& map, std::string_view key, bo
 
 void read_resumption(YamlReader& reader, const Value& value, TlsResumption& resumption) {
   static constexpr std::array<std::string_view, 5> kKeys{
-      "tickets", "ticket_key_rotation", "session_cache", "session_cache_size",
-      "session_lifetime"};
+      "tickets", "ticket_key_rotation", "session_cache", "session_cache_size", "session_lifetime"};
   bool off = false;
   std::optional<MapView> map = read_map_or_off(reader, value, kKeys, off);
   if (off) {
@@ -287,26 +285,25 @@ void read_identity_headers(YamlReader& reader, const Value& value, ClientCertifi
       continue;
     }
     if (!is_token(*name) || is_managed_header(*name)) {
-      reader.error(field->mark,
-                   fmt::format("{}: '{}' is not a header field name bulwark can set", kKeys[i],
-                               *name),
-                   "e.g. x-client-cert-subject; write \"\" to not send it");
+      reader.error(
+          field->mark,
+          fmt::format("{}: '{}' is not a header field name bulwark can set", kKeys[i], *name),
+          "e.g. x-client-cert-subject; write \"\" to not send it");
       continue;
     }
     *targets[i] = to_lower(std::move(*name));
     for (std::size_t j = 0; j < i; ++j) {
       if (*targets[j] == *targets[i]) {
-        reader.error(field->mark,
-                     fmt::format("{}: {} is the {} header already", kKeys[i], *targets[i],
-                                 kKeys[j]),
-                     "each identity field needs its own header");
+        reader.error(
+            field->mark,
+            fmt::format("{}: {} is the {} header already", kKeys[i], *targets[i], kKeys[j]),
+            "each identity field needs its own header");
       }
     }
   }
 }
 
-void read_client_certificates(YamlReader& reader, const Value& value,
-                              ClientCertificates& client) {
+void read_client_certificates(YamlReader& reader, const Value& value, ClientCertificates& client) {
   static constexpr std::array<std::string_view, 5> kKeys{"mode", "ca", "crl", "verify_depth",
                                                          "headers"};
   std::optional<MapView> map = reader.map(value, kKeys);
@@ -325,10 +322,10 @@ void read_client_certificates(YamlReader& reader, const Value& value,
   if (std::optional<Value> ca = map->get("ca")) {
     if (std::optional<std::string> path = read_path(reader, *ca)) client.ca = *path;
   } else {
-    reader.error(mode->mark,
-                 fmt::format("mode: {} needs ca, the CAs client certificates must chain to",
-                             kModes[*index]),
-                 "add ca: clients-ca.pem");
+    reader.error(
+        mode->mark,
+        fmt::format("mode: {} needs ca, the CAs client certificates must chain to", kModes[*index]),
+        "add ca: clients-ca.pem");
   }
   if (std::optional<Value> crl = map->get("crl")) {
     if (std::optional<std::string> path = read_path(reader, *crl)) client.crl = *path;
@@ -423,11 +420,21 @@ bool is_sni_name(std::string_view name) {
 }  // namespace
 
 std::optional<ListenerTls> read_listener_tls(YamlReader& reader, const Value& value) {
-  static constexpr std::array<std::string_view, 15> kKeys{
-      "certificates", "cert",          "key",          "passphrase_env",
-      "passphrase_file", "ocsp_response", "profile",   "protocols",
-      "ciphers",      "ciphersuites",  "groups",       "prefer_server_ciphers",
-      "resumption",   "client_certificates", "hsts"};
+  static constexpr std::array<std::string_view, 15> kKeys{"certificates",
+                                                          "cert",
+                                                          "key",
+                                                          "passphrase_env",
+                                                          "passphrase_file",
+                                                          "ocsp_response",
+                                                          "profile",
+                                                          "protocols",
+                                                          "ciphers",
+                                                          "ciphersuites",
+                                                          "groups",
+                                                          "prefer_server_ciphers",
+                                                          "resumption",
+                                                          "client_certificates",
+                                                          "hsts"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return std::nullopt;
   ListenerTls tls;
@@ -475,9 +482,9 @@ std::optional<UpstreamTls> read_upstream_tls(YamlReader& reader, const Value& va
     return UpstreamTls{.mark = value.mark};
   }
   static constexpr std::array<std::string_view, 13> kKeys{
-      "verify",    "ca",       "server_name",  "cert",    "key",
-      "passphrase_env", "passphrase_file", "profile", "protocols", "ciphers",
-      "ciphersuites", "groups", "session_reuse"};
+      "verify",          "ca",      "server_name", "cert",    "key",          "passphrase_env",
+      "passphrase_file", "profile", "protocols",   "ciphers", "ciphersuites", "groups",
+      "session_reuse"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return std::nullopt;
   UpstreamTls tls{.mark = value.mark};
@@ -495,8 +502,7 @@ std::optional<UpstreamTls> read_upstream_tls(YamlReader& reader, const Value& va
       if (is_sni_name(name)) {
         tls.server_name = std::move(name);
       } else {
-        reader.error(server_name->mark,
-                     fmt::format("server_name: '{}' is not a DNS name", *text),
+        reader.error(server_name->mark, fmt::format("server_name: '{}' is not a DNS name", *text),
                      "SNI carries a host name, not an address or port; leave it out to send the "
                      "endpoint's host name");
       }
@@ -535,10 +541,10 @@ std::optional<std::uint16_t> read_redirect_to_https(YamlReader& reader, const Va
   } else if (auto number = parse_decimal(*text); number && *number >= 1 && *number <= 65'535) {
     port = static_cast<std::uint16_t>(*number);
   } else {
-    reader.error(value.mark,
-                 fmt::format("redirect_to_https: expected true or a port from 1 to 65535, got '{}'",
-                             *text),
-                 std::string(kHint));
+    reader.error(
+        value.mark,
+        fmt::format("redirect_to_https: expected true or a port from 1 to 65535, got '{}'", *text),
+        std::string(kHint));
     return std::nullopt;
   }
   if (has_tls) {

@@ -57,8 +57,8 @@ TEST(QuickConfigTest, DefaultsToAutoWorkersAndNoAccessLog) {
 
 TEST(QuickConfigTest, RefusesBadUrls) {
   EXPECT_THAT(errors_of(QuickOptions{"127.0.0.1:8080",
-                                     {"http://b:1/api", "c:80", "http://d:0",
-                                      "http://u@e:1", "http://", "HTTP://ok:1"},
+                                     {"http://b:1/api", "c:80", "http://d:0", "http://u@e:1",
+                                      "http://", "HTTP://ok:1"},
                                      0,
                                      ""}),
               ElementsAre("--to 'http://b:1/api': a path, query or fragment is not supported here",

@@ -10,9 +10,9 @@
 namespace bulwark::config {
 namespace {
 
-using ::testing::ElementsAre;
 using std::chrono::hours;
 using std::chrono::seconds;
+using ::testing::ElementsAre;
 
 // One listener whose `tls:` is `block` (its first line is line 4, indented under the listener),
 // with `route` before its catch-all route.
@@ -322,7 +322,8 @@ TEST(ListenerTlsTest, ClientCertificateMistakes) {
 )"),
               ElementsAre("t.yaml:8:15: mode: unknown value 'mandatory'\n"
                           "  hint: the choices are: off, optional, required"));
-  EXPECT_THAT(tls_errors(R"(    tls:
+  EXPECT_THAT(
+      tls_errors(R"(    tls:
       cert: a.pem
       key: a.key
       client_certificates:
@@ -331,11 +332,11 @@ TEST(ListenerTlsTest, ClientCertificateMistakes) {
         verify_depth: 0
         headers: { subject: "x subject", sans: connection, fingerprint: x-fp }
 )"),
-              ElementsAre("t.yaml:10:23: verify_depth: 0 is out of range (from 1 to 16)",
-                          "t.yaml:11:29: subject: 'x subject' is not a header field name bulwark "
-                          "can set\n  hint: e.g. x-client-cert-subject; write \"\" to not send it",
-                          "t.yaml:11:48: sans: 'connection' is not a header field name bulwark "
-                          "can set\n  hint: e.g. x-client-cert-subject; write \"\" to not send it"));
+      ElementsAre("t.yaml:10:23: verify_depth: 0 is out of range (from 1 to 16)",
+                  "t.yaml:11:29: subject: 'x subject' is not a header field name bulwark "
+                  "can set\n  hint: e.g. x-client-cert-subject; write \"\" to not send it",
+                  "t.yaml:11:48: sans: 'connection' is not a header field name bulwark "
+                  "can set\n  hint: e.g. x-client-cert-subject; write \"\" to not send it"));
   // Lower-cased, so the default subject header collides whatever the spelling.
   EXPECT_THAT(tls_errors("    tls: { cert: a.pem, key: a.key, client_certificates: { mode: "
                          "optional, ca: c, headers: { fingerprint: X-Client-Cert-Subject } } }\n"),
@@ -418,13 +419,14 @@ clusters: []
 }
 
 TEST(RequireClientCertificateTest, NeedsAListenerThatAsksForCertificates) {
-  constexpr std::string_view kRoute = "          - require_client_certificate: true\n"
-                                      "            match: { prefix: /admin/ }\n"
-                                      "            direct_response: { status: 204 }\n";
-  const ConfigPtr config =
-      load_tls_ok("    tls: { cert: a.pem, key: a.key, client_certificates: { mode: optional, "
-                  "ca: ca.pem } }\n",
-                  kRoute);
+  constexpr std::string_view kRoute =
+      "          - require_client_certificate: true\n"
+      "            match: { prefix: /admin/ }\n"
+      "            direct_response: { status: 204 }\n";
+  const ConfigPtr config = load_tls_ok(
+      "    tls: { cert: a.pem, key: a.key, client_certificates: { mode: optional, "
+      "ca: ca.pem } }\n",
+      kRoute);
   ASSERT_NE(config, nullptr);
   const std::vector<Route>& routes = config->listeners[0].virtual_hosts[0].routes;
   ASSERT_EQ(routes.size(), 2U);
@@ -444,9 +446,10 @@ TEST(RequireClientCertificateTest, NeedsAListenerThatAsksForCertificates) {
               ElementsAre("t.yaml:8:41: require_client_certificate: listener 'web' does not ask "
                           "clients for certificates\n  hint: give the listener tls: { "
                           "client_certificates: { mode: optional, ca: FILE } }"));
-  EXPECT_THAT(tls_errors("", "          - require_client_certificate: yes\n"
-                             "            match: { prefix: /admin/ }\n"
-                             "            direct_response: { status: 204 }\n"),
+  EXPECT_THAT(tls_errors("",
+                         "          - require_client_certificate: yes\n"
+                         "            match: { prefix: /admin/ }\n"
+                         "            direct_response: { status: 204 }\n"),
               ElementsAre("t.yaml:7:41: require_client_certificate: expected true or false, got "
                           "'yes'\n  hint: write true or false; YAML 1.2 readers take "
                           "yes/no/on/off as strings"));
