@@ -89,18 +89,18 @@ TEST(QuickConfigTest, TlsCertAndKeyMakeAModernTlsListener) {
   ASSERT_NE(result.config, nullptr);
   const std::optional<ListenerTls>& tls = result.config->listeners[0].tls;
   ASSERT_TRUE(tls.has_value());
-  ASSERT_EQ(tls->certificates.size(), 1U);
-  EXPECT_EQ(tls->certificates[0].cert, "site.pem");
-  EXPECT_EQ(tls->certificates[0].key, "site.key");
-  EXPECT_EQ(tls->policy.profile, "modern");
-  EXPECT_TRUE(tls->resumption.tickets);
-  EXPECT_TRUE(tls->resumption.session_cache);
-  EXPECT_EQ(tls->client_certificates.mode, ClientCertificates::Mode::kOff);
+  ASSERT_EQ(tls.value().certificates.size(), 1U);
+  EXPECT_EQ(tls.value().certificates[0].cert, "site.pem");
+  EXPECT_EQ(tls.value().certificates[0].key, "site.key");
+  EXPECT_EQ(tls.value().policy.profile, "modern");
+  EXPECT_TRUE(tls.value().resumption.tickets);
+  EXPECT_TRUE(tls.value().resumption.session_cache);
+  EXPECT_EQ(tls.value().client_certificates.mode, ClientCertificates::Mode::kOff);
   EXPECT_FALSE(result.config->clusters[0].tls.has_value());
 
   QuickOptions on = tls_options();
   on.tls_resumption = "on";
-  EXPECT_TRUE(build_quick_config(on).config->listeners[0].tls->resumption.tickets);
+  EXPECT_TRUE(build_quick_config(on).config->listeners[0].tls.value().resumption.tickets);
 
   // Plain by default.
   EXPECT_FALSE(build_quick_config(QuickOptions{"127.0.0.1:80", {"http://a"}, 0, ""})
@@ -113,8 +113,8 @@ TEST(QuickConfigTest, TlsResumptionOffTurnsTicketsAndTheCacheOff) {
   options.tls_resumption = "off";
   const LoadResult result = build_quick_config(options);
   ASSERT_NE(result.config, nullptr);
-  EXPECT_FALSE(result.config->listeners[0].tls->resumption.tickets);
-  EXPECT_FALSE(result.config->listeners[0].tls->resumption.session_cache);
+  EXPECT_FALSE(result.config->listeners[0].tls.value().resumption.tickets);
+  EXPECT_FALSE(result.config->listeners[0].tls.value().resumption.session_cache);
 }
 
 TEST(QuickConfigTest, RefusesHalfATlsPair) {
@@ -139,8 +139,8 @@ TEST(QuickConfigTest, HttpsBackendsMakeATlsCluster) {
   ASSERT_NE(result.config, nullptr);
   const Cluster& cluster = result.config->clusters[0];
   ASSERT_TRUE(cluster.tls.has_value());
-  EXPECT_TRUE(cluster.tls->verify);
-  EXPECT_TRUE(cluster.tls->server_name.empty());
+  EXPECT_TRUE(cluster.tls.value().verify);
+  EXPECT_TRUE(cluster.tls.value().server_name.empty());
   EXPECT_EQ(cluster.endpoints[0].address.to_string(), "api.internal:443");
   EXPECT_EQ(cluster.endpoints[1].address.to_string(), "[::1]:8443");
   EXPECT_FALSE(result.config->listeners[0].tls.has_value());
@@ -148,7 +148,7 @@ TEST(QuickConfigTest, HttpsBackendsMakeATlsCluster) {
   options.insecure_upstream = true;
   const LoadResult insecure = build_quick_config(options);
   ASSERT_NE(insecure.config, nullptr);
-  EXPECT_FALSE(insecure.config->clusters[0].tls->verify);
+  EXPECT_FALSE(insecure.config->clusters[0].tls.value().verify);
 }
 
 TEST(QuickConfigTest, RefusesMixedSchemesAndInsecurePlainBackends) {

@@ -42,13 +42,12 @@ std::vector<std::string> tls_errors(std::string_view block, std::string_view rou
   return formatted(result);
 }
 
-const ListenerTls& listener_tls(const ConfigPtr& config) {
-  static const ListenerTls kNone;
+ListenerTls listener_tls(const ConfigPtr& config) {
   if (config == nullptr || !config->listeners[0].tls) {
     ADD_FAILURE() << "no listener tls";
-    return kNone;
+    return {};
   }
-  return *config->listeners[0].tls;
+  return config->listeners[0].tls.value();
 }
 
 ConfigPtr load_tls_ok(std::string_view block, std::string_view route = "",
@@ -61,7 +60,7 @@ ConfigPtr load_tls_ok(std::string_view block, std::string_view route = "",
 
 TEST(ListenerTlsTest, ShorthandGivesOneCertificateAndTheDefaults) {
   const ConfigPtr config = load_tls_ok("    tls: { cert: a.pem, key: a.key }\n");
-  const ListenerTls& tls = listener_tls(config);
+  const ListenerTls tls = listener_tls(config);
   ASSERT_EQ(tls.certificates.size(), 1U);
   EXPECT_EQ(tls.certificates[0].cert, "a.pem");
   EXPECT_EQ(tls.certificates[0].key, "a.key");
@@ -114,7 +113,7 @@ TEST(ListenerTlsTest, ReadsEveryKey) {
         headers: { subject: X-Subject, sans: "", fingerprint: x-fp }
       hsts: { max_age: 2y, include_subdomains: true, preload: true }
 )");
-  const ListenerTls& tls = listener_tls(config);
+  const ListenerTls tls = listener_tls(config);
   ASSERT_EQ(tls.certificates.size(), 2U);
   EXPECT_EQ(tls.certificates[0].cert, "rsa.pem");
   EXPECT_EQ(tls.certificates[0].key, "rsa.key");
@@ -144,9 +143,9 @@ TEST(ListenerTlsTest, ReadsEveryKey) {
   EXPECT_EQ(tls.client_certificates.sans_header, "");
   EXPECT_EQ(tls.client_certificates.fingerprint_header, "x-fp");
   ASSERT_TRUE(tls.hsts.has_value());
-  EXPECT_EQ(tls.hsts->max_age, seconds{2 * 365 * 24 * 3600});
-  EXPECT_TRUE(tls.hsts->include_subdomains);
-  EXPECT_TRUE(tls.hsts->preload);
+  EXPECT_EQ(tls.hsts.value().max_age, seconds{2 * 365 * 24 * 3600});
+  EXPECT_TRUE(tls.hsts.value().include_subdomains);
+  EXPECT_TRUE(tls.hsts.value().preload);
 }
 
 TEST(ListenerTlsTest, RelativePathsStartAtTheConfigurationsDirectory) {
@@ -157,7 +156,7 @@ TEST(ListenerTlsTest, RelativePathsStartAtTheConfigurationsDirectory) {
       client_certificates: { mode: required, ca: ca.pem, crl: ../crl.pem }
 )",
                                        "", "/etc/bulwark/bulwark.yaml");
-  const ListenerTls& tls = listener_tls(config);
+  const ListenerTls tls = listener_tls(config);
   ASSERT_EQ(tls.certificates.size(), 2U);
   EXPECT_EQ(tls.certificates[0].cert, "/etc/bulwark/a.pem");
   EXPECT_EQ(tls.certificates[0].key, "/etc/bulwark/keys/a.key");
@@ -175,9 +174,9 @@ TEST(ListenerTlsTest, ResumptionOffAndHstsTrue) {
   EXPECT_FALSE(tls.resumption.tickets);
   EXPECT_FALSE(tls.resumption.session_cache);
   ASSERT_TRUE(tls.hsts.has_value());
-  EXPECT_EQ(tls.hsts->max_age, seconds{365 * 24 * 3600});
-  EXPECT_FALSE(tls.hsts->include_subdomains);
-  EXPECT_FALSE(tls.hsts->preload);
+  EXPECT_EQ(tls.hsts.value().max_age, seconds{365 * 24 * 3600});
+  EXPECT_FALSE(tls.hsts.value().include_subdomains);
+  EXPECT_FALSE(tls.hsts.value().preload);
 
   const ListenerTls other = listener_tls(load_tls_ok(
       "    tls: { cert: a.pem, key: a.key, hsts: false, resumption: { tickets: false } }\n"));
@@ -190,7 +189,7 @@ TEST(ListenerTlsTest, HstsMaxAgeUnits) {
   const auto max_age = [](std::string_view text) {
     const ListenerTls tls = listener_tls(load_tls_ok(
         fmt::format("    tls: {{ cert: a.pem, key: a.key, hsts: {{ max_age: {} }} }}\n", text)));
-    return tls.hsts ? tls.hsts->max_age : seconds{-1};
+    return tls.hsts ? tls.hsts.value().max_age : seconds{-1};
   };
   EXPECT_EQ(max_age("180d"), seconds{180 * 24 * 3600});
   EXPECT_EQ(max_age("1y"), seconds{365 * 24 * 3600});
@@ -462,7 +461,7 @@ TEST(UpstreamTlsTest, TrueGivesTheDefaults) {
 )");
   ASSERT_NE(config, nullptr);
   ASSERT_TRUE(config->clusters[0].tls.has_value());
-  const UpstreamTls& tls = *config->clusters[0].tls;
+  const UpstreamTls& tls = config->clusters[0].tls.value();
   EXPECT_TRUE(tls.verify);
   EXPECT_TRUE(tls.ca.empty());
   EXPECT_TRUE(tls.server_name.empty());
@@ -493,7 +492,7 @@ TEST(UpstreamTlsTest, ReadsEveryKey) {
       session_reuse: false
 )");
   ASSERT_NE(config, nullptr);
-  const UpstreamTls& tls = *config->clusters[0].tls;
+  const UpstreamTls& tls = config->clusters[0].tls.value();
   EXPECT_TRUE(tls.verify);
   EXPECT_EQ(tls.ca, "internal-ca.pem");
   EXPECT_EQ(tls.server_name, "api.internal");
@@ -509,7 +508,7 @@ TEST(UpstreamTlsTest, ReadsEveryKey) {
   const ConfigPtr insecure =
       load_clusters_ok("  - name: a\n    endpoints: [b:443]\n    tls: { verify: false }\n");
   ASSERT_NE(insecure, nullptr);
-  EXPECT_FALSE(insecure->clusters[0].tls->verify);
+  EXPECT_FALSE(insecure->clusters[0].tls.value().verify);
 }
 
 TEST(UpstreamTlsTest, Mistakes) {
