@@ -8,6 +8,16 @@ namespace {
 
 using ::testing::ElementsAre;
 
+// The value of `optional`, or a default one and a failure.
+template <typename T>
+T value_of(const std::optional<T>& optional) {
+  if (!optional) {
+    ADD_FAILURE() << "no value";
+    return T{};
+  }
+  return *optional;
+}
+
 std::vector<std::string> errors_of(const QuickOptions& options) {
   const LoadResult result = build_quick_config(options);
   EXPECT_EQ(result.config, nullptr);
@@ -87,20 +97,19 @@ QuickOptions tls_options() {
 TEST(QuickConfigTest, TlsCertAndKeyMakeAModernTlsListener) {
   const LoadResult result = build_quick_config(tls_options());
   ASSERT_NE(result.config, nullptr);
-  const std::optional<ListenerTls>& tls = result.config->listeners[0].tls;
-  ASSERT_TRUE(tls.has_value());
-  ASSERT_EQ(tls.value().certificates.size(), 1U);
-  EXPECT_EQ(tls.value().certificates[0].cert, "site.pem");
-  EXPECT_EQ(tls.value().certificates[0].key, "site.key");
-  EXPECT_EQ(tls.value().policy.profile, "modern");
-  EXPECT_TRUE(tls.value().resumption.tickets);
-  EXPECT_TRUE(tls.value().resumption.session_cache);
-  EXPECT_EQ(tls.value().client_certificates.mode, ClientCertificates::Mode::kOff);
+  const ListenerTls tls = value_of(result.config->listeners[0].tls);
+  ASSERT_EQ(tls.certificates.size(), 1U);
+  EXPECT_EQ(tls.certificates[0].cert, "site.pem");
+  EXPECT_EQ(tls.certificates[0].key, "site.key");
+  EXPECT_EQ(tls.policy.profile, "modern");
+  EXPECT_TRUE(tls.resumption.tickets);
+  EXPECT_TRUE(tls.resumption.session_cache);
+  EXPECT_EQ(tls.client_certificates.mode, ClientCertificates::Mode::kOff);
   EXPECT_FALSE(result.config->clusters[0].tls.has_value());
 
   QuickOptions on = tls_options();
   on.tls_resumption = "on";
-  EXPECT_TRUE(build_quick_config(on).config->listeners[0].tls.value().resumption.tickets);
+  EXPECT_TRUE(value_of(build_quick_config(on).config->listeners[0].tls).resumption.tickets);
 
   // Plain by default.
   EXPECT_FALSE(build_quick_config(QuickOptions{"127.0.0.1:80", {"http://a"}, 0, ""})
@@ -113,8 +122,9 @@ TEST(QuickConfigTest, TlsResumptionOffTurnsTicketsAndTheCacheOff) {
   options.tls_resumption = "off";
   const LoadResult result = build_quick_config(options);
   ASSERT_NE(result.config, nullptr);
-  EXPECT_FALSE(result.config->listeners[0].tls.value().resumption.tickets);
-  EXPECT_FALSE(result.config->listeners[0].tls.value().resumption.session_cache);
+  const ListenerTls tls = value_of(result.config->listeners[0].tls);
+  EXPECT_FALSE(tls.resumption.tickets);
+  EXPECT_FALSE(tls.resumption.session_cache);
 }
 
 TEST(QuickConfigTest, RefusesHalfATlsPair) {
@@ -138,9 +148,8 @@ TEST(QuickConfigTest, HttpsBackendsMakeATlsCluster) {
   const LoadResult result = build_quick_config(options);
   ASSERT_NE(result.config, nullptr);
   const Cluster& cluster = result.config->clusters[0];
-  ASSERT_TRUE(cluster.tls.has_value());
-  EXPECT_TRUE(cluster.tls.value().verify);
-  EXPECT_TRUE(cluster.tls.value().server_name.empty());
+  EXPECT_TRUE(value_of(cluster.tls).verify);
+  EXPECT_TRUE(value_of(cluster.tls).server_name.empty());
   EXPECT_EQ(cluster.endpoints[0].address.to_string(), "api.internal:443");
   EXPECT_EQ(cluster.endpoints[1].address.to_string(), "[::1]:8443");
   EXPECT_FALSE(result.config->listeners[0].tls.has_value());
@@ -148,7 +157,7 @@ TEST(QuickConfigTest, HttpsBackendsMakeATlsCluster) {
   options.insecure_upstream = true;
   const LoadResult insecure = build_quick_config(options);
   ASSERT_NE(insecure.config, nullptr);
-  EXPECT_FALSE(insecure.config->clusters[0].tls.value().verify);
+  EXPECT_FALSE(value_of(insecure.config->clusters[0].tls).verify);
 }
 
 TEST(QuickConfigTest, RefusesMixedSchemesAndInsecurePlainBackends) {

@@ -14,6 +14,16 @@ using std::chrono::hours;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
 
+// The value of `optional`, or a default one and a failure.
+template <typename T>
+T value_of(const std::optional<T>& optional) {
+  if (!optional) {
+    ADD_FAILURE() << "no value";
+    return T{};
+  }
+  return *optional;
+}
+
 // One listener whose `tls:` is `block` (its first line is line 4, indented under the listener),
 // with `route` before its catch-all route.
 std::string listener_yaml(std::string_view block, std::string_view route = "") {
@@ -47,7 +57,7 @@ ListenerTls listener_tls(const ConfigPtr& config) {
     ADD_FAILURE() << "no listener tls";
     return {};
   }
-  return config->listeners[0].tls.value();
+  return value_of(config->listeners[0].tls);
 }
 
 ConfigPtr load_tls_ok(std::string_view block, std::string_view route = "",
@@ -142,10 +152,10 @@ TEST(ListenerTlsTest, ReadsEveryKey) {
   EXPECT_EQ(tls.client_certificates.subject_header, "x-subject");
   EXPECT_EQ(tls.client_certificates.sans_header, "");
   EXPECT_EQ(tls.client_certificates.fingerprint_header, "x-fp");
-  ASSERT_TRUE(tls.hsts.has_value());
-  EXPECT_EQ(tls.hsts.value().max_age, seconds{2 * 365 * 24 * 3600});
-  EXPECT_TRUE(tls.hsts.value().include_subdomains);
-  EXPECT_TRUE(tls.hsts.value().preload);
+  const Hsts hsts = value_of(tls.hsts);
+  EXPECT_EQ(hsts.max_age, seconds{2 * 365 * 24 * 3600});
+  EXPECT_TRUE(hsts.include_subdomains);
+  EXPECT_TRUE(hsts.preload);
 }
 
 TEST(ListenerTlsTest, RelativePathsStartAtTheConfigurationsDirectory) {
@@ -173,10 +183,10 @@ TEST(ListenerTlsTest, ResumptionOffAndHstsTrue) {
       load_tls_ok("    tls: { cert: a.pem, key: a.key, resumption: off, hsts: true }\n"));
   EXPECT_FALSE(tls.resumption.tickets);
   EXPECT_FALSE(tls.resumption.session_cache);
-  ASSERT_TRUE(tls.hsts.has_value());
-  EXPECT_EQ(tls.hsts.value().max_age, seconds{365 * 24 * 3600});
-  EXPECT_FALSE(tls.hsts.value().include_subdomains);
-  EXPECT_FALSE(tls.hsts.value().preload);
+  const Hsts hsts = value_of(tls.hsts);
+  EXPECT_EQ(hsts.max_age, seconds{365 * 24 * 3600});
+  EXPECT_FALSE(hsts.include_subdomains);
+  EXPECT_FALSE(hsts.preload);
 
   const ListenerTls other = listener_tls(load_tls_ok(
       "    tls: { cert: a.pem, key: a.key, hsts: false, resumption: { tickets: false } }\n"));
@@ -189,7 +199,7 @@ TEST(ListenerTlsTest, HstsMaxAgeUnits) {
   const auto max_age = [](std::string_view text) {
     const ListenerTls tls = listener_tls(load_tls_ok(
         fmt::format("    tls: {{ cert: a.pem, key: a.key, hsts: {{ max_age: {} }} }}\n", text)));
-    return tls.hsts ? tls.hsts.value().max_age : seconds{-1};
+    return tls.hsts ? tls.hsts->max_age : seconds{-1};
   };
   EXPECT_EQ(max_age("180d"), seconds{180 * 24 * 3600});
   EXPECT_EQ(max_age("1y"), seconds{365 * 24 * 3600});
@@ -461,7 +471,7 @@ TEST(UpstreamTlsTest, TrueGivesTheDefaults) {
 )");
   ASSERT_NE(config, nullptr);
   ASSERT_TRUE(config->clusters[0].tls.has_value());
-  const UpstreamTls& tls = config->clusters[0].tls.value();
+  const UpstreamTls tls = value_of(config->clusters[0].tls);
   EXPECT_TRUE(tls.verify);
   EXPECT_TRUE(tls.ca.empty());
   EXPECT_TRUE(tls.server_name.empty());
@@ -492,7 +502,7 @@ TEST(UpstreamTlsTest, ReadsEveryKey) {
       session_reuse: false
 )");
   ASSERT_NE(config, nullptr);
-  const UpstreamTls& tls = config->clusters[0].tls.value();
+  const UpstreamTls tls = value_of(config->clusters[0].tls);
   EXPECT_TRUE(tls.verify);
   EXPECT_EQ(tls.ca, "internal-ca.pem");
   EXPECT_EQ(tls.server_name, "api.internal");
@@ -508,7 +518,7 @@ TEST(UpstreamTlsTest, ReadsEveryKey) {
   const ConfigPtr insecure =
       load_clusters_ok("  - name: a\n    endpoints: [b:443]\n    tls: { verify: false }\n");
   ASSERT_NE(insecure, nullptr);
-  EXPECT_FALSE(insecure->clusters[0].tls.value().verify);
+  EXPECT_FALSE(value_of(insecure->clusters[0].tls).verify);
 }
 
 TEST(UpstreamTlsTest, Mistakes) {
