@@ -35,7 +35,7 @@ struct Staple {
   std::string file;
   std::atomic<std::shared_ptr<const std::string>> der;
   // What the file looked like when last read (main loop only).
-  struct stat seen {};
+  struct stat seen{};
 };
 
 // What the ALPN and OCSP callbacks read, on whichever context SNI chose. Every context holds a
@@ -143,7 +143,7 @@ int status_callback(SSL* ssl, void* /*arg*/) {
   // OpenSSL takes the copy and frees it with the connection.
   auto* copy = static_cast<unsigned char*>(OPENSSL_malloc(der->size()));
   if (copy == nullptr) return SSL_TLSEXT_ERR_NOACK;
-  std::memcpy(copy, der->data(), der->size());
+  std::ranges::copy(*der, copy);
   SSL_set_tlsext_status_ocsp_resp(ssl, copy, static_cast<long>(der->size()));
   return SSL_TLSEXT_ERR_OK;
 }
@@ -416,7 +416,7 @@ const std::vector<std::string>& ServerContext::files() const noexcept {
 
 void ServerContext::refresh_ocsp() const {
   for (const auto& [leaf, staple] : state_->handshake->staples) {
-    struct stat now {};
+    struct stat now{};
     if (::stat(staple->file.c_str(), &now) != 0 || same_file(now, staple->seen)) continue;
     std::string error;
     // A response that does not parse (a file being written, say) leaves the old one stapled.

@@ -42,6 +42,16 @@ struct Ring {
   std::optional<Key> previous;
   TicketKeys::Clock::time_point made;
 
+  // The key named `name`: the current one, the previous one, or nullptr.
+  [[nodiscard]] const Key* find(const unsigned char* name) const {
+    if (std::memcmp(name, current.name.data(), current.name.size()) == 0) return &current;
+    if (previous.has_value() &&
+        std::memcmp(name, previous->name.data(), previous->name.size()) == 0) {
+      return &previous.value();
+    }
+    return nullptr;
+  }
+
   ~Ring() {
     OPENSSL_cleanse(&current, sizeof current);
     if (previous) OPENSSL_cleanse(&*previous, sizeof *previous);
@@ -58,7 +68,7 @@ int ex_data_index() {
 }  // namespace
 
 struct TicketKeys::State {
-  std::chrono::milliseconds rotation;
+  std::chrono::milliseconds rotation{};
   std::function<Clock::time_point()> clock;
   CipherPtr cipher{EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr)};
   std::atomic<std::shared_ptr<const Ring>> ring;
@@ -102,13 +112,10 @@ int TicketKeys::State::callback(SSL* ssl, unsigned char* key_name, unsigned char
     std::memcpy(key_name, key->name.data(), key->name.size());
     const int iv_length = EVP_CIPHER_get_iv_length(state->cipher.get());
     if (RAND_bytes(iv, iv_length) != 1) return -1;
-  } else if (std::memcmp(key_name, ring->current.name.data(), ring->current.name.size()) != 0) {
-    if (!ring->previous ||
-        std::memcmp(key_name, ring->previous->name.data(), ring->previous->name.size()) != 0) {
-      return 0;  // unknown or retired key: a full handshake
-    }
-    key = &*ring->previous;
-    result = 2;  // good, but reseal it with the current key
+  } else {
+    key = ring->find(key_name);
+    if (key == nullptr) return 0;           // unknown or retired key: a full handshake
+    if (key != &ring->current) result = 2;  // good, but reseal it with the current key
   }
   std::array<char, 7> digest{"SHA256"};
   const std::array params{
