@@ -11,12 +11,13 @@
 namespace bulwark::net::tls {
 namespace {
 
-using testing::IssueOptions;
 using testing::KeyType;
 using testing::Pki;
 
 std::chrono::system_clock::time_point utc(int year, unsigned month, unsigned day, int hour) {
-  return std::chrono::sys_days{std::chrono::year{year} / month / day} + std::chrono::hours{hour};
+  return std::chrono::sys_days{std::chrono::year{year} / std::chrono::month{month} /
+                               std::chrono::day{day}} +
+         std::chrono::hours{hour};
 }
 
 std::string load_error(const std::string& cert, const std::string& key,
@@ -54,12 +55,13 @@ TEST(CertificateTest, LoadsChainAndNames) {
   Pki& pki = Pki::shared();
   const auto& leaf = pki.issue({.names = {"WWW.Example.com", "*.example.org"}});
   std::string error;
-  const auto chain = load_certificate_chain(leaf.chain, leaf.key, {}, error);
-  ASSERT_TRUE(chain.has_value()) << error;
-  EXPECT_EQ(X509_cmp(chain->leaf.get(), leaf.x509.get()), 0);
-  ASSERT_EQ(chain->intermediates.size(), 1U);
-  EXPECT_EQ(X509_cmp(chain->intermediates[0].get(), pki.intermediate().x509.get()), 0);
-  EXPECT_EQ(chain->names, (std::vector<std::string>{"www.example.com", "*.example.org"}));
+  const auto loaded = load_certificate_chain(leaf.chain, leaf.key, {}, error);
+  ASSERT_TRUE(loaded.has_value()) << error;
+  const CertificateChain& chain = loaded.value();
+  EXPECT_EQ(X509_cmp(chain.leaf.get(), leaf.x509.get()), 0);
+  ASSERT_EQ(chain.intermediates.size(), 1U);
+  EXPECT_EQ(X509_cmp(chain.intermediates[0].get(), pki.intermediate().x509.get()), 0);
+  EXPECT_EQ(chain.names, (std::vector<std::string>{"www.example.com", "*.example.org"}));
 }
 
 TEST(CertificateTest, NamesFallBackToCommonName) {
@@ -68,7 +70,7 @@ TEST(CertificateTest, NamesFallBackToCommonName) {
   std::string error;
   const auto chain = load_certificate_chain(leaf.cert, leaf.key, {}, error);
   ASSERT_TRUE(chain.has_value()) << error;
-  EXPECT_EQ(chain->names, (std::vector<std::string>{"only.cn.example"}));
+  EXPECT_EQ(chain.value().names, (std::vector<std::string>{"only.cn.example"}));
 }
 
 TEST(CertificateTest, UnreadableFiles) {
@@ -153,7 +155,7 @@ TEST(CertificateTest, RsaKeyLoads) {
   std::string error;
   const auto chain = load_certificate_chain(leaf.chain, leaf.key, {}, error);
   ASSERT_TRUE(chain.has_value()) << error;
-  EXPECT_EQ(EVP_PKEY_get_base_id(chain->key.get()), EVP_PKEY_RSA);
+  EXPECT_EQ(EVP_PKEY_get_base_id(chain.value().key.get()), EVP_PKEY_RSA);
 }
 
 TEST(CertificateTest, CaStoreErrors) {

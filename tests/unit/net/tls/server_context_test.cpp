@@ -192,6 +192,7 @@ TEST_F(ServerContextTest, ResumptionByTicketsOrCache) {
 
 std::string staple_of(const Connection& connection) {
   const unsigned char* response = nullptr;
+  // NOLINTNEXTLINE(bugprone-multi-level-implicit-pointer-conversion): OpenSSL's macro casts.
   const long length = SSL_get_tlsext_status_ocsp_resp(connection.client.get(), &response);
   return length <= 0 ? std::string()
                      : std::string(reinterpret_cast<const char*>(response),

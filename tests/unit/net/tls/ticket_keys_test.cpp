@@ -59,17 +59,17 @@ TEST_P(TicketKeysTest, ResumesWithinThePeriod) {
   EXPECT_FALSE(resumed);
   ASSERT_NE(session, nullptr);
   EXPECT_TRUE(resumes(session.get()));
-  seconds_ = 9 * 60;
+  seconds_ = 9 * 60L;
   EXPECT_TRUE(resumes(session.get()));
 }
 
 TEST_P(TicketKeysTest, PreviousKeyResumesOnePeriodMore) {
   bool resumed = false;
   const SslSessionPtr session = connect(nullptr, resumed);
-  seconds_ = 10 * 60;  // one rotation: the ticket's key is now the previous one
+  seconds_ = 10 * 60L;  // one rotation: the ticket's key is now the previous one
   SslSessionPtr renewed = connect(session.get(), resumed);
   EXPECT_TRUE(resumed);
-  seconds_ = 20 * 60;  // two rotations: the key is gone
+  seconds_ = 20 * 60L;  // two rotations: the key is gone
   EXPECT_FALSE(resumes(session.get()));
   // The ticket renewed at 10min was sealed with the key that is now the previous one.
   EXPECT_TRUE(resumes(renewed.get()));
@@ -78,7 +78,7 @@ TEST_P(TicketKeysTest, PreviousKeyResumesOnePeriodMore) {
 TEST_P(TicketKeysTest, AfterTwoIdlePeriodsNoOldKeyRemains) {
   bool resumed = false;
   const SslSessionPtr session = connect(nullptr, resumed);
-  seconds_ = 25 * 60;  // nothing rotated in between: both periods passed at once
+  seconds_ = 25 * 60L;  // nothing rotated in between: both periods passed at once
   EXPECT_FALSE(resumes(session.get()));
 }
 
@@ -100,6 +100,7 @@ TEST_P(TicketKeysTest, ConcurrentHandshakesDuringRotation) {
   const SslSessionPtr session = connect(nullptr, resumed);
   std::atomic<int> resumptions{0};
   std::vector<std::thread> workers;
+  workers.reserve(4);
   for (int worker = 0; worker < 4; ++worker) {
     workers.emplace_back([&] {
       for (int i = 0; i < 20; ++i) {
