@@ -60,8 +60,16 @@ struct Ring {
 
 using CipherPtr = std::unique_ptr<EVP_CIPHER, OpenSslDeleter<EVP_CIPHER_free>>;
 
+// Each context holds a shared_ptr to the state (ex_data), freed with the context.
+template <class T>
+void free_ex_data(void* /*parent*/, void* pointer, CRYPTO_EX_DATA* /*data*/, int /*index*/,
+                  long /*argl*/, void* /*argp*/) {
+  delete static_cast<T*>(pointer);
+}
+
 int ex_data_index() {
-  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  static const int index = SSL_CTX_get_ex_new_index(
+      0, nullptr, nullptr, nullptr, &free_ex_data<std::shared_ptr<TicketKeys::State>>);
   return index;
 }
 
@@ -103,8 +111,10 @@ struct TicketKeys::State {
 int TicketKeys::State::callback(SSL* ssl, unsigned char* key_name, unsigned char* iv,
                                 EVP_CIPHER_CTX* cipher_context, EVP_MAC_CTX* mac_context,
                                 int encrypt) {
-  auto* state = static_cast<State*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_data_index()));
-  if (state == nullptr) return -1;
+  const auto* shared = static_cast<const std::shared_ptr<State>*>(
+      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_data_index()));
+  if (shared == nullptr) return -1;
+  State* state = shared->get();
   const std::shared_ptr<const Ring> ring = state->ring_at(state->clock());
   const Key* key = &ring->current;
   int result = 1;
@@ -132,7 +142,7 @@ int TicketKeys::State::callback(SSL* ssl, unsigned char* key_name, unsigned char
 }
 
 TicketKeys::TicketKeys(std::chrono::milliseconds rotation, std::function<Clock::time_point()> clock)
-    : state_(std::make_unique<State>()) {
+    : state_(std::make_shared<State>()) {
   state_->rotation = std::max(rotation, std::chrono::milliseconds{1});
   state_->clock = std::move(clock);
   if (state_->cipher == nullptr) {
@@ -147,7 +157,9 @@ TicketKeys::TicketKeys(std::chrono::milliseconds rotation, std::function<Clock::
 TicketKeys::~TicketKeys() = default;
 
 void TicketKeys::install(SSL_CTX* context) {
-  SSL_CTX_set_ex_data(context, ex_data_index(), state_.get());
+  // A context installed in twice frees the first reference.
+  delete static_cast<std::shared_ptr<State>*>(SSL_CTX_get_ex_data(context, ex_data_index()));
+  SSL_CTX_set_ex_data(context, ex_data_index(), new std::shared_ptr<State>(state_));
   SSL_CTX_set_tlsext_ticket_key_evp_cb(context, &State::callback);
 }
 

@@ -27,6 +27,17 @@ std::string load_error(const std::string& cert, const std::string& key,
   return error;
 }
 
+// The chain, or an empty one after failing the test.
+CertificateChain load_ok(const std::string& cert, const std::string& key) {
+  std::string error;
+  std::optional<CertificateChain> chain = load_certificate_chain(cert, key, {}, error);
+  if (!chain) {
+    ADD_FAILURE() << error;
+    return {};
+  }
+  return std::move(*chain);
+}
+
 // The fixture's chains verify against its root through the intermediate; the CRL revokes.
 TEST(CertificateTest, FixtureChainVerifiesAndCrlRevokes) {
   Pki& pki = Pki::shared();
@@ -54,10 +65,8 @@ TEST(CertificateTest, FixtureChainVerifiesAndCrlRevokes) {
 TEST(CertificateTest, LoadsChainAndNames) {
   Pki& pki = Pki::shared();
   const auto& leaf = pki.issue({.names = {"WWW.Example.com", "*.example.org"}});
-  std::string error;
-  const auto loaded = load_certificate_chain(leaf.chain, leaf.key, {}, error);
-  ASSERT_TRUE(loaded.has_value()) << error;
-  const CertificateChain& chain = loaded.value();
+  const CertificateChain chain = load_ok(leaf.chain, leaf.key);
+  ASSERT_NE(chain.leaf, nullptr);
   EXPECT_EQ(X509_cmp(chain.leaf.get(), leaf.x509.get()), 0);
   ASSERT_EQ(chain.intermediates.size(), 1U);
   EXPECT_EQ(X509_cmp(chain.intermediates[0].get(), pki.intermediate().x509.get()), 0);
@@ -67,10 +76,7 @@ TEST(CertificateTest, LoadsChainAndNames) {
 TEST(CertificateTest, NamesFallBackToCommonName) {
   Pki& pki = Pki::shared();
   const auto& leaf = pki.issue({.subject = {{"CN", "Only.CN.example"}}});
-  std::string error;
-  const auto chain = load_certificate_chain(leaf.cert, leaf.key, {}, error);
-  ASSERT_TRUE(chain.has_value()) << error;
-  EXPECT_EQ(chain.value().names, (std::vector<std::string>{"only.cn.example"}));
+  EXPECT_EQ(load_ok(leaf.cert, leaf.key).names, (std::vector<std::string>{"only.cn.example"}));
 }
 
 TEST(CertificateTest, UnreadableFiles) {
@@ -152,10 +158,9 @@ TEST(CertificateTest, EncryptedKeyPassphrases) {
 TEST(CertificateTest, RsaKeyLoads) {
   Pki& pki = Pki::shared();
   const auto& leaf = pki.issue({.names = {"rsa.example"}, .key = KeyType::kRsa});
-  std::string error;
-  const auto chain = load_certificate_chain(leaf.chain, leaf.key, {}, error);
-  ASSERT_TRUE(chain.has_value()) << error;
-  EXPECT_EQ(EVP_PKEY_get_base_id(chain.value().key.get()), EVP_PKEY_RSA);
+  const CertificateChain chain = load_ok(leaf.chain, leaf.key);
+  ASSERT_NE(chain.key, nullptr);
+  EXPECT_EQ(EVP_PKEY_get_base_id(chain.key.get()), EVP_PKEY_RSA);
 }
 
 TEST(CertificateTest, CaStoreErrors) {

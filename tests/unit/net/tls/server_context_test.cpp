@@ -91,6 +91,27 @@ TEST_F(ServerContextTest, FirstCertificateIsTheDefaultUnlessOneSaysSo) {
       "www.overlap.example");
 }
 
+// A connection accepted before a reload finishes its handshake on the old contexts, SNI, ALPN
+// and staples included, after the ServerContext that made it is gone (AddressSanitizer watches).
+TEST_F(ServerContextTest, ConnectionOutlivesTheServerContext) {
+  const Issued& stapled = leaf("late.example");
+  config::TlsCertificate certificate = served(stapled);
+  certificate.ocsp_response = Pki::shared().ocsp_response(stapled, "late.der");
+  auto server = build({.certificates = {served(leaf("first-late.example")), certificate}},
+                      {"http/1.1"}, std::make_shared<TicketKeys>(std::chrono::hours{1}));
+  const SslPtr server_ssl = server->new_ssl();
+  server.reset();
+  const SslPtr client = testing::client_ssl(client_.get(), "late.example");
+  SSL_set_tlsext_status_type(client.get(), TLSEXT_STATUSTYPE_ocsp);
+  SSL_set_alpn_protos(client.get(), reinterpret_cast<const unsigned char*>("\x08http/1.1"), 9);
+  ASSERT_TRUE(testing::handshake(client.get(), server_ssl.get()));
+  EXPECT_EQ(testing::served_name(client.get()), "late.example");
+  const unsigned char* protocol = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(client.get(), &protocol, &length);
+  EXPECT_EQ(length, 8U);
+}
+
 TEST_F(ServerContextTest, ClientSignatureAlgorithmsChooseRsaOrEcdsa) {
   const auto server = build({.certificates = {served(leaf("dual.example", KeyType::kRsa)),
                                               served(leaf("dual.example", KeyType::kEcdsa)),
