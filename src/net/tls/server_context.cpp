@@ -409,7 +409,10 @@ ServerContext::ServerContext(std::unique_ptr<State> state) : state_(std::move(st
 ServerContext::~ServerContext() = default;
 
 SslPtr ServerContext::new_ssl() const {
-  return SslPtr(SSL_new(state_->contexts[state_->default_index].get()));
+  SslPtr ssl(SSL_new(state_->contexts[state_->default_index].get()));
+  // SSL_do_handshake needs to know the side; the caller may not call SSL_accept.
+  if (ssl != nullptr) SSL_set_accept_state(ssl.get());
+  return ssl;
 }
 
 const std::vector<std::string>& ServerContext::files() const noexcept {
