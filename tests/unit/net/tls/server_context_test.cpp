@@ -79,6 +79,19 @@ TEST_F(ServerContextTest, SniPicksExactThenWildcardThenDefault) {
   EXPECT_EQ(name_for(""), "default.example");
 }
 
+// The transport only binds a descriptor and calls SSL_do_handshake: the SSL knows its side.
+TEST_F(ServerContextTest, NewSslWaitsForAClientHello) {
+  const auto server = build({.certificates = {served(leaf("side.example"))}});
+  const SslPtr ssl = server->new_ssl();
+  BIO* ours = nullptr;
+  BIO* theirs = nullptr;
+  ASSERT_EQ(BIO_new_bio_pair(&ours, 0, &theirs, 0), 1);
+  SSL_set_bio(ssl.get(), ours, ours);
+  const int result = SSL_do_handshake(ssl.get());
+  EXPECT_EQ(SSL_get_error(ssl.get(), result), SSL_ERROR_WANT_READ);
+  BIO_free(theirs);
+}
+
 TEST_F(ServerContextTest, FirstCertificateIsTheDefaultUnlessOneSaysSo) {
   const auto server =
       build({.certificates = {served(leaf("first.example")), served(leaf("second.example"))}});
