@@ -477,8 +477,8 @@ tls_check() { # INSTANCE
     printf '%s' "$req" | openssl s_client -connect "127.0.0.1:${PORT[$name]}" -ign_eof \
       -sess_in "$d/session.pem" >"$d/s_client-$k.txt" 2>&1 || true
   done
-  new=$(cat "$d"/s_client-[123].txt | grep -c '^New, ' || true)
-  reused=$(cat "$d"/s_client-[123].txt | grep -c '^Reused, ' || true)
+  new=$(awk '/^New, / { n++ } END { print n + 0 }' "$d"/s_client-[123].txt)
+  reused=$(awk '/^Reused, / { n++ } END { print n + 0 }' "$d"/s_client-[123].txt)
   [[ "$reused" -eq 0 && "$new" -eq 3 ]] ||
     die "$name: offered a session 3 times, $new full handshakes and $reused resumed (expected 3 and 0; see $d/s_client-*.txt)"
   proto=$(sed -n 's/^New, \([^,]*\), .*/\1/p' "$d/s_client-0.txt" | head -n 1)
@@ -602,7 +602,8 @@ fi
 
 # ----------------------------------------------------------------------------- report
 nginx_version=$(nginx -v 2>&1 | sed 's/^nginx version: //')
-haproxy_version=$(haproxy -v 2>/dev/null | head -n 1 | awk '{print $3}')
+# awk, not head: head would leave haproxy writing into a closed pipe (SIGPIPE, and pipefail).
+haproxy_version=$(haproxy -v 2>/dev/null | awk 'NR == 1 { print $3 }')
 wrk_version=$(wrk -v 2>&1 | head -n 1 | awk '{print $2}' || true)
 bulwark_version="not measured"
 if [[ " ${proxies[*]} " == *" bulwark "* ]]; then
