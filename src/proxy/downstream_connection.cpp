@@ -13,6 +13,7 @@
 #include "filters/request_id/request_id_filter.h"
 #include "http/h1/serializer.h"
 #include "http/path_normalizer.h"
+#include "net/tls/ktls.h"
 #include "proxy/error_page.h"
 #include "proxy/io.h"
 #include "proxy/tls_headers.h"
@@ -54,6 +55,13 @@ std::string_view address_text(const asio::ip::address& address, core::Arena& are
     size = std::strlen(text.data());
   }
   return arena.copy(std::string_view(text.data(), size));
+}
+
+// Checked once per process: whether OpenSSL may hand record encryption to the kernel, which
+// then lets large static files go out with sendfile (net/tls/secure_send_file.h).
+bool kernel_tls_available() {
+  static const bool available = net::tls::detect_kernel_tls().available;
+  return available;
 }
 
 }  // namespace
@@ -108,7 +116,9 @@ void DownstreamConnection::start(std::unique_ptr<DownstreamConnection> self) {
 core::Task<void> DownstreamConnection::start_secure(std::unique_ptr<DownstreamConnection> self,
                                                     bool refused) {
   DownstreamConnection& connection = *self;
-  connection.transport_.start_tls(connection.listener_->tls->new_ssl());
+  net::tls::SslPtr ssl = connection.listener_->tls->new_ssl();
+  if (kernel_tls_available()) SSL_set_options(ssl.get(), SSL_OP_ENABLE_KTLS);
+  connection.transport_.start_tls(std::move(ssl));
   // Labelled idle: a drain closes a connection that has not finished its handshake.
   connection.deadline_.wait_for(Waiting::kIdle, connection.snapshot_->config->timeouts.header_read);
   const std::error_code ec = co_await connection.transport_.handshake();
