@@ -169,7 +169,12 @@ struct DownstreamConnection::ParkedRead {
     if (ec == asio::error::operation_aborted) received = connection.read_after_drain();
     // Closed, or idle too long: destroying the object closes the socket.
     if (received == 0 || (ec && ec != asio::error::operation_aborted)) return;
-    connection.adopt_idle_read(received);
+    if (connection.transport_.secure()) {
+      // Ciphertext: the first read of the served coroutine decrypts it.
+      connection.transport_.feed({connection.idle_read_.data(), received});
+    } else {
+      connection.adopt_idle_read(received);
+    }
     asio::co_spawn(connection.worker_.io, serve(std::move(self)), asio::detached);
   }
 };
@@ -182,31 +187,12 @@ void DownstreamConnection::park(std::unique_ptr<DownstreamConnection> self) {
   // A new connection gets header_read to send its first request, as nginx does.
   connection.deadline_.wait_for(Waiting::kIdle,
                                 connection.requests_ == 0 ? timeouts.header_read : timeouts.idle);
-  if (connection.transport_.secure()) {
-    park_secure(std::move(self));
-    return;
-  }
+  // A TLS connection is parked the same way: what arrives is ciphertext, fed to TLS when the
+  // connection wakes. Only part of a record can be buffered here (a whole one would have been
+  // decrypted before the connection went quiet), so no request can be waiting in TLS.
+  connection.transport_.release_buffers();
   connection.transport_.socket().async_read_some(asio::buffer(connection.idle_read_),
                                                  ParkedRead{std::move(self)});
-}
-
-void DownstreamConnection::park_secure(std::unique_ptr<DownstreamConnection> self) {
-  DownstreamConnection& connection = *self;
-  auto [ec, received] = connection.transport_.try_read(asio::buffer(connection.idle_read_));
-  if (ec != asio::error::would_block) {
-    ParkedRead{std::move(self)}(ec, received);
-    return;
-  }
-  // Readable means a record (or part of one) arrived: park again until a whole one is there.
-  connection.transport_.socket().async_wait(
-      asio::socket_base::wait_read, [read = ParkedRead{std::move(self)}](
-                                        const asio::error_code& wait_error) mutable {
-        if (wait_error) {
-          read(wait_error, 0);
-        } else {
-          park_secure(std::move(read.self));
-        }
-      });
 }
 
 core::Task<void> DownstreamConnection::serve(std::unique_ptr<DownstreamConnection> self) {

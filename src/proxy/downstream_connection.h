@@ -92,9 +92,6 @@ class DownstreamConnection {
   static core::Task<void> refuse(std::unique_ptr<DownstreamConnection> self);
   // A TLS listener's connection: the handshake, then the requests (or the refusal).
   static core::Task<void> start_secure(std::unique_ptr<DownstreamConnection> self, bool refused);
-  // Parks a TLS connection: OpenSSL may hold a whole request already, and the socket is only
-  // waited on once a read found nothing (transport.h says why).
-  static void park_secure(std::unique_ptr<DownstreamConnection> self);
   // After the handshake: the client certificate's identity, the TLS facts streams report.
   void note_handshake();
   // Parses a request head from the bytes in `in_` into a new stream_, reading more only when

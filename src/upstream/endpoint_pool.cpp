@@ -98,6 +98,7 @@ ConnectionPtr EndpointPool::make_connection() {
 
 void EndpointPool::put_idle(ConnectionPtr connection) {
   if (settings_.max_idle_per_endpoint == 0) return;
+  connection->transport.release_buffers();
   if (idle_.size() >= settings_.max_idle_per_endpoint) idle_.pop_front();
   connection->idle_since = core::Clock::now();
   connection->watched = false;
@@ -117,7 +118,7 @@ bool EndpointPool::watch(UpstreamConnection& connection) {
     // A read of the socket would take bytes of a TLS record from OpenSSL: wait for readability
     // instead. Bytes already there (a close_notify that came with the response) end it at once.
     asio::error_code ec;
-    if (connection.transport.pending() > 0 ||
+    if (connection.transport.has_buffered_input() ||
         connection.transport.socket().available(ec) > 0 || ec) {
       return false;
     }

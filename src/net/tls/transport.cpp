@@ -1,6 +1,7 @@
 #include "net/tls/transport.h"
 
 #include <openssl/err.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -8,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+
+#include "net/tls/tls_bio.h"
 
 namespace bulwark::net {
 namespace {
@@ -34,13 +37,28 @@ std::error_code failure_of(int ssl_error) {
 
 }  // namespace
 
-void Transport::start_tls(tls::SslPtr ssl) {
-  SSL_set_fd(ssl.get(), socket_.native_handle());
+void Transport::start_tls(tls::SslPtr ssl, bool kernel_offload) {
+  if (kernel_offload) {
+    SSL_set_fd(ssl.get(), socket_.native_handle());
+  } else {
+    BIO* bio = tls::make_transport_bio(socket_.native_handle());
+    SSL_set_bio(ssl.get(), bio, bio);
+    // OpenSSL takes all the ciphertext there is in one BIO read, not a record header and then
+    // its body: the buffer is ours, so this costs no syscall and no wait.
+    SSL_set_read_ahead(ssl.get(), 1);
+  }
   ssl_ = std::move(ssl);
 }
 
-core::Task<std::error_code> Transport::wait_for_socket(int ssl_error) {
+core::Task<std::error_code> Transport::serve_want(int ssl_error) {
   if (ssl_error == SSL_ERROR_WANT_READ) {
+    if (tls::CipherBuffer* input = tls::cipher_buffer(SSL_get_rbio(ssl_.get()))) {
+      const std::span<char> room = input->free_space();
+      auto [ec, received] =
+          co_await socket_.async_read_some(asio::buffer(room.data(), room.size()), core::kAsTuple);
+      if (!ec) input->commit(received);
+      co_return ec;
+    }
     auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, core::kAsTuple);
     co_return ec;
   }
@@ -57,7 +75,7 @@ core::Task<std::error_code> Transport::handshake() {
     errno = 0;
     const int result = SSL_do_handshake(ssl_.get());
     if (result == 1) co_return std::error_code{};
-    const std::error_code ec = co_await wait_for_socket(SSL_get_error(ssl_.get(), result));
+    const std::error_code ec = co_await serve_want(SSL_get_error(ssl_.get(), result));
     if (ec) co_return ec;
   }
 }
@@ -69,7 +87,7 @@ core::Task<IoResult> Transport::tls_read_some(asio::mutable_buffer buffer) {
     std::size_t received = 0;
     const int result = SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &received);
     if (result == 1) co_return IoResult{std::error_code{}, received};
-    const std::error_code ec = co_await wait_for_socket(SSL_get_error(ssl_.get(), result));
+    const std::error_code ec = co_await serve_want(SSL_get_error(ssl_.get(), result));
     if (ec) co_return IoResult{ec, 0};
   }
 }
@@ -135,7 +153,7 @@ core::Task<IoResult> Transport::tls_write(std::span<const asio::const_buffer> pi
         parked.assign(data, size);
         data = parked.data();
       }
-      const std::error_code ec = co_await wait_for_socket(SSL_get_error(ssl_.get(), result));
+      const std::error_code ec = co_await serve_want(SSL_get_error(ssl_.get(), result));
       if (ec) co_return IoResult{ec, total};
     }
   }
@@ -149,20 +167,49 @@ IoResult Transport::try_read(asio::mutable_buffer buffer) {
     const std::size_t received = ec ? 0 : socket_.read_some(buffer, ec);
     return {ec, received};
   }
-  ERR_clear_error();
-  errno = 0;
-  std::size_t received = 0;
-  const int result = SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &received);
-  if (result == 1) return {ec, received};
-  const int ssl_error = SSL_get_error(ssl_.get(), result);
-  if (ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE) {
-    return {asio::error::would_block, 0};
+  tls::CipherBuffer* input = tls::cipher_buffer(SSL_get_rbio(ssl_.get()));
+  for (bool refilled = false;; refilled = true) {
+    ERR_clear_error();
+    errno = 0;
+    std::size_t received = 0;
+    const int result = SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &received);
+    if (result == 1) return {ec, received};
+    const int ssl_error = SSL_get_error(ssl_.get(), result);
+    if (ssl_error != SSL_ERROR_WANT_READ && ssl_error != SSL_ERROR_WANT_WRITE) {
+      return {failure_of(ssl_error), 0};
+    }
+    if (ssl_error == SSL_ERROR_WANT_WRITE || input == nullptr || refilled) {
+      return {asio::error::would_block, 0};
+    }
+    // Whatever the socket holds, without waiting (Asio's own synchronous read would wait).
+    const std::span<char> room = input->free_space();
+    const ssize_t n = ::recv(socket_.native_handle(), room.data(), room.size(), MSG_DONTWAIT);
+    if (n == 0) return {asio::error::eof, 0};
+    if (n < 0) return {asio::error::would_block, 0};
+    input->commit(static_cast<std::size_t>(n));
   }
-  return {failure_of(ssl_error), 0};
 }
 
-std::size_t Transport::pending() const noexcept {
-  return ssl_ ? static_cast<std::size_t>(SSL_pending(ssl_.get())) : 0;
+void Transport::feed(std::span<const char> ciphertext) {
+  tls::CipherBuffer* input = ssl_ ? tls::cipher_buffer(SSL_get_rbio(ssl_.get())) : nullptr;
+  while (input != nullptr && !ciphertext.empty()) {
+    const std::span<char> room = input->free_space();
+    const std::size_t count = std::min(room.size(), ciphertext.size());
+    std::memcpy(room.data(), ciphertext.data(), count);
+    input->commit(count);
+    ciphertext = ciphertext.subspan(count);
+  }
+}
+
+bool Transport::has_buffered_input() const noexcept {
+  if (!ssl_) return false;
+  const tls::CipherBuffer* input = tls::cipher_buffer(SSL_get_rbio(ssl_.get()));
+  return SSL_has_pending(ssl_.get()) == 1 || (input != nullptr && !input->empty());
+}
+
+void Transport::release_buffers() noexcept {
+  if (!ssl_) return;
+  if (tls::CipherBuffer* input = tls::cipher_buffer(SSL_get_rbio(ssl_.get()))) input->release();
 }
 
 void Transport::notify_close() noexcept {

@@ -3,12 +3,13 @@
 // read and write through. Plain sockets pay nothing for the option: their reads and writes are
 // Asio's own operations, returned as they are (no extra coroutine frame).
 //
-// TLS runs OpenSSL directly on the non-blocking descriptor (a socket BIO, as nginx and HAProxy
-// do), not through memory BIOs: ciphertext is not copied once more, and a record costs one
-// read(2) or write(2). OpenSSL says when it needs the socket readable or writable, and only then
-// does the coroutine wait for it through Asio's reactor. That order matters: Asio's epoll is
-// edge-triggered, so a wait is only ever started after a read saw EAGAIN, never on bytes that
-// already arrived.
+// TLS reads go through Asio too. OpenSSL sits on a BIO of bulwark's own (tls_bio.h) that
+// decrypts from a buffer of ciphertext the transport fills with Asio's speculative reads: a read
+// that finds nothing queues on the reactor without a syscall, where waiting for readability
+// (async_wait) would re-arm epoll with epoll_ctl every time, and a socket BIO would read each
+// record with two recv calls. Writes go straight to the socket from OpenSSL. The one exception
+// is kernel TLS, which needs OpenSSL's own socket BIO: such a transport waits for readiness
+// instead, and only after a read saw EAGAIN (Asio's epoll is edge-triggered).
 
 #include <asio/buffer.hpp>
 #include <cstddef>
@@ -39,7 +40,9 @@ class Transport {
   [[nodiscard]] SSL* ssl() const noexcept { return ssl_.get(); }
 
   // Runs TLS over the (connected) socket from now on; `ssl` is in accept or connect state.
-  void start_tls(tls::SslPtr ssl);
+  // `kernel_offload`: OpenSSL gets the descriptor itself (a socket BIO), so that it can hand
+  // record encryption to the kernel where the kernel offers it.
+  void start_tls(tls::SslPtr ssl, bool kernel_offload = false);
   // The TLS handshake; its errors are std::errc::protocol_error (OpenSSL's error queue and
   // SSL_get_verify_result say more), or the socket's.
   core::Task<std::error_code> handshake();
@@ -55,8 +58,15 @@ class Transport {
 
   // Reads what can be read without waiting: asio::error::would_block when nothing can.
   IoResult try_read(asio::mutable_buffer buffer);
-  // Decrypted bytes OpenSSL holds that a read returns without touching the socket.
-  [[nodiscard]] std::size_t pending() const noexcept;
+  // Ciphertext the socket delivered to someone else's read (a parked connection's small read),
+  // for TLS to decrypt next.
+  void feed(std::span<const char> ciphertext);
+  // Whether a read would return bytes without touching the socket: decrypted data OpenSSL holds,
+  // or ciphertext received and not yet decrypted. A connection with some must not wait on the
+  // socket for them.
+  [[nodiscard]] bool has_buffered_input() const noexcept;
+  // Frees the ciphertext buffer while the connection is idle (it is empty then).
+  void release_buffers() noexcept;
   // Sends close_notify when TLS is up and the socket takes it at once; never waits.
   void notify_close() noexcept;
   // Gives the descriptor up (with its TLS state, to be re-attached by adopt on another loop);
@@ -68,9 +78,10 @@ class Transport {
  private:
   core::Task<IoResult> tls_read_some(asio::mutable_buffer buffer);
   core::Task<IoResult> tls_write(std::span<const asio::const_buffer> pieces);
-  // Waits until the socket can do what OpenSSL's last call asked for (`ssl_error` is
-  // SSL_ERROR_WANT_READ or _WANT_WRITE); any other value becomes the error to return.
-  core::Task<std::error_code> wait_for_socket(int ssl_error);
+  // Gets the socket ready for what OpenSSL's last call asked (`ssl_error` is SSL_ERROR_WANT_READ
+  // or _WANT_WRITE): more ciphertext read into the BIO, or the socket writable. Any other value
+  // becomes the error to return.
+  core::Task<std::error_code> serve_want(int ssl_error);
 
   core::TcpSocket socket_;
   tls::SslPtr ssl_;
