@@ -7,6 +7,7 @@
 #include <map>
 
 #include "config/schema.h"
+#include "config/tls_files.h"
 #include "config/yaml_documents.h"
 #include "config/yaml_reader.h"
 
@@ -43,6 +44,7 @@ LoadResult load_config_string(std::string_view yaml, const std::string& file_nam
   config->source = file;
   try {
     schema::read_root(reader, reader.root(*root), *config);
+    if (reader.ok()) check_tls_files(reader, *config);
   } catch (const std::exception& e) {
     // The reader checks node types before converting, so this is a bug; still, never throw.
     reader.error(SourceMark{file, 0, 0}, fmt::format("internal error while loading: {}", e.what()));

@@ -125,12 +125,12 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
     if (!gather.empty()) {
       if (writes == 1 && ends.nodelay_done != nullptr && !*ends.nodelay_done) {
         asio::error_code ignored;
-        ends.sink.set_option(asio::ip::tcp::no_delay(true), ignored);
+        ends.sink.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
         *ends.nodelay_done = true;
       }
       if (ends.keep != nullptr) ends.keep->append(gather.pieces());
       ends.deadline.wait_for(ends.write_wait, ends.write_timeout);
-      auto [ec, written] = co_await asio::async_write(ends.sink, gather.pieces(), kAsTuple);
+      auto [ec, written] = co_await ends.sink.write(gather.pieces());
       ends.deadline.clear();
       if (ec) {
         result.outcome = RelayOutcome::kSinkFailed;
@@ -155,8 +155,7 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
       co_return result;
     }
     ends.deadline.wait_for(ends.read_wait, ends.read_timeout);
-    auto [ec, received] =
-        co_await ends.source.async_read_some(to_asio(ends.buffer.writable()), kAsTuple);
+    auto [ec, received] = co_await ends.source.read_some(to_asio(ends.buffer.writable()));
     ends.deadline.clear();
     if (ec == asio::error::eof) {
       ends.decoder.finish_at_eof();

@@ -15,6 +15,7 @@
 #include "core/buffer.h"
 #include "core/error.h"
 #include "core/io.h"
+#include "net/tls/transport.h"
 #include "http/h1/body_decoder.h"
 #include "proxy/connection_deadline.h"
 #include "proxy/filter/body_chunk.h"
@@ -58,12 +59,12 @@ struct KeptBytes {
 };
 
 struct RelayEnds {
-  core::TcpSocket& source;
+  net::Transport& source;
   // Holds source bytes already received after the head. Bytes before `floor` (the head, whose
   // views are still in use) are never moved or overwritten.
   core::Buffer& buffer;
   std::size_t floor;
-  core::TcpSocket& sink;
+  net::Transport& sink;
   http::h1::BodyDecoder& decoder;
   bool sink_chunked;        // re-encode as chunked (else the bytes go as they are)
   std::string_view prefix;  // written before the body (a serialized head), in the same write

@@ -8,12 +8,15 @@
 #include <cstring>
 
 #include "core/io.h"
+#include "core/log.h"
 #include "core/slab.h"
 #include "filters/request_id/request_id_filter.h"
 #include "http/h1/serializer.h"
 #include "http/path_normalizer.h"
+#include "net/tls/ktls.h"
 #include "proxy/error_page.h"
 #include "proxy/io.h"
+#include "proxy/tls_headers.h"
 #include "proxy/upstream_leg.h"
 #include "proxy/worker_context.h"
 #include "router/redirect.h"
@@ -54,6 +57,13 @@ std::string_view address_text(const asio::ip::address& address, core::Arena& are
   return arena.copy(std::string_view(text.data(), size));
 }
 
+// Checked once per process: whether OpenSSL may hand record encryption to the kernel, which
+// then lets large static files go out with sendfile (net/tls/secure_send_file.h).
+bool kernel_tls_available() {
+  static const bool available = net::tls::detect_kernel_tls().available;
+  return available;
+}
+
 }  // namespace
 
 DownstreamConnection::DownstreamConnection(WorkerContext& worker, SnapshotPtr snapshot,
@@ -62,8 +72,8 @@ DownstreamConnection::DownstreamConnection(WorkerContext& worker, SnapshotPtr sn
     : worker_(worker),
       snapshot_(std::move(snapshot)),
       listener_(&snapshot_->listeners[listener]),
-      socket_(std::move(socket)),
-      deadline_(worker.timeouts, socket_),
+      transport_(std::move(socket)),
+      deadline_(worker.timeouts, transport_.socket()),
       client_address_(unmap(peer.address())),
       client_port_(peer.port()),
       trusted_(snapshot_->trusts(client_address_)) {
@@ -88,15 +98,51 @@ void DownstreamConnection::operator delete(void* block) noexcept {
 }
 
 void DownstreamConnection::start(std::unique_ptr<DownstreamConnection> self) {
+  bool refused = false;
   if (self->worker_.limiter.enabled()) {
     self->counted_ = self->worker_.limiter.try_open(self->client_address_);
-    if (!self->counted_) {
-      asio::io_context& io = self->worker_.io;
-      asio::co_spawn(io, refuse(std::move(self)), asio::detached);
-      return;
+    refused = !self->counted_;
+  }
+  asio::io_context& io = self->worker_.io;
+  if (self->listener_->tls) {
+    asio::co_spawn(io, start_secure(std::move(self), refused), asio::detached);
+  } else if (refused) {
+    asio::co_spawn(io, refuse(std::move(self)), asio::detached);
+  } else {
+    park(std::move(self));
+  }
+}
+
+core::Task<void> DownstreamConnection::start_secure(std::unique_ptr<DownstreamConnection> self,
+                                                    bool refused) {
+  DownstreamConnection& connection = *self;
+  net::tls::SslPtr ssl = connection.listener_->tls->new_ssl();
+  if (kernel_tls_available()) SSL_set_options(ssl.get(), SSL_OP_ENABLE_KTLS);
+  connection.transport_.start_tls(std::move(ssl));
+  // Labelled idle: a drain closes a connection that has not finished its handshake.
+  connection.deadline_.wait_for(Waiting::kIdle, connection.snapshot_->config->timeouts.header_read);
+  const std::error_code ec = co_await connection.transport_.handshake();
+  connection.deadline_.clear();
+  if (ec) {
+    BULWARK_LOG_DEBUG("TLS handshake with {} failed: {}", connection.client_address_.to_string(),
+                      ec == std::errc::protocol_error ? net::tls::take_openssl_errors()
+                                                      : ec.message());
+    co_return;
+  }
+  connection.note_handshake();
+  if (refused) {
+    co_await refuse(std::move(self));
+  } else {
+    co_await serve(std::move(self));
+  }
+}
+
+void DownstreamConnection::note_handshake() {
+  if (listener_->spec->tls->client_certificates.mode != config::ClientCertificates::Mode::kOff) {
+    if (auto identity = net::tls::verified_client_identity(transport_.ssl())) {
+      client_identity_ = std::make_unique<net::tls::ClientIdentity>(std::move(*identity));
     }
   }
-  park(std::move(self));
 }
 
 // The completion handler of a parked connection's read; it owns the connection meanwhile.
@@ -128,8 +174,31 @@ void DownstreamConnection::park(std::unique_ptr<DownstreamConnection> self) {
   // A new connection gets header_read to send its first request, as nginx does.
   connection.deadline_.wait_for(Waiting::kIdle,
                                 connection.requests_ == 0 ? timeouts.header_read : timeouts.idle);
-  connection.socket_.async_read_some(asio::buffer(connection.idle_read_),
-                                     ParkedRead{std::move(self)});
+  if (connection.transport_.secure()) {
+    park_secure(std::move(self));
+    return;
+  }
+  connection.transport_.socket().async_read_some(asio::buffer(connection.idle_read_),
+                                                 ParkedRead{std::move(self)});
+}
+
+void DownstreamConnection::park_secure(std::unique_ptr<DownstreamConnection> self) {
+  DownstreamConnection& connection = *self;
+  auto [ec, received] = connection.transport_.try_read(asio::buffer(connection.idle_read_));
+  if (ec != asio::error::would_block) {
+    ParkedRead{std::move(self)}(ec, received);
+    return;
+  }
+  // Readable means a record (or part of one) arrived: park again until a whole one is there.
+  connection.transport_.socket().async_wait(
+      asio::socket_base::wait_read, [read = ParkedRead{std::move(self)}](
+                                        const asio::error_code& wait_error) mutable {
+        if (wait_error) {
+          read(wait_error, 0);
+        } else {
+          park_secure(std::move(read.self));
+        }
+      });
 }
 
 core::Task<void> DownstreamConnection::serve(std::unique_ptr<DownstreamConnection> self) {
@@ -167,7 +236,7 @@ core::Task<bool> DownstreamConnection::wait_hot(bool& park) {
   in_.release();
   deadline_.reset_expired();
   deadline_.wait_for(Waiting::kIdleHot, kHotIdle);
-  auto [ec, received] = co_await socket_.async_read_some(asio::buffer(idle_read_), kAsTuple);
+  auto [ec, received] = co_await transport_.read_some(asio::buffer(idle_read_));
   const bool quiet = ec == asio::error::operation_aborted &&
                      deadline_.expired() == Waiting::kIdleHot && !worker_.draining;
   deadline_.clear();
@@ -183,9 +252,7 @@ core::Task<bool> DownstreamConnection::wait_hot(bool& park) {
 std::size_t DownstreamConnection::read_after_drain() {
   // Only a drain (not an idle timeout) lets a request that already arrived be served.
   if (!worker_.draining || deadline_.expired() != Waiting::kNothing) return 0;
-  asio::error_code ec;
-  if (socket_.available(ec) == 0 || ec) return 0;
-  const std::size_t received = socket_.read_some(asio::buffer(idle_read_), ec);
+  auto [ec, received] = transport_.try_read(asio::buffer(idle_read_));
   return ec ? 0 : received;
 }
 
@@ -230,7 +297,7 @@ core::Task<DownstreamConnection::Next> DownstreamConnection::read_more_head() {
       }
       in_.compact();
     }
-    auto [ec, received] = co_await socket_.async_read_some(to_asio(in_.writable()), kAsTuple);
+    auto [ec, received] = co_await transport_.read_some(to_asio(in_.writable()));
     if (ec || received == 0) {
       if (deadline_.expired() == Waiting::kRequestHead) {
         stream_->respond({.status = 408, .detail = "the request head did not arrive in time"});
@@ -280,7 +347,7 @@ void DownstreamConnection::start_stream() {
   info.client_address = client_address_;
   info.client_port = client_port_;
   info.client_address_text = address_text(client_address_, stream_->arena());
-  info.scheme = "http";
+  info.scheme = transport_.secure() ? "https" : "http";
   info.listener_name = listener_->spec->name;
   info.client_trusted = trusted_;
   info.start = core::Clock::now();
@@ -352,6 +419,12 @@ core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
           keep_if_local);
   }
 
+  if (listener_->spec->redirect_to_https) {
+    stream.chain.build(snapshot_->builtin_filters, stream.arena());
+    co_return co_await redirect_to_https(stream, *listener_->spec->redirect_to_https,
+                                         keep_if_local);
+  }
+
   // The route comes first: it chooses the filters (DESIGN.md §2a: per virtual host, overridden
   // per route). A request no route takes still runs the built-in ones.
   const router::RouteHit hit = route(request);
@@ -384,6 +457,11 @@ core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
   if (hit.route == nullptr) {
     co_return co_await send_local_reply(
         stream, {.status = 404, .detail = "no route matches this request"}, keep_if_local);
+  }
+  if (hit.route->require_client_certificate && !client_identity_) {
+    co_return co_await send_local_reply(
+        stream, {.status = 403, .detail = "this resource requires a verified client certificate"},
+        keep_if_local);
   }
   // Proxying, the common action, awaits the upstream leg from this frame: every coroutine level
   // is one more frame to allocate per request.
@@ -435,6 +513,11 @@ UpstreamLeg* DownstreamConnection::start_upstream_leg(Stream& stream,
     info.upstream_path_prefix = *action.prefix_rewrite;
   }
   if (!action.host_rewrite.empty()) request.headers.set("host", action.host_rewrite);
+  static const config::ClientCertificates kDefaultNames;
+  const config::Listener& listener = *listener_->spec;
+  set_client_certificate_headers(request.headers,
+                                 listener.tls ? listener.tls->client_certificates : kDefaultNames,
+                                 client_identity_.get());
   // In the stream's arena, not in a coroutine frame: a frame that large would miss Asio's
   // recycling of frames and go to malloc for every request.
   return stream.arena().make<UpstreamLeg>(*this, stream, snapshot_->clusters[action.cluster_index],
@@ -447,7 +530,7 @@ bool DownstreamConnection::closing() const noexcept {
 
 core::Task<bool> DownstreamConnection::write(std::span<const asio::const_buffer> pieces) {
   deadline_.wait_for(Waiting::kClientWrite, snapshot_->config->timeouts.send);
-  auto [ec, written] = co_await asio::async_write(socket_, pieces, kAsTuple);
+  auto [ec, written] = co_await transport_.write(pieces);
   deadline_.clear();
   co_return !ec;
 }
@@ -516,15 +599,41 @@ void DownstreamConnection::finish_local_head(Stream& stream, bool keep_alive, bo
   if (stream.chain.size() == 0) stream.chain.build(snapshot_->builtin_filters, stream.arena());
   // A filter cannot replace a local reply with another one: verdicts are not acted on here.
   stream.chain.response_headers(response, end_stream, stream);
+  add_listener_headers(response);
+}
+
+void DownstreamConnection::add_listener_headers(http::ResponseHead& response) const {
+  if (!listener_->hsts.empty()) response.headers.set("strict-transport-security", listener_->hsts);
+}
+
+core::Task<bool> DownstreamConnection::redirect_to_https(Stream& stream, std::uint16_t port,
+                                                         bool keep_alive) {
+  const http::RequestHead& request = stream.request;
+  const std::optional<std::string> location = https_location(request.host(), port, request.target);
+  if (!location) {
+    co_return co_await send_local_reply(
+        stream, {.status = 400, .detail = "a request without a Host cannot be redirected"},
+        keep_alive);
+  }
+  const bool safe = request.method == http::Method::kGet || request.method == http::Method::kHead;
+  const std::array<http::HeaderField, 1> fields{{{"location", *location}}};
+  co_return co_await send_local_reply(
+      stream,
+      {.status = static_cast<std::uint16_t>(safe ? 301 : 308),
+       .detail = "redirected to HTTPS",
+       .headers = fields},
+      keep_alive);
 }
 
 core::Task<void> DownstreamConnection::linger_close() {
   asio::error_code ignored;
-  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+  transport_.notify_close();
+  transport_.socket().shutdown(asio::socket_base::shutdown_send, ignored);
   in_.release();
   deadline_.wait_for(Waiting::kRequestBody, kLingerTime);  // any label but kIdle: no drain
   for (std::size_t total = 0; total < kLingerBytes;) {
-    auto [ec, received] = co_await socket_.async_read_some(asio::buffer(idle_read_), kAsTuple);
+    auto [ec, received] =
+        co_await transport_.socket().async_read_some(asio::buffer(idle_read_), kAsTuple);
     if (ec || received == 0) break;
     total += received;
   }

@@ -23,6 +23,8 @@
 #include "core/buffer.h"
 #include "core/io.h"
 #include "http/h1/body_decoder.h"
+#include "net/tls/client_identity.h"
+#include "net/tls/transport.h"
 #include "proxy/connection_deadline.h"
 #include "proxy/filter/context.h"
 #include "proxy/proxy_snapshot.h"
@@ -53,7 +55,7 @@ class DownstreamConnection {
   static void start(std::unique_ptr<DownstreamConnection> self);
 
   // What the UpstreamLeg of a stream uses of its connection.
-  core::TcpSocket& socket() noexcept { return socket_; }
+  net::Transport& transport() noexcept { return transport_; }
   core::Buffer& input() noexcept { return in_; }
   [[nodiscard]] std::size_t body_start() const noexcept { return body_start_; }
   ConnectionDeadline& deadline() noexcept { return deadline_; }
@@ -68,6 +70,8 @@ class DownstreamConnection {
   using ExtraHeaders = std::span<const std::pair<std::string, std::string>>;
   core::Task<bool> send_local_reply(Stream& stream, const LocalReply& reply, bool keep_alive,
                                     ExtraHeaders extra = {});
+  // What the listener adds to every response head (Strict-Transport-Security).
+  void add_listener_headers(http::ResponseHead& response) const;
   // Whether the client may still be sending bytes this connection will not read (an unread
   // body). If so, the close lingers so that those bytes do not turn the close into a reset that
   // destroys the reply in flight.
@@ -86,6 +90,13 @@ class DownstreamConnection {
   static core::Task<void> serve(std::unique_ptr<DownstreamConnection> self);
   // Answers 429 when the client has too many connections open.
   static core::Task<void> refuse(std::unique_ptr<DownstreamConnection> self);
+  // A TLS listener's connection: the handshake, then the requests (or the refusal).
+  static core::Task<void> start_secure(std::unique_ptr<DownstreamConnection> self, bool refused);
+  // Parks a TLS connection: OpenSSL may hold a whole request already, and the socket is only
+  // waited on once a read found nothing (transport.h says why).
+  static void park_secure(std::unique_ptr<DownstreamConnection> self);
+  // After the handshake: the client certificate's identity, the TLS facts streams report.
+  void note_handshake();
   // Parses a request head from the bytes in `in_` into a new stream_, reading more only when
   // they are not enough (read_more_head). kRejected: the local error reply is in
   // stream_->local_reply. Most heads arrive whole, so the common case needs no coroutine.
@@ -114,6 +125,9 @@ class DownstreamConnection {
   // connection stays open.
   core::Task<bool> serve_static(Stream& stream, const config::StaticAction& action,
                                 const config::Route& route, bool keep_alive);
+  // Answers a plain-HTTP listener's request with its HTTPS address (301, or 308 for methods that
+  // must not turn into GET).
+  core::Task<bool> redirect_to_https(Stream& stream, std::uint16_t port, bool keep_alive);
   // The last touches on the head of a reply bulwark makes itself: the request id, whether the
   // connection persists, and the response filters.
   void finish_local_head(Stream& stream, bool keep_alive, bool end_stream);
@@ -131,11 +145,13 @@ class DownstreamConnection {
   WorkerContext& worker_;
   SnapshotPtr snapshot_;
   const ListenerRuntime* listener_;
-  core::TcpSocket socket_;
+  net::Transport transport_;
   ConnectionDeadline deadline_;
   core::Buffer in_;
   std::size_t body_start_ = 0;
   std::unique_ptr<Stream> stream_;
+  // The verified client certificate's identity (mTLS listeners only).
+  std::unique_ptr<net::tls::ClientIdentity> client_identity_;
   asio::ip::address client_address_;
   std::uint16_t client_port_ = 0;
   std::uint32_t requests_ = 0;

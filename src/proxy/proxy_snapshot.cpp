@@ -1,5 +1,7 @@
 #include "proxy/proxy_snapshot.h"
 
+#include "proxy/tls_headers.h"
+
 #include <fmt/format.h>
 
 #include "filters/forwarding/forwarding_filter.h"
@@ -39,8 +41,11 @@ std::optional<router::PathRewriter> rewriter_of(const config::Route& route) {
 std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr config,
                                                           upstream::StateBoard& board,
                                                           const upstream::dns::AnswerBook& answers,
-                                                          std::string& error) {
+                                                          std::string& error, TlsStore* tls) {
   auto snapshot = std::make_shared<ProxySnapshot>();
+  TlsStore own_store;
+  snapshot->tls = (tls != nullptr ? *tls : own_store).contexts_for(config, error);
+  if (!snapshot->tls) return nullptr;
   snapshot->config = std::move(config);
   const config::Config& spec = *snapshot->config;
   std::vector<std::unique_ptr<FilterFactory>>& factories = snapshot->factories;
@@ -71,7 +76,9 @@ std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr conf
       error = fmt::format("listener '{}': {}", listener.name, error);
       return nullptr;
     }
-    ListenerRuntime runtime{&listener, endpoint, router::Router(listener), {}};
+    ListenerRuntime runtime{&listener, endpoint, router::Router(listener), {},
+                            snapshot->tls->listeners[snapshot->listeners.size()]};
+    if (listener.tls && listener.tls->hsts) runtime.hsts = hsts_value(*listener.tls->hsts);
     for (const config::VirtualHost& host : listener.virtual_hosts) {
       const std::vector<const FilterFactory*> host_filters = make_all(host.filters);
       VirtualHostRuntime& host_runtime = runtime.hosts.emplace_back();
@@ -88,6 +95,7 @@ std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr conf
   for (const config::Cluster& cluster_spec : spec.clusters) {
     upstream::Cluster cluster;
     if (!upstream::resolve_cluster(cluster_spec, board, answers, cluster, error)) return nullptr;
+    cluster.tls = snapshot->tls->clusters[snapshot->clusters.size()];
     snapshot->clusters.push_back(std::move(cluster));
   }
   snapshot->parser_limits = {spec.limits.max_request_line, spec.limits.max_header_bytes,

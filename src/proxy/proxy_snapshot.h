@@ -14,6 +14,7 @@
 #include "proxy/filter/filter.h"
 #include "router/path_rewriter.h"
 #include "router/router.h"
+#include "proxy/tls_store.h"
 #include "upstream/cluster.h"
 
 namespace bulwark::proxy {
@@ -36,6 +37,8 @@ struct ListenerRuntime {
   asio::ip::tcp::endpoint endpoint;
   router::Router router;
   std::vector<VirtualHostRuntime> hosts;  // same order as spec->virtual_hosts
+  std::shared_ptr<const net::tls::ServerContext> tls;  // TLS listeners only
+  std::string hsts;  // the Strict-Transport-Security value; empty: none
 
   [[nodiscard]] const RouteRuntime& runtime_of(const router::RouteHit& hit) const {
     return hosts[hit.vhost_index].routes[hit.route_index];
@@ -51,15 +54,17 @@ struct ProxySnapshot {
   // What runs for a request no route took (404s and other local replies before routing).
   FilterList builtin_filters;
   http::h1::ParserLimits parser_limits;
+  std::shared_ptr<const TlsContexts> tls;  // what the listeners' and clusters' `tls` point into
 
   // Builds the filter factories and the clusters' endpoints; the addresses of endpoint names
   // come from `answers` (their latest DNS answers), so nothing blocks. nullptr with `error` set
   // when something does not resolve. The endpoints' shared state comes from `board`, which must
-  // outlive the snapshot.
+  // outlive the snapshot. TLS contexts come from `tls` (the server's store, so that they and
+  // their ticket keys are kept across snapshots), or from a store of the call's own when null.
   static std::shared_ptr<const ProxySnapshot> build(config::ConfigPtr config,
                                                     upstream::StateBoard& board,
                                                     const upstream::dns::AnswerBook& answers,
-                                                    std::string& error);
+                                                    std::string& error, TlsStore* tls = nullptr);
 
   // The listener of the same name, or nullptr when this snapshot has none.
   [[nodiscard]] const ListenerRuntime* find_listener(std::string_view name) const noexcept;

@@ -11,6 +11,7 @@
 
 #include "http/h1/serializer.h"
 #include "net/send_file.h"
+#include "net/tls/secure_send_file.h"
 #include "proxy/downstream_connection.h"
 #include "proxy/worker_context.h"
 #include "router/static/static_file_resolver.h"
@@ -95,13 +96,23 @@ core::Task<bool> DownstreamConnection::serve_static(Stream& stream,
     if (!nodelay_done_) {
       // The file leaves in several segments: the last must not wait for a delayed ACK.
       asio::error_code ignored;
-      socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+      transport_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
       nodelay_done_ = true;
     }
     const auto& segment = std::get<router::FileSegment>(piece);
-    const net::SendFileResult sent = co_await net::send_file(
-        socket_, {pending.data(), pending_count}, segment.fd, segment.offset, segment.length,
-        [this, send_timeout] { deadline_.wait_for(Waiting::kClientWrite, send_timeout); });
+    const std::span<const asio::const_buffer> prefix(pending.data(), pending_count);
+    const auto before_wait = [this, send_timeout] {
+      deadline_.wait_for(Waiting::kClientWrite, send_timeout);
+    };
+    // Not a conditional expression: g++ 12 miscompiles co_await in both of its arms.
+    net::SendFileResult sent;
+    if (transport_.secure()) {
+      sent = co_await net::send_file_secure(transport_, prefix, segment.fd, segment.offset,
+                                            segment.length, before_wait);
+    } else {
+      sent = co_await net::send_file(transport_.socket(), prefix, segment.fd, segment.offset,
+                                     segment.length, before_wait);
+    }
     deadline_.clear();
     stream.body_bytes_sent += sent.sent + (sent.error ? 0 : pending_body);
     pending_count = 0;

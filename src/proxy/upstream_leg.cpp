@@ -280,7 +280,7 @@ bool UpstreamLeg::take_idle() {
   stream_.upstream_label = endpoint.label;
   connection_ = pool_->take_idle();
   if (!connection_) return false;
-  client_.deadline().set_upstream(&connection_->socket);
+  client_.deadline().set_upstream(&connection_->transport.socket());
   return true;
 }
 
@@ -292,7 +292,7 @@ core::Task<core::Result<void>> UpstreamLeg::acquire(bool fresh) {
     // This worker's own idle list was tried already (take_idle).
     connection_ = co_await pool_->steal_from_peers();
     if (connection_) {
-      client_.deadline().set_upstream(&connection_->socket);
+      client_.deadline().set_upstream(&connection_->transport.socket());
       co_return core::Result<void>{};
     }
   }
@@ -322,14 +322,15 @@ core::Task<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointPool& 
 
   connection_ = pool.make_connection();
   ConnectionDeadline& deadline = client_.deadline();
-  deadline.set_upstream(&connection_->socket);
+  deadline.set_upstream(&connection_->transport.socket());
   deadline.wait_for(Waiting::kUpstreamConnect, connect_timeout_);
-  auto [ec] = co_await connection_->socket.async_connect(pool.endpoint(), kAsTuple);
+  auto [ec] = co_await connection_->transport.socket().async_connect(pool.endpoint(), kAsTuple);
   deadline.clear();
   if (!ec) {
     asio::error_code ignored;
-    connection_->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    connection_->transport.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     if (breaker.max_connections > 0) connection_->count_in(cluster_.counters);
+    if (cluster_.tls) co_return co_await start_tls();
     co_return core::Result<void>{};
   }
   const bool timed_out = deadline.expired() == Waiting::kUpstreamConnect;
@@ -342,6 +343,35 @@ core::Task<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointPool& 
   }
   co_return core::fail(core::ErrorKind::kUpstreamConnectFailed,
                        "no upstream server could be reached");
+}
+
+core::Task<core::Result<void>> UpstreamLeg::start_tls() {
+  const upstream::ClusterEndpoint& endpoint = cluster_.endpoints[endpoint_index_];
+  const net::tls::ClientContext& tls = *cluster_.tls;
+  net::Transport& transport = connection_->transport;
+  transport.start_tls(tls.new_ssl(
+      tls.server_name().empty() ? endpoint.server_name : tls.server_name(), endpoint.label));
+  ConnectionDeadline& deadline = client_.deadline();
+  // The connect timeout covers the handshake too: both are setting up the connection.
+  deadline.wait_for(Waiting::kUpstreamConnect, connect_timeout_);
+  const std::error_code ec = co_await transport.handshake();
+  deadline.clear();
+  if (!ec) co_return core::Result<void>{};
+  const bool timed_out = deadline.expired() == Waiting::kUpstreamConnect;
+  std::string reason = "timed out";
+  if (!timed_out) {
+    reason = ec == std::errc::protocol_error
+                 ? net::tls::ClientContext::verify_failure(transport.ssl())
+                 : ec.message();
+  }
+  BULWARK_LOG_WARN("upstream {}: TLS handshake failed: {}", stream_.upstream_label, reason);
+  release_connection(false);
+  if (timed_out) {
+    co_return core::fail(core::ErrorKind::kUpstreamTimeout,
+                         "the upstream server did not finish the TLS handshake in time");
+  }
+  co_return core::fail(core::ErrorKind::kUpstreamConnectFailed,
+                       "the TLS handshake with the upstream server failed");
 }
 
 core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
@@ -357,7 +387,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
     const std::string_view bytes = resend ? std::string_view(kept_->bytes) : head;
     deadline.wait_for(Waiting::kUpstreamWrite, write_timeout_);
     auto [ec, written] =
-        co_await asio::async_write(connection_->socket, asio::buffer(bytes), kAsTuple);
+        co_await connection_->transport.write(asio::buffer(bytes));
     deadline.clear();
     if (ec) {
       if (deadline.expired() == Waiting::kUpstreamWrite) {
@@ -385,10 +415,10 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
   }
   RequestBodyTap tap(stream_);
   const RelayResult relayed = co_await relay_body({
-      .source = client_.socket(),
+      .source = client_.transport(),
       .buffer = client_.input(),
       .floor = client_.body_start(),
-      .sink = connection_->socket,
+      .sink = connection_->transport,
       .decoder = client_.request_body(),
       .sink_chunked = request.framing == http::BodyFraming::kChunked,
       .prefix = head,
@@ -442,7 +472,7 @@ core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
   for (;;) {
     deadline.wait_for(Waiting::kUpstreamRead, head_timeout_);
     auto [ec, received] =
-        co_await connection_->socket.async_read_some(to_asio(response_.writable()), kAsTuple);
+        co_await connection_->transport.read_some(to_asio(response_.writable()));
     deadline.clear();
     if (ec || received == 0) {
       if (deadline.expired() == Waiting::kUpstreamRead) {
@@ -541,6 +571,8 @@ core::Task<bool> UpstreamLeg::relay_response() {
     co_return co_await client_.send_local_reply(stream_, *stream_.local_reply, request_body_done_);
   }
 
+  client_.add_listener_headers(response);
+
   // The client's framing: HTTP/1.0 clients cannot take chunks, so an unknown length ends with
   // the close; HTTP/1.1 clients get chunks and keep the connection.
   bool keep_alive = request.keep_alive && request_body_done_ && !client_.closing();
@@ -567,10 +599,10 @@ core::Task<bool> UpstreamLeg::relay_response() {
   }
   ResponseBodyTap tap(stream_);
   const RelayResult relayed = co_await relay_body({
-      .source = connection_->socket,
+      .source = connection_->transport,
       .buffer = response_,
       .floor = response_.offset(),
-      .sink = client_.socket(),
+      .sink = client_.transport(),
       .decoder = response_body_,
       .sink_chunked = sink_chunked,
       .prefix = std::string_view(out.writable().data(), head_size),

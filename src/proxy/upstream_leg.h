@@ -55,6 +55,9 @@ class UpstreamLeg {
   // Takes another worker's idle connection or opens one; `fresh` always opens one.
   core::Task<core::Result<void>> acquire(bool fresh);
   core::Task<core::Result<void>> connect_new(upstream::EndpointPool& pool);
+  // The cluster's TLS handshake on the connection just made; a failure is logged with the reason
+  // (verification, timeout) and answered like a connect failure.
+  core::Task<core::Result<void>> start_tls();
   // Whether the failed attempt (`error`, or a response with a retryable status when `error` is
   // null) may be tried again, and if so takes a retry from the budget and the breaker.
   bool may_retry(const core::Error* error);

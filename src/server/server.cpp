@@ -15,6 +15,7 @@
 #include "core/io.h"
 #include "core/log.h"
 #include "net/listener.h"
+#include "net/tls/ktls.h"
 #include "proxy/access_log.h"
 #include "proxy/connection_limiter.h"
 #include "proxy/proxy_snapshot.h"
@@ -29,6 +30,7 @@ namespace bulwark::server {
 namespace {
 
 constexpr std::chrono::milliseconds kDrainPoll{50};
+constexpr std::chrono::seconds kTlsFileCheck{1};
 
 // A diagnostic on one log line: "file:line:column: message (hint: ...)".
 std::string one_line(const config::Diagnostic& diagnostic) {
@@ -53,7 +55,8 @@ class Server {
       return 1;
     }
     if (refresher_.prepare(*config_, error)) {
-      snapshot_ = proxy::ProxySnapshot::build(config_, board_, refresher_.answers(), error);
+      snapshot_ =
+          proxy::ProxySnapshot::build(config_, board_, refresher_.answers(), error, &tls_store_);
     }
     if (!snapshot_) {
       fmt::print(stderr, "bulwark: {}\n", error);
@@ -101,10 +104,12 @@ class Server {
                        listener.spec->listen.to_string());
     }
     if (control_) BULWARK_LOG_INFO("control socket on {}", control_->path());
+    log_kernel_tls();
     BULWARK_LOG_INFO("bulwark started with {} worker(s)", workers_.size());
     refresher_.track(*config_);
     health_checks_.start(snapshot_->config->clusters, snapshot_->clusters);
     wait_for_signals();
+    watch_tls_files();
     main_loop_.run();
     health_checks_.stop();
     stop_workers();
@@ -211,7 +216,8 @@ class Server {
     std::string error;
     proxy::SnapshotPtr next;
     if (refresher_.prepare(*loaded.config, error)) {
-      next = proxy::ProxySnapshot::build(loaded.config, board_, refresher_.answers(), error);
+      next = proxy::ProxySnapshot::build(loaded.config, board_, refresher_.answers(), error,
+                                         &tls_store_);
     }
     if (!next) {
       reload_failed(error);
@@ -263,19 +269,41 @@ class Server {
 
   // A DNS answer changed the addresses of an endpoint name: the running configuration again,
   // with the new addresses, handed to the workers as a reload would (nothing else changes).
-  void install_refreshed_endpoints() {
+  // A new snapshot of the running configuration, for new DNS answers or TLS files; `what` names
+  // what would not be updated when it fails.
+  void install_rebuilt_snapshot(std::string_view what) {
     if (draining_) return;
     std::string error;
-    proxy::SnapshotPtr next =
-        proxy::ProxySnapshot::build(snapshot_->config, board_, refresher_.answers(), error);
+    proxy::SnapshotPtr next = proxy::ProxySnapshot::build(snapshot_->config, board_,
+                                                          refresher_.answers(), error, &tls_store_);
     if (!next) {
-      BULWARK_LOG_ERROR("endpoints not updated: {}", error);
+      BULWARK_LOG_ERROR("{} not updated: {}", what, error);
       return;
     }
     for (auto& worker : workers_)
       worker->reconfigure(next, {}, {}, [] {});
     health_checks_.start(next->config->clusters, next->clusters);
     snapshot_ = std::move(next);
+  }
+
+  // Certificates, keys, CA bundles, CRLs and OCSP responses are looked at every second; when one
+  // changed, the TLS contexts are built again and the workers get a snapshot with them (as after
+  // a DNS refresh). Connections keep the context they started with, so none is dropped.
+  void watch_tls_files() {
+    tls_watch_timer_.expires_after(kTlsFileCheck);
+    tls_watch_timer_.async_wait([this](const asio::error_code& ec) {
+      if (ec || draining_) return;
+      if (tls_store_.files_changed()) {
+        BULWARK_LOG_INFO("a TLS file changed: reloading certificates");
+        install_rebuilt_snapshot("certificates");
+      }
+      watch_tls_files();
+    });
+  }
+
+  static void log_kernel_tls() {
+    const net::tls::KernelTls ktls = net::tls::detect_kernel_tls();
+    BULWARK_LOG_INFO("kernel TLS: {} ({})", ktls.available ? "in use" : "off", ktls.reason);
   }
 
   // Opens, for every worker, the sockets of the listeners that a reload adds or moves.
@@ -352,6 +380,7 @@ class Server {
   ReloadFn reload_;
   // Declared before the snapshot, whose endpoints point into it.
   upstream::StateBoard board_;
+  proxy::TlsStore tls_store_;
   proxy::SnapshotPtr snapshot_;
   std::optional<PidFile> pid_file_;
   std::unique_ptr<proxy::AccessLogSink> access_log_;
@@ -361,8 +390,9 @@ class Server {
   asio::io_context main_loop_{1};
   asio::signal_set signals_{main_loop_, SIGTERM, SIGINT, SIGQUIT};
   core::SteadyTimer drain_timer_{main_loop_};
+  core::SteadyTimer tls_watch_timer_{main_loop_};
   upstream::dns::EndpointRefresher refresher_{main_loop_,
-                                              [this] { install_refreshed_endpoints(); }};
+                                              [this] { install_rebuilt_snapshot("endpoints"); }};
   // Off the workers, on this loop: one checker per cluster, whatever the number of workers.
   upstream::health::HealthCheckers health_checks_{main_loop_};
   core::Clock::time_point drain_deadline_;

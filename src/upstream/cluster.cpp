@@ -25,7 +25,10 @@ bool resolve_cluster(const config::Cluster& spec, StateBoard& board, const dns::
         auto state = board.endpoint(spec.name, label);
         // An SRV record weighs its targets; a name's addresses share the endpoint's weight.
         const std::uint32_t weight = endpoint.srv.empty() ? endpoint.weight : target.weight;
-        out.endpoints.push_back({target.address, std::move(label), std::move(state), weight});
+        std::string name = endpoint.srv.empty() ? endpoint.address.host
+                                                : target.address.address().to_string();
+        out.endpoints.push_back(
+            {target.address, std::move(label), std::move(state), weight, std::move(name)});
       }
       continue;
     }
@@ -36,7 +39,8 @@ bool resolve_cluster(const config::Cluster& spec, StateBoard& board, const dns::
     }
     std::string label = endpoint.address.to_string();
     auto state = board.endpoint(spec.name, label);
-    out.endpoints.push_back({address, std::move(label), std::move(state), endpoint.weight});
+    out.endpoints.push_back(
+        {address, std::move(label), std::move(state), endpoint.weight, endpoint.address.host});
   }
   if (spec.sticky) {
     const std::string key = sticky_key(*spec.sticky, error);

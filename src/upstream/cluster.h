@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "net/tls/client_context.h"
 #include "upstream/dns/answer.h"
 #include "upstream/state_board.h"
 #include "upstream/sticky_cookie.h"
@@ -21,6 +22,9 @@ struct ClusterEndpoint {
   std::string label;
   std::shared_ptr<EndpointState> state;  // shared by all workers and snapshots
   std::uint32_t weight = 1;              // as configured, or from its SRV record
+  // The name TLS sends as SNI and checks the certificate against, unless the cluster names one:
+  // the host as configured (a name, or an IP literal); for SRV targets, their address.
+  std::string server_name;
 };
 
 struct Cluster {
@@ -29,6 +33,7 @@ struct Cluster {
   config::PoolSettings pool;
   std::shared_ptr<ClusterCounters> counters;  // shared by all workers and snapshots
   std::optional<StickyCookie> sticky;         // when the cluster has sticky sessions
+  std::shared_ptr<const net::tls::ClientContext> tls;  // when the endpoints speak TLS
 };
 
 // The endpoints of `spec`: IP addresses as written, names as `answers` has them (it never

@@ -14,17 +14,19 @@
 namespace bulwark::upstream {
 namespace {
 
-// Asks `peer` (on its own loop) for one idle descriptor; completes on the caller's executor with
-// the descriptor or -1. Message passing, not a lock: the peer's pool is only touched by its thread.
+// Asks `peer` (on its own loop) for one idle connection; completes on the caller's executor with
+// its descriptor (-1: none) and TLS state. Message passing, not a lock: the peer's pool is only
+// touched by its thread.
 template <class Token, class ReleaseFn>
 auto async_ask_peer(asio::io_context& peer_loop, ReleaseFn release, Token&& token) {
-  return asio::async_initiate<Token, void(int)>(
+  return asio::async_initiate<Token, void(ReleasedConnection)>(
       [&peer_loop, release](auto handler) {
         auto home = asio::get_associated_executor(handler);
         asio::post(peer_loop, [release, home, handler = std::move(handler)]() mutable {
-          const int descriptor = release();
-          asio::post(home, [descriptor, handler = std::move(handler)]() mutable {
-            std::move(handler)(descriptor);
+          ReleasedConnection released = release();
+          asio::post(home, [released = std::move(released),
+                            handler = std::move(handler)]() mutable {
+            std::move(handler)(std::move(released));
           });
         });
       },
@@ -56,7 +58,7 @@ ConnectionPtr EndpointPool::take_idle() {
   idle_.pop_back();
   publish_idle_count();
   asio::error_code ignored;
-  connection->socket.cancel(ignored);  // ends the close watch; no syscall with epoll
+  connection->transport.socket().cancel(ignored);  // ends the close watch; no epoll syscall
   return connection;
 }
 
@@ -65,19 +67,18 @@ core::Task<ConnectionPtr> EndpointPool::steal_from_peers() {
     if (peer == worker_) continue;
     PoolSlot& slot = slots_.slots[peer];
     if (slot.idle_count.load(std::memory_order_relaxed) == 0) continue;
-    const int descriptor = co_await async_ask_peer(
+    ReleasedConnection released = co_await async_ask_peer(
         *slot.io,
         [&slot]() {
           EndpointPool* pool = slot.pool.load(std::memory_order_acquire);
-          return pool != nullptr ? pool->release_idle_descriptor() : -1;
+          return pool != nullptr ? pool->release_idle() : ReleasedConnection{};
         },
         core::kUseTask);
-    if (descriptor < 0) continue;
+    if (released.descriptor < 0) continue;
     auto connection = std::make_unique<UpstreamConnection>(io_.get_executor());
-    asio::error_code ec;
-    connection->socket.assign(endpoint_.protocol(), descriptor, ec);
-    if (ec) {
-      ::close(descriptor);
+    if (connection->transport.adopt(endpoint_.protocol(), released.descriptor,
+                                    std::move(released.ssl))) {
+      ::close(released.descriptor);
       continue;
     }
     connection->id = next_id_++;
@@ -104,16 +105,30 @@ void EndpointPool::put_idle(ConnectionPtr connection) {
   publish_idle_count();
 }
 
-void EndpointPool::watch(UpstreamConnection& connection) {
+bool EndpointPool::watch(UpstreamConnection& connection) {
   // A one-byte read, not async_wait: Asio re-arms epoll (an epoll_ctl syscall) for every wait,
   // while a read is queued for free when the socket has shown no readiness since its last read.
   // Anything it reads means the connection is unusable anyway (a close, or bytes nobody asked for).
-  connection.socket.async_read_some(
-      asio::buffer(&connection.watch_byte, 1),
-      [this, id = connection.id](const asio::error_code& ec, std::size_t) {
-        if (ec == asio::error::operation_aborted) return;
-        drop_idle(id);
-      });
+  const auto on_activity = [this, id = connection.id](const asio::error_code& ec, std::size_t) {
+    if (ec == asio::error::operation_aborted) return;
+    drop_idle(id);
+  };
+  if (connection.transport.secure()) {
+    // A read of the socket would take bytes of a TLS record from OpenSSL: wait for readability
+    // instead. Bytes already there (a close_notify that came with the response) end it at once.
+    asio::error_code ec;
+    if (connection.transport.pending() > 0 ||
+        connection.transport.socket().available(ec) > 0 || ec) {
+      return false;
+    }
+    connection.transport.socket().async_wait(
+        asio::socket_base::wait_read,
+        [on_activity](const asio::error_code& wait_error) { on_activity(wait_error, 0); });
+    return true;
+  }
+  connection.transport.socket().async_read_some(asio::buffer(&connection.watch_byte, 1),
+                                                on_activity);
+  return true;
 }
 
 void EndpointPool::drop_idle(std::uint64_t id) {
@@ -124,19 +139,19 @@ void EndpointPool::drop_idle(std::uint64_t id) {
   publish_idle_count();
 }
 
-int EndpointPool::release_idle_descriptor() {
+ReleasedConnection EndpointPool::release_idle() {
   while (!idle_.empty()) {
     ConnectionPtr connection = std::move(idle_.back());
     idle_.pop_back();
-    asio::error_code ec;
-    const int descriptor = connection->socket.release(ec);
-    if (!ec) {
+    ReleasedConnection released;
+    released.descriptor = connection->transport.release(released.ssl);
+    if (released.descriptor >= 0) {
       publish_idle_count();
-      return descriptor;
+      return released;
     }
   }
   publish_idle_count();
-  return -1;
+  return {};
 }
 
 void EndpointPool::expire_idle(core::Clock::time_point now) {
@@ -146,17 +161,16 @@ void EndpointPool::expire_idle(core::Clock::time_point now) {
     idle_.pop_front();
     changed = true;
   }
-  if (changed) publish_idle_count();
   // Connections that stayed idle since the last tick get watched. Watching costs a syscall, and
   // at steady load a connection is idle for microseconds: watching each one would cost a syscall
   // per request. A close the backend makes before the watch starts is caught by the retry of a
   // request that fails on a reused connection.
-  for (ConnectionPtr& connection : idle_) {
-    if (!connection->watched) {
-      connection->watched = true;
-      watch(*connection);
-    }
-  }
+  changed |= std::erase_if(idle_, [this](ConnectionPtr& connection) {
+               if (connection->watched) return false;
+               connection->watched = true;
+               return !watch(*connection);
+             }) > 0;
+  if (changed) publish_idle_count();
 }
 
 void EndpointPool::close_all() noexcept {

@@ -19,6 +19,12 @@ namespace bulwark::upstream {
 
 using ConnectionPtr = std::unique_ptr<UpstreamConnection>;
 
+// An idle connection on its way from one worker's loop to another's.
+struct ReleasedConnection {
+  int descriptor = -1;
+  net::tls::SslPtr ssl;  // null for plain TCP
+};
+
 class EndpointPool {
  public:
   EndpointPool(asio::io_context& io, std::size_t worker, const asio::ip::tcp::endpoint& endpoint,
@@ -49,9 +55,11 @@ class EndpointPool {
   [[nodiscard]] std::uint64_t connections_stolen() const noexcept { return stolen_; }
 
  private:
-  // Runs on this pool's worker for a peer: detaches one idle socket and returns its descriptor.
-  int release_idle_descriptor();
-  void watch(UpstreamConnection& connection);
+  // Runs on this pool's worker for a peer: detaches one idle connection (descriptor and TLS
+  // state) for the peer to adopt.
+  ReleasedConnection release_idle();
+  // Starts watching an idle connection for a close; false when it is unusable already.
+  bool watch(UpstreamConnection& connection);
   void drop_idle(std::uint64_t id);
   void publish_idle_count() noexcept;
 

@@ -4,14 +4,15 @@
 
 #include "core/io.h"
 #include "core/timeout_list.h"
+#include "net/tls/transport.h"
 #include "upstream/state_board.h"
 
 namespace bulwark::upstream {
 
-// One TCP connection to a backend. Owned by its worker's EndpointPool while idle and by a stream
+// One connection to a backend (TCP, or TLS over it). Owned by its worker's EndpointPool while idle and by a stream
 // while in use; never shared.
 struct UpstreamConnection {
-  explicit UpstreamConnection(const core::Executor& executor) : socket(executor) {}
+  explicit UpstreamConnection(const core::Executor& executor) : transport(executor) {}
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
   ~UpstreamConnection() {
@@ -24,7 +25,7 @@ struct UpstreamConnection {
     counted_by_ = std::move(counters);
   }
 
-  core::TcpSocket socket;
+  net::Transport transport;  // TLS once the cluster's handshake is done
   std::uint64_t id = 0;        // unique per worker: stale close-watch handlers compare it
   std::uint32_t requests = 0;  // requests sent on it so far; > 0 means it is being reused
   core::Clock::time_point idle_since;

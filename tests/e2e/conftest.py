@@ -551,3 +551,23 @@ def rss_sampler():
     for s in samplers:
         s._stop.set()
         s._thread.join(timeout=5)
+
+
+# ---------------------------------------------------------------------------------------
+# TLS
+# ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A root and an intermediate CA with the leaves every TLS test uses (tests/e2e/pki.py);
+    made once per test process. Tests that need their own leaves call pki.leaf(...)."""
+    from pki import Pki
+    authority = Pki(tmp_path_factory.mktemp("pki"))
+    authority.a = authority.leaf("a.test", ["a.test", "www.a.test"])
+    authority.a_rsa = authority.leaf("a.test-rsa", ["a.test", "www.a.test"], key="rsa")
+    authority.wild = authority.leaf("wild.b.test", ["*.b.test"])
+    authority.fallback = authority.leaf("default.test", ["default.test"])
+    authority.alice = authority.leaf("alice", client=True, subject="/CN=alice/O=Example",
+                                     email="alice@example.com", uri="spiffe://example/alice")
+    authority.backend = authority.leaf("backend.test", ["backend.test"], ip="127.0.0.1")
+    return authority

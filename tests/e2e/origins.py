@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ class OriginConnection:
         self.bytes_sent = 0
         self.closed = False
         self.requests_seen = 0
+        self.peer_cert = None      # TLS origins: the client certificate bulwark presented
+        self.tls_resumed = False   # TLS origins: whether bulwark resumed a session
 
     # -- reading ---------------------------------------------------------------------
     def _account(self, data):
@@ -351,8 +354,9 @@ class Origin:
     """A backend on 127.0.0.1:<ephemeral> (or host:port). handler(exchange) answers each request."""
 
     def __init__(self, handler=None, name="origin", send_continue=True, io_timeout=60.0, idle_timeout=None,
-                 host="127.0.0.1", port=0):
+                 host="127.0.0.1", port=0, tls=None):
         self.handler = handler or echo()
+        self.tls = tls  # an ssl.SSLContext: the origin speaks TLS (conn.peer_cert has the client's)
         self.idle_timeout = idle_timeout  # close a keep-alive connection idle this long (like nginx does)
         self.name = name
         self.send_continue = send_continue
@@ -380,7 +384,7 @@ class Origin:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def connections_accepted(self) -> int:
@@ -495,6 +499,17 @@ class Origin:
         return req
 
     def _serve(self, conn: OriginConnection):
+        if self.tls is not None:
+            try:
+                conn.sock.settimeout(self.io_timeout)
+                conn.sock = self.tls.wrap_socket(conn.sock, server_side=True)
+                conn.peer_cert = conn.sock.getpeercert()
+                conn.tls_resumed = conn.sock.session_reused
+            except (ssl.SSLError, OSError) as e:
+                with self.lock:
+                    self.errors.append(f"conn {conn.conn_id}: TLS handshake failed: {e}")
+                conn.close()
+                return
         try:
             while not self.stopping.is_set():
                 req = self._read_head(conn)

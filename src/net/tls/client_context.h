@@ -24,10 +24,19 @@ class ClientContext {
 
   // A client-side SSL for a connection to the endpoint `endpoint_key` (its "ip:port"), sending
   // `server_name` as SNI and, when verification is on, checking the certificate against it (an
-  // IP address is checked as one). Resumes the endpoint's last session when reuse is on.
+  // IP address is checked as one, and not sent as SNI). Resumes the endpoint's last session for
+  // that name when reuse is on. nullptr when OpenSSL refuses the SSL or the name.
   [[nodiscard]] SslPtr new_ssl(std::string_view server_name, std::string_view endpoint_key) const;
   // The configured server name, or empty (then the endpoint's host is used).
   [[nodiscard]] const std::string& server_name() const noexcept;
+  // Why the handshake on `ssl` failed, for the log: "certificate verify failed: ..." or
+  // OpenSSL's reason.
+  static std::string verify_failure(SSL* ssl);
+
+  // Why the certificate of the peer of `ssl` failed verification, for the log ("certificate
+  // verify failed: self-signed certificate in certificate chain", "certificate verify failed:
+  // hostname mismatch (expected backend.example)"); empty when it did not fail.
+  static std::string verify_failure(SSL* ssl);
 
   struct State;  // client_context.cpp
 

@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 namespace bulwark::net::tls {
@@ -16,13 +17,17 @@ class TicketKeys {
  public:
   using Clock = std::chrono::system_clock;
 
-  explicit TicketKeys(std::chrono::milliseconds rotation);
+  // `clock` tells the time when a ticket is sealed or opened, which is when the ring rotates
+  // (lazily, once its period has passed); tests give one they move.
+  explicit TicketKeys(std::chrono::milliseconds rotation,
+                      std::function<Clock::time_point()> clock = Clock::now);
   TicketKeys(const TicketKeys&) = delete;
   TicketKeys& operator=(const TicketKeys&) = delete;
   ~TicketKeys();
 
-  // Makes `context` seal and open its tickets with this ring (SSL_CTX_set_tlsext_ticket_key_evp_cb).
-  // The ring must outlive the context: the server context holds a shared_ptr to it.
+  // Makes `context` seal and open its tickets with this ring
+  // (SSL_CTX_set_tlsext_ticket_key_evp_cb). The ring must outlive the context: the server context
+  // holds a shared_ptr to it.
   void install(SSL_CTX* context);
   [[nodiscard]] std::chrono::milliseconds rotation() const noexcept;
 

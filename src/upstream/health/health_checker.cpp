@@ -15,15 +15,19 @@
 namespace bulwark::upstream::health {
 
 struct HealthChecker::Target {
-  Target(asio::io_context& io, const ClusterEndpoint& endpoint, const config::HealthCheck& check)
+  Target(asio::io_context& io, const ClusterEndpoint& endpoint, const config::HealthCheck& check,
+         const std::shared_ptr<const net::tls::ClientContext>& tls)
       : address(endpoint.address),
         label(endpoint.label),
         state(endpoint.state),
         counter(check.rise, check.fall, endpoint.state->healthy()),
-        socket(io),
+        transport(io.get_executor()),
         deadline(io),
         pause(io) {
-    if (check.http) http.emplace(*check.http, endpoint.label);
+    if (check.http) {
+      http.emplace(*check.http, endpoint.label, tls,
+                   tls && !tls->server_name().empty() ? tls->server_name() : endpoint.server_name);
+    }
   }
 
   asio::ip::tcp::endpoint address;
@@ -31,7 +35,7 @@ struct HealthChecker::Target {
   std::shared_ptr<EndpointState> state;
   std::optional<HttpProbe> http;  // none: a TCP check
   RiseFallCounter counter;
-  core::TcpSocket socket;
+  net::Transport transport;
   core::SteadyTimer deadline;  // closes the socket when a check takes longer than the timeout
   core::SteadyTimer pause;     // between two checks
   std::uint64_t checks = 0;    // numbers the checks, so a late deadline spares the next one
@@ -41,11 +45,12 @@ struct HealthChecker::Target {
 
 HealthChecker::HealthChecker(asio::io_context& io, std::string cluster,
                              const config::HealthCheck& check,
-                             const std::vector<ClusterEndpoint>& endpoints)
+                             const std::vector<ClusterEndpoint>& endpoints,
+                             const std::shared_ptr<const net::tls::ClientContext>& tls)
     : io_(io), cluster_(std::move(cluster)), check_(check), random_(std::random_device{}()) {
   targets_.reserve(endpoints.size());
   for (const ClusterEndpoint& endpoint : endpoints)
-    targets_.push_back(std::make_unique<Target>(io, endpoint, check_));
+    targets_.push_back(std::make_unique<Target>(io, endpoint, check_, tls));
 }
 
 HealthChecker::~HealthChecker() = default;
@@ -63,7 +68,7 @@ void HealthChecker::stop() {
     asio::error_code ignored;
     target->pause.cancel();
     target->deadline.cancel();
-    target->socket.close(ignored);
+    target->transport.socket().close(ignored);
   }
 }
 
@@ -81,14 +86,15 @@ core::Task<void> HealthChecker::check_loop(std::shared_ptr<HealthChecker> self, 
     // Not one conditional expression with two co_awaits: g++ 12 miscompiles that.
     ProbeResult result;
     if (target.http) {
-      result = co_await target.http->run(target.socket, target.address);
+      result = co_await target.http->run(target.transport, target.address);
     } else {
-      result = co_await probe_tcp(target.socket, target.address);
+      result = co_await probe_tcp(target.transport.socket(), target.address);
     }
     target.checking = false;
     target.deadline.cancel();
     asio::error_code ignored;
-    target.socket.close(ignored);
+    target.transport.notify_close();
+    target.transport.socket().close(ignored);
     if (checker.stopped_) break;
     if (!result.passed && target.timed_out) {
       result.detail = fmt::format("timed out after {}", config::format_duration(check.timeout));
@@ -110,7 +116,7 @@ void HealthChecker::arm_deadline(Target& target) {
         if (ec || !target.checking || target.checks != number) return;
         target.timed_out = true;
         asio::error_code ignored;
-        target.socket.close(ignored);
+        target.transport.socket().close(ignored);
       });
 }
 

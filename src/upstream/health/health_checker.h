@@ -21,11 +21,13 @@ namespace bulwark::upstream::health {
 
 class HealthChecker : public std::enable_shared_from_this<HealthChecker> {
  public:
-  // Copies what it needs from `endpoints`, so it does not hold on to a snapshot. The rise/fall
+  // Copies what it needs from `endpoints` (and `tls`, the cluster's TLS to its endpoints, for
+  // HTTP checks), so it does not hold on to a snapshot. The rise/fall
   // count of each endpoint starts from its current state: one that a previous checker took down
   // stays down until `rise` passes.
   HealthChecker(asio::io_context& io, std::string cluster, const config::HealthCheck& check,
-                const std::vector<ClusterEndpoint>& endpoints);
+                const std::vector<ClusterEndpoint>& endpoints,
+                const std::shared_ptr<const net::tls::ClientContext>& tls = nullptr);
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
   ~HealthChecker();

@@ -16,24 +16,39 @@ constexpr std::size_t kReadChunk = 16384;
 
 }  // namespace
 
-HttpProbe::HttpProbe(const config::HealthCheck::Http& spec, std::string_view default_host)
-    : expect_status_(spec.expect_status), body_(spec.body), head_request_(spec.method == "HEAD") {
+HttpProbe::HttpProbe(const config::HealthCheck::Http& spec, std::string_view default_host,
+                     std::shared_ptr<const net::tls::ClientContext> tls, std::string server_name)
+    : tls_(std::move(tls)),
+      server_name_(std::move(server_name)),
+      session_key_(default_host),
+      expect_status_(spec.expect_status),
+      body_(spec.body),
+      head_request_(spec.method == "HEAD") {
   request_ = fmt::format(
       "{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: bulwark-health\r\nAccept: */*\r\n"
       "Connection: close\r\n\r\n",
       spec.method, spec.path, spec.host.empty() ? default_host : std::string_view(spec.host));
 }
 
-core::Task<ProbeResult> HttpProbe::run(core::TcpSocket& socket,
+core::Task<ProbeResult> HttpProbe::run(net::Transport& transport,
                                        asio::ip::tcp::endpoint address) const {
-  ProbeResult connected = co_await probe_tcp(socket, address);
+  ProbeResult connected = co_await probe_tcp(transport.socket(), address);
   if (!connected.passed) co_return connected;
-  auto [ec, written] = co_await asio::async_write(socket, asio::buffer(request_), core::kAsTuple);
+  if (tls_) {
+    transport.start_tls(tls_->new_ssl(server_name_, session_key_));
+    if (const std::error_code ec = co_await transport.handshake()) {
+      co_return ProbeResult::fail(fmt::format(
+          "TLS handshake failed: {}", ec == std::errc::protocol_error
+                                          ? net::tls::ClientContext::verify_failure(transport.ssl())
+                                          : describe(ec)));
+    }
+  }
+  auto [ec, written] = co_await transport.write(asio::buffer(request_));
   if (ec) co_return ProbeResult::fail(fmt::format("request not sent: {}", describe(ec)));
-  co_return co_await read_response(socket);
+  co_return co_await read_response(transport);
 }
 
-core::Task<ProbeResult> HttpProbe::read_response(core::TcpSocket& socket) const {
+core::Task<ProbeResult> HttpProbe::read_response(net::Transport& transport) const {
   std::string data;
   std::array<char, kReadChunk> chunk{};
   http::h1::ResponseParser parser(limits_);
@@ -55,17 +70,17 @@ core::Task<ProbeResult> HttpProbe::read_response(core::TcpSocket& socket) const 
       }
       if (!body_) co_return ProbeResult::pass();
       data.erase(0, *parsed);
-      co_return co_await match_body(socket, std::move(data), head.framing, head.content_length,
-                                    *body_);
+      co_return co_await match_body(transport, std::move(data), head.framing,
+                                    head.content_length, *body_);
     }
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), core::kAsTuple);
+    auto [ec, n] = co_await transport.read_some(asio::buffer(chunk));
     if (ec == asio::error::eof) co_return ProbeResult::fail("closed before a response");
     if (ec) co_return ProbeResult::fail(describe(ec));
     data.append(chunk.data(), n);
   }
 }
 
-core::Task<ProbeResult> HttpProbe::match_body(core::TcpSocket& socket, std::string pending,
+core::Task<ProbeResult> HttpProbe::match_body(net::Transport& transport, std::string pending,
                                               http::BodyFraming framing,
                                               std::uint64_t content_length,
                                               std::string_view expected) const {
@@ -92,7 +107,7 @@ core::Task<ProbeResult> HttpProbe::match_body(core::TcpSocket& socket, std::stri
       if (body.size() == kBodyWindow) co_return mismatch;
     }
     if (decoder.done()) co_return mismatch;
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), core::kAsTuple);
+    auto [ec, n] = co_await transport.read_some(asio::buffer(chunk));
     if (ec == asio::error::eof && framing == http::BodyFraming::kUntilClose) co_return mismatch;
     if (ec == asio::error::eof) co_return ProbeResult::fail("closed in the middle of the body");
     if (ec) co_return ProbeResult::fail(describe(ec));

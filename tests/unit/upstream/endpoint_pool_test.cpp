@@ -55,7 +55,7 @@ TEST_F(EndpointPoolTest, MakeConnectionGivesUnconnectedSocketsWithUniqueIds) {
   ASSERT_NE(b, nullptr);
   EXPECT_NE(a->id, b->id);
   EXPECT_NE(a->id, 0u);
-  EXPECT_FALSE(a->socket.is_open());
+  EXPECT_FALSE(a->transport.socket().is_open());
   EXPECT_EQ(a->requests, 0u);
   EXPECT_EQ(pool().connections_opened(), 2u);
   EXPECT_EQ(pool().idle_count(), 0u);
@@ -96,7 +96,7 @@ TEST_F(EndpointPoolTest, ParkedConnectionStaysOpenAndUsable) {
   EXPECT_TRUE(stays_open(*server_side));
   ConnectionPtr back = pool().take_idle();
   ASSERT_NE(back, nullptr);
-  send_all(back->socket.native_handle(), "GET / HTTP/1.1\r\n\r\n");
+  send_all(back->transport.socket().native_handle(), "GET / HTTP/1.1\r\n\r\n");
   EXPECT_EQ(read_within(server_side->native_handle()), "GET / HTTP/1.1\r\n\r\n");
 }
 
@@ -257,7 +257,7 @@ TEST_F(EndpointPoolTest, TakenConnectionIsNoLongerWatched) {
   io_.restart();
   io_.run_for(30ms);
   EXPECT_EQ(pool().idle_count(), 1u);  // the other idle connection is untouched
-  EXPECT_TRUE(taken->socket.is_open());
+  EXPECT_TRUE(taken->transport.socket().is_open());
 }
 
 TEST_F(EndpointPoolTest, CancelledWatchDoesNotEatTheResponsesFirstByte) {
@@ -268,7 +268,7 @@ TEST_F(EndpointPoolTest, CancelledWatchDoesNotEatTheResponsesFirstByte) {
   io_.restart();
   io_.run_for(10ms);  // the cancelled watch completes
   send_all(server_side->native_handle(), "HTTP/1.1 200 OK\r\n");
-  EXPECT_EQ(read_within(taken->socket.native_handle()), "HTTP/1.1 200 OK\r\n");
+  EXPECT_EQ(read_within(taken->transport.socket().native_handle()), "HTTP/1.1 200 OK\r\n");
 }
 
 TEST_F(EndpointPoolTest, ReparkedConnectionIsNotDroppedByItsEarlierWatch) {
@@ -365,7 +365,7 @@ TEST_F(EndpointPoolStealTest, MovesAnIdleConnectionFromAPeerThatStillTalksToTheS
   make_pools();
   std::optional<tcp::socket> server_side;
   ConnectionPtr original = connect(*pool_a_, server_, server_side);
-  const tcp::endpoint local = original->socket.local_endpoint();
+  const tcp::endpoint local = original->transport.socket().local_endpoint();
   pool_a_->put_idle(std::move(original));
   start_a();
 
@@ -377,14 +377,14 @@ TEST_F(EndpointPoolStealTest, MovesAnIdleConnectionFromAPeerThatStillTalksToTheS
   EXPECT_EQ(pool_b_->connections_stolen(), 1u);
   EXPECT_EQ(pool_b_->connections_opened(), 0u);
   EXPECT_EQ(stolen->requests, 1u);  // marked as reused
-  ASSERT_TRUE(stolen->socket.is_open());
-  EXPECT_EQ(stolen->socket.local_endpoint(), local);
+  ASSERT_TRUE(stolen->transport.socket().is_open());
+  EXPECT_EQ(stolen->transport.socket().local_endpoint(), local);
   EXPECT_EQ(server_side->remote_endpoint(), local);
 
-  send_all(stolen->socket.native_handle(), "ping");
+  send_all(stolen->transport.socket().native_handle(), "ping");
   EXPECT_EQ(read_within(server_side->native_handle()), "ping");
   send_all(server_side->native_handle(), "pong");
-  EXPECT_EQ(read_within(stolen->socket.native_handle()), "pong");
+  EXPECT_EQ(read_within(stolen->transport.socket().native_handle()), "pong");
 }
 
 TEST_F(EndpointPoolStealTest, StealsAWatchedConnectionWithoutLosingBytes) {
@@ -397,7 +397,7 @@ TEST_F(EndpointPoolStealTest, StealsAWatchedConnectionWithoutLosingBytes) {
   stop_a();
   ASSERT_NE(stolen, nullptr);
   send_all(server_side->native_handle(), "HTTP/1.1 204 No Content\r\n\r\n");
-  EXPECT_EQ(read_within(stolen->socket.native_handle()), "HTTP/1.1 204 No Content\r\n\r\n");
+  EXPECT_EQ(read_within(stolen->transport.socket().native_handle()), "HTTP/1.1 204 No Content\r\n\r\n");
 }
 
 TEST_F(EndpointPoolStealTest, StolenSocketWorksWithWorkerBsLoop) {
@@ -422,14 +422,14 @@ TEST_F(EndpointPoolStealTest, TakesThePeersMostRecentlyParkedConnection) {
   std::optional<tcp::socket> s1, s2;
   ConnectionPtr c1 = connect(*pool_a_, server_, s1);
   ConnectionPtr c2 = connect(*pool_a_, server_, s2);
-  const tcp::endpoint local2 = c2->socket.local_endpoint();
+  const tcp::endpoint local2 = c2->transport.socket().local_endpoint();
   pool_a_->put_idle(std::move(c1));
   pool_a_->put_idle(std::move(c2));
   start_a();
   ConnectionPtr stolen = steal_on_b();
   stop_a();
   ASSERT_NE(stolen, nullptr);
-  EXPECT_EQ(stolen->socket.local_endpoint(), local2);
+  EXPECT_EQ(stolen->transport.socket().local_endpoint(), local2);
   EXPECT_EQ(pool_a_->idle_count(), 1u);
   EXPECT_EQ(published_idle(0), 1u);
   EXPECT_TRUE(stays_open(*s1));
@@ -494,7 +494,7 @@ TEST_F(EndpointPoolStealTest, StealsFromAnyPeer) {
     thread_c.join();
     ASSERT_NE(stolen, nullptr);
     EXPECT_EQ(c.idle_count(), 0u);
-    send_all(stolen->socket.native_handle(), "x");
+    send_all(stolen->transport.socket().native_handle(), "x");
     EXPECT_EQ(read_within(server_side->native_handle()), "x");
   }
 }

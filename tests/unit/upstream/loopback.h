@@ -36,7 +36,7 @@ class LoopbackServer {
 inline ConnectionPtr connect(EndpointPool& pool, LoopbackServer& server,
                              std::optional<tcp::socket>& server_side) {
   ConnectionPtr connection = pool.make_connection();
-  connection->socket.connect(server.endpoint());
+  connection->transport.socket().connect(server.endpoint());
   server_side.emplace(server.accept());
   return connection;
 }

@@ -34,12 +34,12 @@ class HttpProbeTest : public ::testing::Test {
     asio::co_spawn(io_, std::move(task),
                    [&](const std::exception_ptr&, ProbeResult r) { result = std::move(r); });
     EXPECT_TRUE(run_until(io_, [&] { return result.has_value(); }));
-    socket_.close();
+    transport_.socket().close();
     return result.value_or(ProbeResult::fail("no result"));
   }
 
   ProbeResult check(const HttpProbe& probe, const asio::ip::tcp::endpoint& address) {
-    return finish(probe.run(socket_, address));
+    return finish(probe.run(transport_, address));
   }
 
   ProbeResult check(const config::HealthCheck::Http& spec, const std::string& response) {
@@ -48,7 +48,7 @@ class HttpProbeTest : public ::testing::Test {
   }
 
   asio::io_context io_;
-  core::TcpSocket socket_{io_};
+  net::Transport transport_{io_.get_executor()};
   ScriptedOrigin origin_{io_};
 };
 
@@ -155,8 +155,8 @@ TEST_F(HttpProbeTest, RefusedConnectionFails) {
 }
 
 TEST_F(HttpProbeTest, TcpProbeConnects) {
-  EXPECT_TRUE(finish(probe_tcp(socket_, origin_.endpoint())).passed);
-  const ProbeResult down = finish(probe_tcp(socket_, test::refused_address()));
+  EXPECT_TRUE(finish(probe_tcp(transport_.socket(), origin_.endpoint())).passed);
+  const ProbeResult down = finish(probe_tcp(transport_.socket(), test::refused_address()));
   EXPECT_FALSE(down.passed);
   EXPECT_EQ(down.detail, "connection refused");
 }

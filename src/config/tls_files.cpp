@@ -1,0 +1,26 @@
+#include "config/tls_files.h"
+
+#include <string>
+
+#include "net/tls/client_context.h"
+#include "net/tls/server_context.h"
+
+namespace bulwark::config {
+
+void check_tls_files(YamlReader& reader, const Config& config) {
+  for (const Listener& listener : config.listeners) {
+    if (!listener.tls) continue;
+    std::string error;
+    // ALPN and ticket keys do not depend on files: any value builds the same checks.
+    if (!net::tls::ServerContext::build(*listener.tls, {}, nullptr, error)) {
+      reader.error(listener.tls->mark, error);
+    }
+  }
+  for (const Cluster& cluster : config.clusters) {
+    if (!cluster.tls) continue;
+    std::string error;
+    if (!net::tls::ClientContext::build(*cluster.tls, error)) reader.error(cluster.tls->mark, error);
+  }
+}
+
+}  // namespace bulwark::config

@@ -1,0 +1,89 @@
+#include "proxy/tls_store.h"
+
+#include <fmt/format.h>
+
+#include <system_error>
+
+namespace bulwark::proxy {
+
+const std::vector<std::string>& TlsStore::alpn_protocols() {
+  // h2 joins when HTTP/2 is served.
+  static const std::vector<std::string> protocols{"http/1.1"};
+  return protocols;
+}
+
+TlsStore::FileStamp TlsStore::stamp(const std::string& path) {
+  std::error_code ec;
+  FileStamp result{.path = path};
+  result.modified = std::filesystem::last_write_time(path, ec);
+  if (!ec) result.size = std::filesystem::file_size(path, ec);
+  return result;
+}
+
+std::shared_ptr<net::tls::TicketKeys> TlsStore::ticket_keys_for(const config::Listener& listener) {
+  const config::TlsResumption& resumption = listener.tls->resumption;
+  if (!resumption.tickets) return nullptr;
+  auto& keys = ticket_keys_[{listener.name, resumption.ticket_key_rotation}];
+  if (!keys) keys = std::make_shared<net::tls::TicketKeys>(resumption.ticket_key_rotation);
+  return keys;
+}
+
+std::shared_ptr<const TlsContexts> TlsStore::contexts_for(const config::ConfigPtr& config,
+                                                          std::string& error) {
+  const bool same_config = config == built_for_ && built_;
+  if (same_config && !files_changed()) return built_;
+  // A file that changed into something unusable is reported once, not at every look: the
+  // running contexts stay, and only the next change to a file is tried again.
+  const auto give_up_on_change = [&] {
+    if (!same_config) return;
+    for (FileStamp& old : stamps_)
+      old = stamp(old.path);
+  };
+  auto contexts = std::make_shared<TlsContexts>();
+  std::vector<FileStamp> stamps;
+  for (const config::Listener& listener : config->listeners) {
+    auto& context = contexts->listeners.emplace_back();
+    if (!listener.tls) continue;
+    std::string reason;
+    context = net::tls::ServerContext::build(*listener.tls, alpn_protocols(),
+                                             ticket_keys_for(listener), reason);
+    if (!context) {
+      error = fmt::format("listener '{}': {}", listener.name, reason);
+      give_up_on_change();
+      return nullptr;
+    }
+    for (const std::string& file : context->files())
+      stamps.push_back(stamp(file));
+  }
+  for (const config::Cluster& cluster : config->clusters) {
+    auto& context = contexts->clusters.emplace_back();
+    if (!cluster.tls) continue;
+    std::string reason;
+    context = net::tls::ClientContext::build(*cluster.tls, reason);
+    if (!context) {
+      error = fmt::format("cluster '{}': {}", cluster.name, reason);
+      give_up_on_change();
+      return nullptr;
+    }
+  }
+  built_for_ = config;
+  built_ = std::move(contexts);
+  stamps_ = std::move(stamps);
+  return built_;
+}
+
+bool TlsStore::files_changed() const {
+  for (const FileStamp& old : stamps_) {
+    if (stamp(old.path) != old) return true;
+  }
+  return false;
+}
+
+void TlsStore::refresh_ocsp() const {
+  if (!built_) return;
+  for (const auto& context : built_->listeners) {
+    if (context) context->refresh_ocsp();
+  }
+}
+
+}  // namespace bulwark::proxy
