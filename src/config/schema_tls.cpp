@@ -244,7 +244,8 @@ void read_resumption(YamlReader& reader, const Value& value, TlsResumption& resu
     resumption.tickets = reader.boolean(*tickets).value_or(resumption.tickets);
   }
   if (std::optional<Value> rotation = map->get("ticket_key_rotation")) {
-    if (auto d = reader.duration(*rotation, Duration{60'000}, Duration{7LL * 24 * 3'600'000})) {
+    // Down to a second, so that tests can watch keys rotate; in production hours are usual.
+    if (auto d = reader.duration(*rotation, Duration{1'000}, Duration{7LL * 24 * 3'600'000})) {
       resumption.ticket_key_rotation = *d;
     }
   }

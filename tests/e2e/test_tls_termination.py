@@ -150,7 +150,6 @@ def test_hsts_on_every_response(secure, pki):
 
 
 def test_plain_listener_redirects_to_https(bulwark, free_port):
-    # It routes nothing, so it has no virtual hosts (the loader refuses them).
     cfg = {"listeners": [{"name": "plain", "listen": f"127.0.0.1:{free_port}", "redirect_to_https": True}]}
     b = bulwark(config=cfg, port=free_port)
     with RawClient(b.port) as c:

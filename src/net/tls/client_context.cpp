@@ -209,6 +209,7 @@ SslPtr ClientContext::new_ssl(std::string_view server_name, std::string_view end
   if (name.find('\0') != std::string::npos) return nullptr;
   SslPtr ssl(SSL_new(state_->context.get()));
   if (!ssl) return nullptr;
+  SSL_set_connect_state(ssl.get());
   const bool ip = is_ip_literal(name);
   // RFC 6066 §3: SNI carries host names only, never an address.
   if (!name.empty() && !ip && SSL_set_tlsext_host_name(ssl.get(), name.c_str()) != 1)
@@ -256,6 +257,12 @@ std::string ClientContext::verify_failure(SSL* ssl) {
     }
   }
   return text;
+}
+
+std::string ClientContext::handshake_failure(SSL* ssl, std::error_code ec) {
+  if (ec != std::errc::protocol_error) return ec.message();
+  std::string reason = verify_failure(ssl);
+  return reason.empty() ? take_openssl_errors("the handshake failed") : reason;
 }
 
 }  // namespace bulwark::net::tls

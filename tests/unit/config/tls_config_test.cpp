@@ -338,12 +338,12 @@ TEST(ListenerTlsTest, ResumptionMistakes) {
       key: a.key
       resumption:
         tickets: false
-        ticket_key_rotation: 10s
+        ticket_key_rotation: 500ms
         session_cache: false
         session_cache_size: 0
         session_lifetime: 8d
 )"),
-              ElementsAre("t.yaml:9:30: ticket_key_rotation: 10s is out of range (from 1m to "
+              ElementsAre("t.yaml:9:30: ticket_key_rotation: 500ms is out of range (from 1s to "
                           "168h)",
                           "t.yaml:9:30: ticket_key_rotation: tickets are off\n"
                           "  hint: remove it, or set tickets: true",
