@@ -98,21 +98,19 @@ void read_certificate_list(YamlReader& reader, const Value& value, ListenerTls& 
                  std::string(kCertificateHint));
     return;
   }
-  std::optional<std::size_t> default_index;
+  std::string default_item;  // "certificates[i]" of the one marked default
   for (const Value& item : *items) {
     std::optional<MapView> map = reader.map(item, kCertificateKeys);
     if (!map) continue;
     TlsCertificate certificate = read_certificate(reader, *map);
     if (std::optional<Value> flag = map->get("default")) {
       certificate.default_certificate = reader.boolean(*flag).value_or(false);
-      if (certificate.default_certificate && default_index) {
-        reader.error(
-            flag->mark,
-            fmt::format("default: certificates[{}] is the default already", *default_index),
-            "one certificate is served when no name matches; mark only that one");
+      if (certificate.default_certificate && !default_item.empty()) {
+        reader.error(flag->mark, fmt::format("default: {} is the default already", default_item),
+                     "one certificate is served when no name matches; mark only that one");
         certificate.default_certificate = false;
       } else if (certificate.default_certificate) {
-        default_index = tls.certificates.size();
+        default_item = item.what;
       }
     }
     tls.certificates.push_back(std::move(certificate));

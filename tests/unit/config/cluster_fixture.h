@@ -13,7 +13,8 @@
 
 namespace bulwark::config {
 
-inline LoadResult load_clusters(std::string_view clusters) {
+// `file` names the configuration in messages; relative paths in it start at its directory.
+inline LoadResult load_clusters(std::string_view clusters, const std::string& file = "t.yaml") {
   const std::string yaml = "clusters:\n" + std::string(clusters) + R"(listeners:
   - name: public
     listen: 127.0.0.1:8080
@@ -22,7 +23,7 @@ inline LoadResult load_clusters(std::string_view clusters) {
         routes:
           - proxy: { cluster: a }
 )";
-  return load_config_string(yaml, "t.yaml");
+  return load_config_string(yaml, file);
 }
 
 // The errors of `clusters`, formatted; a failure when they load.
@@ -33,8 +34,8 @@ inline std::vector<std::string> cluster_errors(std::string_view clusters) {
 }
 
 // The configuration of `clusters`; a failure for each error.
-inline ConfigPtr load_clusters_ok(std::string_view clusters) {
-  const LoadResult result = load_clusters(clusters);
+inline ConfigPtr load_clusters_ok(std::string_view clusters, const std::string& file = "t.yaml") {
+  const LoadResult result = load_clusters(clusters, file);
   for (const std::string& error : formatted(result))
     ADD_FAILURE() << error;
   return result.config;

@@ -5,6 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "../net/tls/test_pki.h"
 #include "cluster_fixture.h"
 
 namespace bulwark::config {
@@ -22,6 +27,56 @@ T value_of(const std::optional<T>& optional) {
     return T{};
   }
   return *optional;
+}
+
+// The loader opens every file a tls: block names, so the tests of configurations that load need
+// real ones: made once with the test PKI, in a directory of their own where the configuration
+// file "is", so that the names the YAML uses (a.pem, ca.pem, ...) resolve there.
+const std::string& directory() {
+  static const std::string path = [] {
+    using net::tls::testing::Issued;
+    using net::tls::testing::KeyType;
+    net::tls::testing::Pki& pki = net::tls::testing::Pki::shared();
+    const std::string dir = pki.path("config");
+    std::filesystem::create_directories(dir);
+    const auto copy = [&](const std::string& from, const std::string& to) {
+      std::filesystem::copy_file(from, dir + "/" + to,
+                                 std::filesystem::copy_options::overwrite_existing);
+    };
+    const Issued& plain = pki.issue({.names = {"example.com"}});
+    copy(plain.chain, "a.pem");
+    copy(plain.key, "a.key");
+    const Issued& rsa =
+        pki.issue({.names = {"example.com"}, .key = KeyType::kRsa, .passphrase = "rsa secret"});
+    copy(rsa.chain, "rsa.pem");
+    copy(rsa.key, "rsa.key");
+    copy(pki.ocsp_response(rsa, "config-rsa.ocsp"), "rsa.ocsp");
+    const Issued& ec = pki.issue({.names = {"api.example.com"}, .passphrase = "ec secret"});
+    copy(ec.chain, "ec.pem");
+    copy(ec.key, "ec.key");
+    std::ofstream(dir + "/pass.txt") << "ec secret\n";
+    copy(pki.root().cert, "ca.pem");
+    copy(pki.crl_file({}), "crl.pem");
+    const Issued& client =
+        pki.issue({.names = {"bulwark"}, .client = true, .passphrase = "client secret"});
+    copy(client.chain, "client.pem");
+    copy(client.key, "client.key");
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): before any test reads them
+    ::setenv("KEY_PASS", "rsa secret", 1);
+    // NOLINTNEXTLINE(concurrency-mt-unsafe)
+    ::setenv("CLIENT_KEY_PASS", "client secret", 1);
+    return dir;
+  }();
+  return path;
+}
+
+std::string in_directory(std::string_view name) {
+  return fmt::format("{}/{}", directory(), name);
+}
+
+// The configuration file of the tests that load, in directory().
+std::string config_file() {
+  return in_directory("t.yaml");
 }
 
 // One listener whose `tls:` is `block` (its first line is line 4, indented under the listener),
@@ -60,9 +115,8 @@ ListenerTls listener_tls(const ConfigPtr& config) {
   return value_of(config->listeners[0].tls);
 }
 
-ConfigPtr load_tls_ok(std::string_view block, std::string_view route = "",
-                      const std::string& file = "t.yaml") {
-  const LoadResult result = load_tls(block, route, file);
+ConfigPtr load_tls_ok(std::string_view block, std::string_view route = "") {
+  const LoadResult result = load_tls(block, route, config_file());
   for (const std::string& error : formatted(result))
     ADD_FAILURE() << error;
   return result.config;
@@ -72,8 +126,8 @@ TEST(ListenerTlsTest, ShorthandGivesOneCertificateAndTheDefaults) {
   const ConfigPtr config = load_tls_ok("    tls: { cert: a.pem, key: a.key }\n");
   const ListenerTls tls = listener_tls(config);
   ASSERT_EQ(tls.certificates.size(), 1U);
-  EXPECT_EQ(tls.certificates[0].cert, "a.pem");
-  EXPECT_EQ(tls.certificates[0].key, "a.key");
+  EXPECT_EQ(tls.certificates[0].cert, in_directory("a.pem"));
+  EXPECT_EQ(tls.certificates[0].key, in_directory("a.key"));
   EXPECT_TRUE(tls.certificates[0].passphrase.env.empty());
   EXPECT_TRUE(tls.certificates[0].passphrase.file.empty());
   EXPECT_TRUE(tls.certificates[0].ocsp_response.empty());
@@ -99,8 +153,8 @@ TEST(ListenerTlsTest, ReadsEveryKey) {
   const ConfigPtr config = load_tls_ok(R"(    tls:
       certificates:
         - { cert: rsa.pem, key: rsa.key, passphrase_env: KEY_PASS, ocsp_response: rsa.ocsp }
-        - cert: /etc/ssl/ec.pem
-          key: /etc/ssl/ec.key
+        - cert: ec.pem
+          key: ec.key
           passphrase_file: pass.txt
           default: true
       profile: modern
@@ -125,14 +179,14 @@ TEST(ListenerTlsTest, ReadsEveryKey) {
 )");
   const ListenerTls tls = listener_tls(config);
   ASSERT_EQ(tls.certificates.size(), 2U);
-  EXPECT_EQ(tls.certificates[0].cert, "rsa.pem");
-  EXPECT_EQ(tls.certificates[0].key, "rsa.key");
+  EXPECT_EQ(tls.certificates[0].cert, in_directory("rsa.pem"));
+  EXPECT_EQ(tls.certificates[0].key, in_directory("rsa.key"));
   EXPECT_EQ(tls.certificates[0].passphrase.env, "KEY_PASS");
-  EXPECT_EQ(tls.certificates[0].ocsp_response, "rsa.ocsp");
+  EXPECT_EQ(tls.certificates[0].ocsp_response, in_directory("rsa.ocsp"));
   EXPECT_FALSE(tls.certificates[0].default_certificate);
   EXPECT_EQ(tls.certificates[0].mark.line, 6);
-  EXPECT_EQ(tls.certificates[1].cert, "/etc/ssl/ec.pem");
-  EXPECT_EQ(tls.certificates[1].passphrase.file, "pass.txt");
+  EXPECT_EQ(tls.certificates[1].cert, in_directory("ec.pem"));
+  EXPECT_EQ(tls.certificates[1].passphrase.file, in_directory("pass.txt"));
   EXPECT_TRUE(tls.certificates[1].default_certificate);
   EXPECT_EQ(tls.policy.profile, "modern");
   EXPECT_EQ(tls.policy.protocols, (std::vector<std::string>{"TLSv1.3", "TLSv1.2"}));
@@ -146,8 +200,8 @@ TEST(ListenerTlsTest, ReadsEveryKey) {
   EXPECT_EQ(tls.resumption.session_cache_size, 1000U);
   EXPECT_EQ(tls.resumption.session_lifetime, std::chrono::minutes{30});
   EXPECT_EQ(tls.client_certificates.mode, ClientCertificates::Mode::kOptional);
-  EXPECT_EQ(tls.client_certificates.ca, "ca.pem");
-  EXPECT_EQ(tls.client_certificates.crl, "crl.pem");
+  EXPECT_EQ(tls.client_certificates.ca, in_directory("ca.pem"));
+  EXPECT_EQ(tls.client_certificates.crl, in_directory("crl.pem"));
   EXPECT_EQ(tls.client_certificates.verify_depth, 2);
   EXPECT_EQ(tls.client_certificates.subject_header, "x-subject");
   EXPECT_EQ(tls.client_certificates.sans_header, "");
@@ -159,23 +213,18 @@ TEST(ListenerTlsTest, ReadsEveryKey) {
 }
 
 TEST(ListenerTlsTest, RelativePathsStartAtTheConfigurationsDirectory) {
-  const ConfigPtr config = load_tls_ok(R"(    tls:
+  const std::string absolute = in_directory("ec.pem");
+  const ListenerTls tls = listener_tls(load_tls_ok(fmt::format(R"(    tls:
       certificates:
-        - { cert: a.pem, key: keys/a.key, passphrase_file: pass, ocsp_response: a.ocsp }
-        - { cert: /abs/b.pem, key: /abs/b.key }
-      client_certificates: { mode: required, ca: ca.pem, crl: ../crl.pem }
+        - {{ cert: a.pem, key: ./a.key }}
+        - {{ cert: {}, key: ../config/ec.key, passphrase_file: pass.txt }}
 )",
-                                       "", "/etc/bulwark/bulwark.yaml");
-  const ListenerTls tls = listener_tls(config);
+                                                               absolute)));
   ASSERT_EQ(tls.certificates.size(), 2U);
-  EXPECT_EQ(tls.certificates[0].cert, "/etc/bulwark/a.pem");
-  EXPECT_EQ(tls.certificates[0].key, "/etc/bulwark/keys/a.key");
-  EXPECT_EQ(tls.certificates[0].passphrase.file, "/etc/bulwark/pass");
-  EXPECT_EQ(tls.certificates[0].ocsp_response, "/etc/bulwark/a.ocsp");
-  EXPECT_EQ(tls.certificates[1].cert, "/abs/b.pem");
-  EXPECT_EQ(tls.client_certificates.mode, ClientCertificates::Mode::kRequired);
-  EXPECT_EQ(tls.client_certificates.ca, "/etc/bulwark/ca.pem");
-  EXPECT_EQ(tls.client_certificates.crl, "/etc/bulwark/../crl.pem");
+  EXPECT_EQ(tls.certificates[0].cert, in_directory("a.pem"));
+  EXPECT_EQ(tls.certificates[0].key, in_directory("./a.key"));
+  EXPECT_EQ(tls.certificates[1].cert, absolute);
+  EXPECT_EQ(tls.certificates[1].key, in_directory("../config/ec.key"));
 }
 
 TEST(ListenerTlsTest, ResumptionOffAndHstsTrue) {
@@ -490,7 +539,7 @@ TEST(UpstreamTlsTest, ReadsEveryKey) {
     endpoints: [10.0.0.1:443]
     tls:
       verify: true
-      ca: internal-ca.pem
+      ca: ca.pem
       server_name: API.internal
       cert: client.pem
       key: client.key
@@ -500,14 +549,15 @@ TEST(UpstreamTlsTest, ReadsEveryKey) {
       ciphersuites: TLS_AES_256_GCM_SHA384
       groups: [X25519]
       session_reuse: false
-)");
+)",
+                                            config_file());
   ASSERT_NE(config, nullptr);
   const UpstreamTls tls = value_of(config->clusters[0].tls);
   EXPECT_TRUE(tls.verify);
-  EXPECT_EQ(tls.ca, "internal-ca.pem");
+  EXPECT_EQ(tls.ca, in_directory("ca.pem"));
   EXPECT_EQ(tls.server_name, "api.internal");
-  EXPECT_EQ(tls.cert, "client.pem");
-  EXPECT_EQ(tls.key, "client.key");
+  EXPECT_EQ(tls.cert, in_directory("client.pem"));
+  EXPECT_EQ(tls.key, in_directory("client.key"));
   EXPECT_EQ(tls.passphrase.env, "CLIENT_KEY_PASS");
   EXPECT_EQ(tls.policy.profile, "modern");
   EXPECT_EQ(tls.policy.protocols, std::vector<std::string>{"TLSv1.3"});
