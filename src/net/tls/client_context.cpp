@@ -1,6 +1,7 @@
 #include "net/tls/client_context.h"
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include <array>
@@ -242,7 +243,8 @@ const std::string& ClientContext::server_name() const noexcept {
 
 std::string ClientContext::verify_failure(SSL* ssl) {
   const long result = SSL_get_verify_result(ssl);
-  if (result == X509_V_OK) return {};
+  if (result == X509_V_OK) return take_openssl_errors("handshake failed");
+  ERR_clear_error();  // "certificate verify failed" again, in OpenSSL's words
   std::string text = "certificate verify failed: ";
   text += X509_verify_cert_error_string(result);
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);

@@ -29,13 +29,10 @@ class ClientContext {
   [[nodiscard]] SslPtr new_ssl(std::string_view server_name, std::string_view endpoint_key) const;
   // The configured server name, or empty (then the endpoint's host is used).
   [[nodiscard]] const std::string& server_name() const noexcept;
-  // Why the handshake on `ssl` failed, for the log: "certificate verify failed: ..." or
-  // OpenSSL's reason.
-  static std::string verify_failure(SSL* ssl);
-
-  // Why the certificate of the peer of `ssl` failed verification, for the log ("certificate
-  // verify failed: self-signed certificate in certificate chain", "certificate verify failed:
-  // hostname mismatch (expected backend.example)"); empty when it did not fail.
+  // Why the handshake on `ssl` failed, for the log: "certificate verify failed: ..." ("...
+  // self-signed certificate in certificate chain", "... hostname mismatch (expected
+  // backend.example)"), or else the reasons in this thread's OpenSSL error queue, which it
+  // empties ("handshake failed" when there are none).
   static std::string verify_failure(SSL* ssl);
 
   struct State;  // client_context.cpp

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include <array>
@@ -106,8 +107,17 @@ TEST_F(ClientContextTest, RightCaAndNamePass) {
   const auto context = build(upstream());
   const Connection connection = connect(*context, "backend.example", server_.get());
   EXPECT_TRUE(connection.ok);
-  EXPECT_EQ(connection.failure, "");
   EXPECT_EQ(SSL_get_verify_result(connection.client.get()), X509_V_OK);
+}
+
+TEST_F(ClientContextTest, FailureOtherThanVerificationIsOpenSslsReason) {
+  const SslPtr ssl = build(upstream())->new_ssl("backend.example", "10.0.0.1:443");
+  ERR_clear_error();
+  EXPECT_EQ(ClientContext::verify_failure(ssl.get()), "handshake failed");
+  ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+  const std::string failure = ClientContext::verify_failure(ssl.get());
+  EXPECT_NE(failure.find("unsupported protocol"), std::string::npos) << failure;
+  EXPECT_EQ(ERR_peek_error(), 0U);  // the queue is emptied
 }
 
 TEST_F(ClientContextTest, WrongNameFails) {
