@@ -85,12 +85,25 @@ int run_command_line(int argc, char** argv) {
   CLI::App* proxy =
       app.add_subcommand("proxy", "Proxy one address to backends without a configuration file");
   proxy->add_option("--listen", quick.listen, "Address to accept on, HOST:PORT")->required();
-  proxy->add_option("--to", quick.to, "Backend URL, http://HOST[:PORT]; repeat for several")
+  proxy->add_option("--to", quick.to, "Backend URL, http[s]://HOST[:PORT]; repeat for several")
       ->required()
       ->allow_extra_args(false);
   proxy->add_option("--workers", quick.workers, "Worker threads (default: one per core)")
       ->check(CLI::Range(1U, kMaxWorkers));
   proxy->add_option("--access-log", quick.access_log, "Access log file, or - for standard output");
+  CLI::Option* tls_cert = proxy->add_option(
+      "--tls-cert", quick.tls_cert, "Certificate chain (PEM): the listener speaks TLS (modern)");
+  CLI::Option* tls_key =
+      proxy->add_option("--tls-key", quick.tls_key, "Private key (PEM) of --tls-cert");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+  proxy
+      ->add_option("--tls-resumption", quick.tls_resumption,
+                   "on (default), or off: no session tickets or cache, every handshake in full")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->needs(tls_cert);
+  proxy->add_flag("--insecure-upstream", quick.insecure_upstream,
+                  "Do not verify the certificates of https:// backends (tests only)");
 
   ControlTarget endpoint_target;
   std::string action;

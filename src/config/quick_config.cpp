@@ -24,21 +24,21 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-// http://HOST[:PORT][/] -> HOST:PORT (port 80 when absent). Anything a backend address cannot
-// express (path, query, credentials) is refused rather than silently dropped.
-bool parse_backend_url(std::string_view url, net::HostPort& out, std::vector<Diagnostic>& errors) {
+// http[s]://HOST[:PORT][/] -> HOST:PORT (port 80 or 443 when absent) and whether it is https.
+// Anything a backend address cannot express (path, query, credentials) is refused rather than
+// silently dropped.
+bool parse_backend_url(std::string_view url, net::HostPort& out, bool& https,
+                       std::vector<Diagnostic>& errors) {
   const auto fail = [&](std::string message, std::string hint = {}) {
     errors.push_back(problem(fmt::format("--to '{}': {}", url, message), std::move(hint)));
     return false;
   };
-  constexpr std::string_view kHttp = "http://";
-  if (starts_with_ignoring_case(url, "https://")) {
-    return fail("TLS to backends comes with TLS support", "use http:// for now");
+  https = starts_with_ignoring_case(url, "https://");
+  if (!https && !starts_with_ignoring_case(url, "http://")) {
+    return fail("expected http://HOST[:PORT] or https://HOST[:PORT]",
+                fmt::format("e.g. --to http://{}", url));
   }
-  if (!starts_with_ignoring_case(url, kHttp)) {
-    return fail("expected http://HOST[:PORT]", fmt::format("e.g. --to http://{}", url));
-  }
-  std::string_view authority = url.substr(kHttp.size());
+  std::string_view authority = url.substr(https ? 8 : 7);
   if (authority.ends_with('/')) authority.remove_suffix(1);  // "http://host/" means no path
   const std::size_t end = authority.find_first_of("/?#");
   if (end != std::string_view::npos) {
@@ -52,11 +52,40 @@ bool parse_backend_url(std::string_view url, net::HostPort& out, std::vector<Dia
   const bool bracketed = authority.starts_with('[');
   if ((bracketed && authority.ends_with(']')) ||
       (!bracketed && authority.find(':') == std::string_view::npos)) {
-    with_port += ":80";
+    with_port += https ? ":443" : ":80";
   }
   std::string_view error;
   if (!net::parse_host_port(with_port, out, error)) return fail(std::string(error));
   return true;
+}
+
+// --tls-cert, --tls-key and --tls-resumption.
+void read_quick_tls(const QuickOptions& options, Listener& listener,
+                    std::vector<Diagnostic>& errors) {
+  const bool resumption_on = options.tls_resumption.empty() || options.tls_resumption == "on";
+  if (!resumption_on && options.tls_resumption != "off") {
+    errors.push_back(
+        problem(fmt::format("--tls-resumption '{}': expected on or off", options.tls_resumption)));
+  }
+  if (options.tls_cert.empty() && options.tls_key.empty()) {
+    if (!options.tls_resumption.empty()) {
+      errors.push_back(problem("--tls-resumption needs --tls-cert and --tls-key"));
+    }
+    return;
+  }
+  if (options.tls_cert.empty() || options.tls_key.empty()) {
+    errors.push_back(problem("--tls-cert and --tls-key go together",
+                             "give the certificate chain and its private key"));
+    return;
+  }
+  ListenerTls tls;
+  tls.certificates.push_back(
+      TlsCertificate{.cert = options.tls_cert, .key = options.tls_key, .mark = listener.mark});
+  tls.policy.profile = "modern";
+  tls.resumption.tickets = resumption_on;
+  tls.resumption.session_cache = resumption_on;
+  tls.mark = listener.mark;
+  listener.tls = std::move(tls);
 }
 
 }  // namespace
@@ -85,12 +114,26 @@ LoadResult build_quick_config(const QuickOptions& options) {
     errors.push_back(
         problem("at least one --to URL is required", "e.g. --to http://127.0.0.1:8081"));
   }
+  std::optional<bool> https;  // of the first URL; one cluster speaks one protocol
   for (const std::string& url : options.to) {
     net::HostPort address;
-    if (parse_backend_url(url, address, errors)) {
-      cluster.endpoints.push_back(Endpoint{std::move(address), mark});
+    bool url_https = false;
+    if (!parse_backend_url(url, address, url_https, errors)) continue;
+    if (https && *https != url_https) {
+      errors.push_back(problem(fmt::format("--to '{}': the backends mix http:// and https://", url),
+                               "all --to URLs must use the same scheme"));
+      continue;
     }
+    https = url_https;
+    cluster.endpoints.push_back(Endpoint{std::move(address), mark});
   }
+  if (https.value_or(false)) {
+    cluster.tls = UpstreamTls{.verify = !options.insecure_upstream, .mark = mark};
+  } else if (options.insecure_upstream) {
+    errors.push_back(problem("--insecure-upstream needs https:// backends",
+                             "it turns off the check of their certificates"));
+  }
+  read_quick_tls(options, listener, errors);
 
   if (options.workers > kMaxWorkers) {
     errors.push_back(problem(

@@ -3,7 +3,9 @@
 // that span several items (unique names, cluster references, shadowed routes). Internal to the
 // loader; each function reports through the reader and fills what it could read.
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -40,13 +42,26 @@ void read_retry_policy(YamlReader& reader, const Value& value, RetryPolicy& poli
 // A cluster's health_check: (schema_health_check.cpp).
 std::optional<HealthCheck> read_health_check(YamlReader& reader, const Value& value);
 
+// tls: of a listener and of a cluster, a listener's redirect_to_https and a route's
+// require_client_certificate (schema_tls.cpp). Only paths are read; the files are opened when
+// the TLS contexts are built.
+std::optional<ListenerTls> read_listener_tls(YamlReader& reader, const Value& value);
+std::optional<UpstreamTls> read_upstream_tls(YamlReader& reader, const Value& value);
+// `true` (port 443) or a port; `has_tls` makes it an error (the listener is HTTPS already).
+std::optional<std::uint16_t> read_redirect_to_https(YamlReader& reader, const Value& value,
+                                                    bool has_tls);
+// Needs the listener to ask for client certificates (mode optional or required).
+void read_require_client_certificate(YamlReader& reader, const Value& value,
+                                     const Listener& listener, Route& route);
+
 // listeners: (schema_listeners.cpp); routes resolve against config.clusters, so clusters are read
 // first whatever the order in the file.
 void read_listeners(YamlReader& reader, const Value& value, Config& config);
 
 // A route of a virtual host (schema_routes.cpp). Returns whether its match was read, i.e. whether
 // it can take part in the shadowing check; problems with its action are reported either way.
-bool read_route(YamlReader& reader, const Value& value, const Config& config, Route& route);
+bool read_route(YamlReader& reader, const Value& value, const Config& config,
+                const Listener& listener, Route& route);
 // redirect: (schema_redirect.cpp); prefix_rewrite needs the route's match to be a prefix.
 void read_redirect(YamlReader& reader, const Value& value, const RouteMatch& match,
                    RedirectAction& redirect);
@@ -74,6 +89,9 @@ void read_error_pages(YamlReader& reader, const Value& value, Config& config);
 // Shared checks (schema_common.cpp).
 // A name others refer to (listener, cluster): letters, digits, '_', '-', '.'.
 std::optional<std::string> read_name(YamlReader& reader, const Value& value);
+// `off`, or a map with `keys`. nullopt for `off` (and `off` set) and after a mistake.
+std::optional<MapView> read_map_or_off(YamlReader& reader, const Value& value,
+                                       std::span<const std::string_view> keys, bool& off);
 std::optional<net::HostPort> read_host_port(YamlReader& reader, const Value& value);
 // An address or ADDRESS/PREFIX (10.0.0.0/8, ::1).
 std::optional<net::Cidr> read_network(YamlReader& reader, const Value& value);

@@ -149,7 +149,7 @@ void read_endpoints(YamlReader& reader, const Value& value, Cluster& cluster) {
 }
 
 void read_cluster(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 14> kKeys{"name",
+  static constexpr std::array<std::string_view, 15> kKeys{"name",
                                                           "balancer",
                                                           "hash_key",
                                                           "hash_balance_factor",
@@ -162,7 +162,8 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
                                                           "retry",
                                                           "sticky",
                                                           "dns",
-                                                          "health_check"};
+                                                          "health_check",
+                                                          "tls"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Cluster cluster;
@@ -227,6 +228,7 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
   if (std::optional<Value> check = map->get("health_check")) {
     cluster.health_check = read_health_check(reader, *check);
   }
+  if (std::optional<Value> tls = map->get("tls")) cluster.tls = read_upstream_tls(reader, *tls);
   // Kept even when broken, so that routes naming it are not reported as undefined too; the
   // config is refused anyway.
   config.clusters.push_back(std::move(cluster));

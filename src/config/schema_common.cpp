@@ -32,6 +32,21 @@ std::optional<std::string> read_name(YamlReader& reader, const Value& value) {
   return name;
 }
 
+std::optional<MapView> read_map_or_off(YamlReader& reader, const Value& value,
+                                       std::span<const std::string_view> keys, bool& off) {
+  off = false;
+  if (!value.node.IsScalar()) return reader.map(value, keys);
+  std::optional<std::string> text = reader.scalar(value, "a map or off");
+  if (!text) return std::nullopt;
+  if (*text == "off") {
+    off = true;
+    return std::nullopt;
+  }
+  reader.error(value.mark, fmt::format("{}: expected a map or off, got '{}'", value.what, *text),
+               is_yaml11_boolean(*text) ? "write off to turn it off" : "");
+  return std::nullopt;
+}
+
 std::string line_of(const SourceMark& first, const SourceMark& here) {
   if (first.file == here.file) return fmt::format("line {}", first.line);
   return fmt::format("{}:{}", first.file, first.line);

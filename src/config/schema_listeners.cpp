@@ -94,7 +94,9 @@ void read_virtual_host(YamlReader& reader, const Value& value, const Config& con
       }
       for (const Value& item : *items) {
         Route route;
-        if (read_route(reader, item, config, route)) host.routes.push_back(std::move(route));
+        if (read_route(reader, item, config, listener, route)) {
+          host.routes.push_back(std::move(route));
+        }
       }
     }
   }
@@ -117,7 +119,8 @@ bool same_socket(const net::HostPort& a, const net::HostPort& b) {
 }
 
 void read_listener(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 3> kKeys{"name", "listen", "virtual_hosts"};
+  static constexpr std::array<std::string_view, 5> kKeys{"name", "listen", "tls",
+                                                         "redirect_to_https", "virtual_hosts"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Listener listener;
@@ -158,7 +161,15 @@ void read_listener(YamlReader& reader, const Value& value, Config& config) {
   }
   // An address that failed to parse must not be compared against later listeners.
   if (!listen_ok) listener.listen.port = 0;
-  if (std::optional<Value> hosts = reader.require(*map, "virtual_hosts")) {
+  // Before the virtual hosts: their routes are checked against it.
+  if (std::optional<Value> tls = map->get("tls")) listener.tls = read_listener_tls(reader, *tls);
+  if (std::optional<Value> redirect = map->get("redirect_to_https")) {
+    listener.redirect_to_https = read_redirect_to_https(reader, *redirect, map->has("tls"));
+    if (std::optional<Value> hosts = map->get("virtual_hosts")) {
+      reader.error(hosts->mark, "virtual_hosts: a listener with redirect_to_https routes nothing",
+                   "remove them, or remove redirect_to_https");
+    }
+  } else if (std::optional<Value> hosts = reader.require(*map, "virtual_hosts")) {
     if (std::optional<std::vector<Value>> items = reader.list(*hosts)) {
       if (items->empty()) {
         reader.error(hosts->mark, "virtual_hosts: a listener needs at least one virtual host");

@@ -65,22 +65,6 @@ auto percent(YamlReader& reader, std::uint32_t min) {
   return [&reader, min](const Value& value) { return read_percent(reader, value, min); };
 }
 
-// `off`, or a map with `keys`. nullopt for `off` (and `off` set) and after a mistake.
-std::optional<MapView> read_map_or_off(YamlReader& reader, const Value& value,
-                                       std::span<const std::string_view> keys, bool& off) {
-  off = false;
-  if (!value.node.IsScalar()) return reader.map(value, keys);
-  std::optional<std::string> text = reader.scalar(value, "a map or off");
-  if (!text) return std::nullopt;
-  if (*text == "off") {
-    off = true;
-    return std::nullopt;
-  }
-  reader.error(value.mark, fmt::format("{}: expected a map or off, got '{}'", value.what, *text),
-               is_yaml11_boolean(*text) ? "write off to turn it off" : "");
-  return std::nullopt;
-}
-
 // `low` must not be above `high`. Reported at `high_key` when the map has it (the later one
 // usually), else at `low_key`; nothing when the map has neither (both were checked where set).
 void check_order(YamlReader& reader, const MapView& map, std::string_view low_key, Duration low,

@@ -157,9 +157,11 @@ void read_direct_response(YamlReader& reader, const Value& value, DirectResponse
 
 }  // namespace
 
-bool read_route(YamlReader& reader, const Value& value, const Config& config, Route& route) {
-  static constexpr std::array<std::string_view, 7> kKeys{
-      "name", "match", "proxy", "direct_response", "redirect", "static", "filters"};
+bool read_route(YamlReader& reader, const Value& value, const Config& config,
+                const Listener& listener, Route& route) {
+  static constexpr std::array<std::string_view, 8> kKeys{
+      "name",     "match",  "proxy",   "direct_response",
+      "redirect", "static", "filters", "require_client_certificate"};
   static constexpr std::array<std::string_view, 4> kActions{"proxy", "direct_response", "redirect",
                                                             "static"};
   std::optional<MapView> map = reader.map(value, kKeys);
@@ -175,6 +177,9 @@ bool read_route(YamlReader& reader, const Value& value, const Config& config, Ro
   if (std::optional<Value> filters = map->get("filters")) {
     route.filters.emplace();
     read_filter_list(reader, *filters, config, *route.filters);
+  }
+  if (std::optional<Value> required = map->get("require_client_certificate")) {
+    read_require_client_certificate(reader, *required, listener, route);
   }
   std::optional<Value> action;
   for (const std::string_view key : kActions) {

@@ -82,6 +82,7 @@ DownstreamConnection::DownstreamConnection(WorkerContext& worker, SnapshotPtr sn
 
 DownstreamConnection::~DownstreamConnection() {
   if (stream_) finish_stream();
+  transport_.notify_close();  // a TLS client learns the close was meant (close_notify)
   if (counted_) worker_.limiter.close(client_address_);
   worker_.open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -117,6 +118,7 @@ core::Task<void> DownstreamConnection::start_secure(std::unique_ptr<DownstreamCo
                                                     bool refused) {
   DownstreamConnection& connection = *self;
   net::tls::SslPtr ssl = connection.listener_->tls->new_ssl();
+  if (!ssl) co_return;
   if (kernel_tls_available()) SSL_set_options(ssl.get(), SSL_OP_ENABLE_KTLS);
   connection.transport_.start_tls(std::move(ssl));
   // Labelled idle: a drain closes a connection that has not finished its handshake.

@@ -349,8 +349,16 @@ core::Task<core::Result<void>> UpstreamLeg::start_tls() {
   const upstream::ClusterEndpoint& endpoint = cluster_.endpoints[endpoint_index_];
   const net::tls::ClientContext& tls = *cluster_.tls;
   net::Transport& transport = connection_->transport;
-  transport.start_tls(tls.new_ssl(
-      tls.server_name().empty() ? endpoint.server_name : tls.server_name(), endpoint.label));
+  net::tls::SslPtr ssl = tls.new_ssl(
+      tls.server_name().empty() ? endpoint.server_name : tls.server_name(), endpoint.label);
+  if (!ssl) {
+    BULWARK_LOG_ERROR("upstream {}: cannot start TLS: {}", stream_.upstream_label,
+                      net::tls::take_openssl_errors());
+    release_connection(false);
+    co_return core::fail(core::ErrorKind::kUpstreamConnectFailed,
+                         "the TLS handshake with the upstream server failed");
+  }
+  transport.start_tls(std::move(ssl));
   ConnectionDeadline& deadline = client_.deadline();
   // The connect timeout covers the handshake too: both are setting up the connection.
   deadline.wait_for(Waiting::kUpstreamConnect, connect_timeout_);
@@ -358,13 +366,9 @@ core::Task<core::Result<void>> UpstreamLeg::start_tls() {
   deadline.clear();
   if (!ec) co_return core::Result<void>{};
   const bool timed_out = deadline.expired() == Waiting::kUpstreamConnect;
-  std::string reason = "timed out";
-  if (!timed_out) {
-    reason = ec == std::errc::protocol_error
-                 ? net::tls::ClientContext::verify_failure(transport.ssl())
-                 : ec.message();
-  }
-  BULWARK_LOG_WARN("upstream {}: TLS handshake failed: {}", stream_.upstream_label, reason);
+  BULWARK_LOG_WARN(
+      "upstream {}: TLS handshake failed: {}", stream_.upstream_label,
+      timed_out ? "timed out" : net::tls::ClientContext::handshake_failure(transport.ssl(), ec));
   release_connection(false);
   if (timed_out) {
     co_return core::fail(core::ErrorKind::kUpstreamTimeout,

@@ -16,6 +16,7 @@ struct UpstreamConnection {
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
   ~UpstreamConnection() {
+    transport.notify_close();
     if (counted_by_) counted_by_->connections.fetch_sub(1, std::memory_order_relaxed);
   }
 

@@ -74,6 +74,12 @@ def test_help(cli):
     ["frobnicate"],
     ["run"],                                  # -c is required
     ["proxy", "--listen", "127.0.0.1:1"],     # --to is required
+    # TLS options that only make sense together.
+    ["proxy", "--listen", "127.0.0.1:1", "--to", "http://127.0.0.1:9", "--tls-cert", "a.pem"],
+    ["proxy", "--listen", "127.0.0.1:1", "--to", "http://127.0.0.1:9", "--tls-key", "a.key"],
+    ["proxy", "--listen", "127.0.0.1:1", "--to", "http://127.0.0.1:9", "--tls-resumption", "off"],
+    ["proxy", "--listen", "127.0.0.1:1", "--to", "http://127.0.0.1:9", "--tls-cert", "a.pem",
+     "--tls-key", "a.key", "--tls-resumption", "sometimes"],
 ])
 def test_bad_command_line_exits_2_with_usage(cli, args):
     r = cli(*args)
@@ -85,6 +91,10 @@ def test_bad_command_line_exits_2_with_usage(cli, args):
     (["proxy", "--listen", "not-an-address", "--to", "http://127.0.0.1:9"], "--listen"),
     (["proxy", "--listen", "127.0.0.1:1", "--to", "ftp://127.0.0.1:9"], "--to"),
     (["proxy", "--listen", "127.0.0.1:1", "--to", "http://127.0.0.1:9", "--workers", "lots"], "--workers"),
+    (["proxy", "--listen", "127.0.0.1:1", "--to", "https://127.0.0.1:9", "--to", "http://127.0.0.1:8"],
+     "--to"),
+    (["proxy", "--listen", "127.0.0.1:1", "--to", "http://127.0.0.1:9", "--insecure-upstream"],
+     "--insecure-upstream"),
 ])
 def test_bad_option_value_exits_2_naming_the_option(cli, args, option):
     """A well-formed command line with a bad value: exit 2 and a message that names the option

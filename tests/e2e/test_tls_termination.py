@@ -150,9 +150,7 @@ def test_hsts_on_every_response(secure, pki):
 
 
 def test_plain_listener_redirects_to_https(bulwark, free_port):
-    cfg = {"listeners": [{"name": "plain", "listen": f"127.0.0.1:{free_port}", "redirect_to_https": True,
-                          "virtual_hosts": [{"domains": ["*"], "routes": [
-                              {"match": {"prefix": "/"}, "direct_response": {"status": 200}}]}]}]}
+    cfg = {"listeners": [{"name": "plain", "listen": f"127.0.0.1:{free_port}", "redirect_to_https": True}]}
     b = bulwark(config=cfg, port=free_port)
     with RawClient(b.port) as c:
         r = c.request("GET", "/a/b?x=1", host=f"example.test:{free_port}")

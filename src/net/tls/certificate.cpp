@@ -102,7 +102,7 @@ std::optional<std::string> passphrase_of(const config::Passphrase& source,
 }
 
 struct PassphraseRequest {
-  const std::string* passphrase;
+  const std::string* passphrase = nullptr;
   bool asked = false;
 };
 
@@ -111,7 +111,7 @@ int passphrase_callback(char* buffer, int size, int /*rwflag*/, void* user) {
   request->asked = true;
   const std::string& passphrase = *request->passphrase;
   if (passphrase.empty() || passphrase.size() > static_cast<std::size_t>(size)) return -1;
-  std::memcpy(buffer, passphrase.data(), passphrase.size());
+  std::ranges::copy(passphrase, buffer);
   return static_cast<int>(passphrase.size());
 }
 

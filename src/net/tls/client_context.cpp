@@ -1,7 +1,6 @@
 #include "net/tls/client_context.h"
 
 #include <arpa/inet.h>
-#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include <array>
@@ -210,6 +209,7 @@ SslPtr ClientContext::new_ssl(std::string_view server_name, std::string_view end
   if (name.find('\0') != std::string::npos) return nullptr;
   SslPtr ssl(SSL_new(state_->context.get()));
   if (!ssl) return nullptr;
+  SSL_set_connect_state(ssl.get());
   const bool ip = is_ip_literal(name);
   // RFC 6066 §3: SNI carries host names only, never an address.
   if (!name.empty() && !ip && SSL_set_tlsext_host_name(ssl.get(), name.c_str()) != 1)
@@ -243,8 +243,7 @@ const std::string& ClientContext::server_name() const noexcept {
 
 std::string ClientContext::verify_failure(SSL* ssl) {
   const long result = SSL_get_verify_result(ssl);
-  if (result == X509_V_OK) return take_openssl_errors("handshake failed");
-  ERR_clear_error();  // "certificate verify failed" again, in OpenSSL's words
+  if (result == X509_V_OK) return {};
   std::string text = "certificate verify failed: ";
   text += X509_verify_cert_error_string(result);
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
@@ -258,6 +257,12 @@ std::string ClientContext::verify_failure(SSL* ssl) {
     }
   }
   return text;
+}
+
+std::string ClientContext::handshake_failure(SSL* ssl, std::error_code ec) {
+  if (ec != std::errc::protocol_error) return ec.message();
+  std::string reason = verify_failure(ssl);
+  return reason.empty() ? take_openssl_errors("the handshake failed") : reason;
 }
 
 }  // namespace bulwark::net::tls

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "config/tls.h"
 #include "net/tls/ssl_ptr.h"
@@ -29,11 +30,13 @@ class ClientContext {
   [[nodiscard]] SslPtr new_ssl(std::string_view server_name, std::string_view endpoint_key) const;
   // The configured server name, or empty (then the endpoint's host is used).
   [[nodiscard]] const std::string& server_name() const noexcept;
-  // Why the handshake on `ssl` failed, for the log: "certificate verify failed: ..." ("...
-  // self-signed certificate in certificate chain", "... hostname mismatch (expected
-  // backend.example)"), or else the reasons in this thread's OpenSSL error queue, which it
-  // empties ("handshake failed" when there are none).
+  // Why the certificate of the peer of `ssl` failed verification, for the log ("certificate
+  // verify failed: self-signed certificate in certificate chain", "certificate verify failed:
+  // hostname mismatch (expected backend.example)"); empty when it did not fail.
   static std::string verify_failure(SSL* ssl);
+  // Why a handshake that ended with `ec` failed: the verification failure, else OpenSSL's
+  // reasons, else the socket's error ("timed out" and the like come from the caller).
+  static std::string handshake_failure(SSL* ssl, std::error_code ec);
 
   struct State;  // client_context.cpp
 

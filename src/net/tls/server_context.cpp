@@ -30,12 +30,14 @@ struct NamesFree {
 };
 using X509NamesPtr = std::unique_ptr<STACK_OF(X509_NAME), NamesFree>;
 
+using FileStat = struct stat;
+
 // One certificate's OCSP response. Workers read `der` at handshakes; the main loop replaces it.
 struct Staple {
   std::string file;
   std::atomic<std::shared_ptr<const std::string>> der;
   // What the file looked like when last read (main loop only).
-  struct stat seen {};
+  FileStat seen{};
 };
 
 // What the ALPN and OCSP callbacks read, on whichever context SNI chose. Every context holds a
@@ -143,7 +145,7 @@ int status_callback(SSL* ssl, void* /*arg*/) {
   // OpenSSL takes the copy and frees it with the connection.
   auto* copy = static_cast<unsigned char*>(OPENSSL_malloc(der->size()));
   if (copy == nullptr) return SSL_TLSEXT_ERR_NOACK;
-  std::memcpy(copy, der->data(), der->size());
+  std::ranges::copy(*der, copy);
   SSL_set_tlsext_status_ocsp_resp(ssl, copy, static_cast<long>(der->size()));
   return SSL_TLSEXT_ERR_OK;
 }
@@ -155,7 +157,7 @@ int accept_any_verify_callback(int /*preverified*/, X509_STORE_CTX* /*context*/)
 }
 
 // The staple in `file`, or nullptr with `error` = "FILE: reason".
-std::shared_ptr<const std::string> read_staple(const std::string& file, struct stat& seen,
+std::shared_ptr<const std::string> read_staple(const std::string& file, FileStat& seen,
                                                std::string& error) {
   if (::stat(file.c_str(), &seen) != 0) {
     error = file + ": cannot be read (" + std::strerror(errno) + ")";
@@ -179,7 +181,7 @@ std::shared_ptr<const std::string> read_staple(const std::string& file, struct s
   return der;
 }
 
-bool same_file(const struct stat& a, const struct stat& b) {
+bool same_file(const FileStat& a, const FileStat& b) {
   return a.st_ino == b.st_ino && a.st_dev == b.st_dev && a.st_size == b.st_size &&
          a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
 }
@@ -407,7 +409,10 @@ ServerContext::ServerContext(std::unique_ptr<State> state) : state_(std::move(st
 ServerContext::~ServerContext() = default;
 
 SslPtr ServerContext::new_ssl() const {
-  return SslPtr(SSL_new(state_->contexts[state_->default_index].get()));
+  SslPtr ssl(SSL_new(state_->contexts[state_->default_index].get()));
+  // SSL_do_handshake needs to know the side; the caller may not call SSL_accept.
+  if (ssl != nullptr) SSL_set_accept_state(ssl.get());
+  return ssl;
 }
 
 const std::vector<std::string>& ServerContext::files() const noexcept {
@@ -416,7 +421,7 @@ const std::vector<std::string>& ServerContext::files() const noexcept {
 
 void ServerContext::refresh_ocsp() const {
   for (const auto& [leaf, staple] : state_->handshake->staples) {
-    struct stat now {};
+    FileStat now{};
     if (::stat(staple->file.c_str(), &now) != 0 || same_file(now, staple->seen)) continue;
     std::string error;
     // A response that does not parse (a file being written, say) leaves the old one stapled.

@@ -32,7 +32,8 @@ class ServerContext {
   ServerContext& operator=(const ServerContext&) = delete;
   ~ServerContext();
 
-  // A server-side SSL for one accepted connection (not yet bound to a descriptor).
+  // A server-side SSL (in accept state) for one accepted connection, not yet bound to a
+  // descriptor; nullptr when OpenSSL is out of memory.
   [[nodiscard]] SslPtr new_ssl() const;
   // Every file the context was built from (certificates, keys, CA, CRL, OCSP responses): when one
   // changes, the server rebuilds the context.

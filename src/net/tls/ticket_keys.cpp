@@ -42,6 +42,16 @@ struct Ring {
   std::optional<Key> previous;
   TicketKeys::Clock::time_point made;
 
+  // The key named `name`: the current one, the previous one, or nullptr.
+  [[nodiscard]] const Key* find(const unsigned char* name) const {
+    if (std::memcmp(name, current.name.data(), current.name.size()) == 0) return &current;
+    if (previous.has_value() &&
+        std::memcmp(name, previous->name.data(), previous->name.size()) == 0) {
+      return &previous.value();
+    }
+    return nullptr;
+  }
+
   ~Ring() {
     OPENSSL_cleanse(&current, sizeof current);
     if (previous) OPENSSL_cleanse(&*previous, sizeof *previous);
@@ -50,15 +60,23 @@ struct Ring {
 
 using CipherPtr = std::unique_ptr<EVP_CIPHER, OpenSslDeleter<EVP_CIPHER_free>>;
 
+// Each context holds a shared_ptr to the state (ex_data), freed with the context.
+template <class T>
+void free_ex_data(void* /*parent*/, void* pointer, CRYPTO_EX_DATA* /*data*/, int /*index*/,
+                  long /*argl*/, void* /*argp*/) {
+  delete static_cast<T*>(pointer);
+}
+
 int ex_data_index() {
-  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  static const int index = SSL_CTX_get_ex_new_index(
+      0, nullptr, nullptr, nullptr, &free_ex_data<std::shared_ptr<TicketKeys::State>>);
   return index;
 }
 
 }  // namespace
 
 struct TicketKeys::State {
-  std::chrono::milliseconds rotation;
+  std::chrono::milliseconds rotation{};
   std::function<Clock::time_point()> clock;
   CipherPtr cipher{EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr)};
   std::atomic<std::shared_ptr<const Ring>> ring;
@@ -93,8 +111,10 @@ struct TicketKeys::State {
 int TicketKeys::State::callback(SSL* ssl, unsigned char* key_name, unsigned char* iv,
                                 EVP_CIPHER_CTX* cipher_context, EVP_MAC_CTX* mac_context,
                                 int encrypt) {
-  auto* state = static_cast<State*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_data_index()));
-  if (state == nullptr) return -1;
+  const auto* shared = static_cast<const std::shared_ptr<State>*>(
+      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_data_index()));
+  if (shared == nullptr) return -1;
+  State* state = shared->get();
   const std::shared_ptr<const Ring> ring = state->ring_at(state->clock());
   const Key* key = &ring->current;
   int result = 1;
@@ -102,13 +122,10 @@ int TicketKeys::State::callback(SSL* ssl, unsigned char* key_name, unsigned char
     std::memcpy(key_name, key->name.data(), key->name.size());
     const int iv_length = EVP_CIPHER_get_iv_length(state->cipher.get());
     if (RAND_bytes(iv, iv_length) != 1) return -1;
-  } else if (std::memcmp(key_name, ring->current.name.data(), ring->current.name.size()) != 0) {
-    if (!ring->previous ||
-        std::memcmp(key_name, ring->previous->name.data(), ring->previous->name.size()) != 0) {
-      return 0;  // unknown or retired key: a full handshake
-    }
-    key = &*ring->previous;
-    result = 2;  // good, but reseal it with the current key
+  } else {
+    key = ring->find(key_name);
+    if (key == nullptr) return 0;           // unknown or retired key: a full handshake
+    if (key != &ring->current) result = 2;  // good, but reseal it with the current key
   }
   std::array<char, 7> digest{"SHA256"};
   const std::array params{
@@ -125,7 +142,7 @@ int TicketKeys::State::callback(SSL* ssl, unsigned char* key_name, unsigned char
 }
 
 TicketKeys::TicketKeys(std::chrono::milliseconds rotation, std::function<Clock::time_point()> clock)
-    : state_(std::make_unique<State>()) {
+    : state_(std::make_shared<State>()) {
   state_->rotation = std::max(rotation, std::chrono::milliseconds{1});
   state_->clock = std::move(clock);
   if (state_->cipher == nullptr) {
@@ -140,7 +157,9 @@ TicketKeys::TicketKeys(std::chrono::milliseconds rotation, std::function<Clock::
 TicketKeys::~TicketKeys() = default;
 
 void TicketKeys::install(SSL_CTX* context) {
-  SSL_CTX_set_ex_data(context, ex_data_index(), state_.get());
+  // A context installed in twice frees the first reference.
+  delete static_cast<std::shared_ptr<State>*>(SSL_CTX_get_ex_data(context, ex_data_index()));
+  SSL_CTX_set_ex_data(context, ex_data_index(), new std::shared_ptr<State>(state_));
   SSL_CTX_set_tlsext_ticket_key_evp_cb(context, &State::callback);
 }
 

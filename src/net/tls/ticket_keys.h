@@ -26,15 +26,14 @@ class TicketKeys {
   ~TicketKeys();
 
   // Makes `context` seal and open its tickets with this ring
-  // (SSL_CTX_set_tlsext_ticket_key_evp_cb). The ring must outlive the context: the server context
-  // holds a shared_ptr to it.
+  // (SSL_CTX_set_tlsext_ticket_key_evp_cb). The context keeps the keys alive as long as it lives.
   void install(SSL_CTX* context);
   [[nodiscard]] std::chrono::milliseconds rotation() const noexcept;
 
   struct State;  // ticket_keys.cpp
 
  private:
-  std::unique_ptr<State> state_;
+  std::shared_ptr<State> state_;  // shared with the contexts it is installed in
 };
 
 }  // namespace bulwark::net::tls

@@ -35,12 +35,13 @@ core::Task<ProbeResult> HttpProbe::run(net::Transport& transport,
   ProbeResult connected = co_await probe_tcp(transport.socket(), address);
   if (!connected.passed) co_return connected;
   if (tls_) {
-    transport.start_tls(tls_->new_ssl(server_name_, session_key_));
+    net::tls::SslPtr ssl = tls_->new_ssl(server_name_, session_key_);
+    if (!ssl) co_return ProbeResult::fail("cannot start TLS");
+    transport.start_tls(std::move(ssl));
     if (const std::error_code ec = co_await transport.handshake()) {
-      co_return ProbeResult::fail(fmt::format(
-          "TLS handshake failed: {}", ec == std::errc::protocol_error
-                                          ? net::tls::ClientContext::verify_failure(transport.ssl())
-                                          : describe(ec)));
+      co_return ProbeResult::fail(
+          fmt::format("TLS handshake failed: {}",
+                      net::tls::ClientContext::handshake_failure(transport.ssl(), ec)));
     }
   }
   auto [ec, written] = co_await transport.write(asio::buffer(request_));

@@ -11,12 +11,13 @@
 namespace bulwark::net::tls {
 namespace {
 
-using testing::IssueOptions;
 using testing::KeyType;
 using testing::Pki;
 
 std::chrono::system_clock::time_point utc(int year, unsigned month, unsigned day, int hour) {
-  return std::chrono::sys_days{std::chrono::year{year} / month / day} + std::chrono::hours{hour};
+  return std::chrono::sys_days{std::chrono::year{year} / std::chrono::month{month} /
+                               std::chrono::day{day}} +
+         std::chrono::hours{hour};
 }
 
 std::string load_error(const std::string& cert, const std::string& key,
@@ -24,6 +25,17 @@ std::string load_error(const std::string& cert, const std::string& key,
   std::string error;
   EXPECT_FALSE(load_certificate_chain(cert, key, passphrase, error).has_value());
   return error;
+}
+
+// The chain, or an empty one after failing the test.
+CertificateChain load_ok(const std::string& cert, const std::string& key) {
+  std::string error;
+  std::optional<CertificateChain> chain = load_certificate_chain(cert, key, {}, error);
+  if (!chain) {
+    ADD_FAILURE() << error;
+    return {};
+  }
+  return std::move(*chain);
 }
 
 // The fixture's chains verify against its root through the intermediate; the CRL revokes.
@@ -53,22 +65,18 @@ TEST(CertificateTest, FixtureChainVerifiesAndCrlRevokes) {
 TEST(CertificateTest, LoadsChainAndNames) {
   Pki& pki = Pki::shared();
   const auto& leaf = pki.issue({.names = {"WWW.Example.com", "*.example.org"}});
-  std::string error;
-  const auto chain = load_certificate_chain(leaf.chain, leaf.key, {}, error);
-  ASSERT_TRUE(chain.has_value()) << error;
-  EXPECT_EQ(X509_cmp(chain->leaf.get(), leaf.x509.get()), 0);
-  ASSERT_EQ(chain->intermediates.size(), 1U);
-  EXPECT_EQ(X509_cmp(chain->intermediates[0].get(), pki.intermediate().x509.get()), 0);
-  EXPECT_EQ(chain->names, (std::vector<std::string>{"www.example.com", "*.example.org"}));
+  const CertificateChain chain = load_ok(leaf.chain, leaf.key);
+  ASSERT_NE(chain.leaf, nullptr);
+  EXPECT_EQ(X509_cmp(chain.leaf.get(), leaf.x509.get()), 0);
+  ASSERT_EQ(chain.intermediates.size(), 1U);
+  EXPECT_EQ(X509_cmp(chain.intermediates[0].get(), pki.intermediate().x509.get()), 0);
+  EXPECT_EQ(chain.names, (std::vector<std::string>{"www.example.com", "*.example.org"}));
 }
 
 TEST(CertificateTest, NamesFallBackToCommonName) {
   Pki& pki = Pki::shared();
   const auto& leaf = pki.issue({.subject = {{"CN", "Only.CN.example"}}});
-  std::string error;
-  const auto chain = load_certificate_chain(leaf.cert, leaf.key, {}, error);
-  ASSERT_TRUE(chain.has_value()) << error;
-  EXPECT_EQ(chain->names, (std::vector<std::string>{"only.cn.example"}));
+  EXPECT_EQ(load_ok(leaf.cert, leaf.key).names, (std::vector<std::string>{"only.cn.example"}));
 }
 
 TEST(CertificateTest, UnreadableFiles) {
@@ -150,10 +158,9 @@ TEST(CertificateTest, EncryptedKeyPassphrases) {
 TEST(CertificateTest, RsaKeyLoads) {
   Pki& pki = Pki::shared();
   const auto& leaf = pki.issue({.names = {"rsa.example"}, .key = KeyType::kRsa});
-  std::string error;
-  const auto chain = load_certificate_chain(leaf.chain, leaf.key, {}, error);
-  ASSERT_TRUE(chain.has_value()) << error;
-  EXPECT_EQ(EVP_PKEY_get_base_id(chain->key.get()), EVP_PKEY_RSA);
+  const CertificateChain chain = load_ok(leaf.chain, leaf.key);
+  ASSERT_NE(chain.key, nullptr);
+  EXPECT_EQ(EVP_PKEY_get_base_id(chain.key.get()), EVP_PKEY_RSA);
 }
 
 TEST(CertificateTest, CaStoreErrors) {

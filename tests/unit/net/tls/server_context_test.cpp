@@ -79,6 +79,19 @@ TEST_F(ServerContextTest, SniPicksExactThenWildcardThenDefault) {
   EXPECT_EQ(name_for(""), "default.example");
 }
 
+// The transport only binds a descriptor and calls SSL_do_handshake: the SSL knows its side.
+TEST_F(ServerContextTest, NewSslWaitsForAClientHello) {
+  const auto server = build({.certificates = {served(leaf("side.example"))}});
+  const SslPtr ssl = server->new_ssl();
+  BIO* ours = nullptr;
+  BIO* theirs = nullptr;
+  ASSERT_EQ(BIO_new_bio_pair(&ours, 0, &theirs, 0), 1);
+  SSL_set_bio(ssl.get(), ours, ours);
+  const int result = SSL_do_handshake(ssl.get());
+  EXPECT_EQ(SSL_get_error(ssl.get(), result), SSL_ERROR_WANT_READ);
+  BIO_free(theirs);
+}
+
 TEST_F(ServerContextTest, FirstCertificateIsTheDefaultUnlessOneSaysSo) {
   const auto server =
       build({.certificates = {served(leaf("first.example")), served(leaf("second.example"))}});
@@ -89,6 +102,27 @@ TEST_F(ServerContextTest, FirstCertificateIsTheDefaultUnlessOneSaysSo) {
   EXPECT_EQ(
       testing::served_name(connect(*overlap, client_.get(), "www.overlap.example").client.get()),
       "www.overlap.example");
+}
+
+// A connection accepted before a reload finishes its handshake on the old contexts, SNI, ALPN
+// and staples included, after the ServerContext that made it is gone (AddressSanitizer watches).
+TEST_F(ServerContextTest, ConnectionOutlivesTheServerContext) {
+  const Issued& stapled = leaf("late.example");
+  config::TlsCertificate certificate = served(stapled);
+  certificate.ocsp_response = Pki::shared().ocsp_response(stapled, "late.der");
+  auto server = build({.certificates = {served(leaf("first-late.example")), certificate}},
+                      {"http/1.1"}, std::make_shared<TicketKeys>(std::chrono::hours{1}));
+  const SslPtr server_ssl = server->new_ssl();
+  server.reset();
+  const SslPtr client = testing::client_ssl(client_.get(), "late.example");
+  SSL_set_tlsext_status_type(client.get(), TLSEXT_STATUSTYPE_ocsp);
+  SSL_set_alpn_protos(client.get(), reinterpret_cast<const unsigned char*>("\x08http/1.1"), 9);
+  ASSERT_TRUE(testing::handshake(client.get(), server_ssl.get()));
+  EXPECT_EQ(testing::served_name(client.get()), "late.example");
+  const unsigned char* protocol = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(client.get(), &protocol, &length);
+  EXPECT_EQ(length, 8U);
 }
 
 TEST_F(ServerContextTest, ClientSignatureAlgorithmsChooseRsaOrEcdsa) {
@@ -192,6 +226,7 @@ TEST_F(ServerContextTest, ResumptionByTicketsOrCache) {
 
 std::string staple_of(const Connection& connection) {
   const unsigned char* response = nullptr;
+  // NOLINTNEXTLINE(bugprone-multi-level-implicit-pointer-conversion): OpenSSL's macro casts.
   const long length = SSL_get_tlsext_status_ocsp_resp(connection.client.get(), &response);
   return length <= 0 ? std::string()
                      : std::string(reinterpret_cast<const char*>(response),

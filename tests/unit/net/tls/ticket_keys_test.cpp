@@ -14,10 +14,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A server whose tickets only a ring can open (no session cache), and a clock the test moves.
-class TicketKeysTest : public ::testing::Test {
+// A server whose tickets only a ring can open (no session cache), a clock the test moves, and a
+// client of the protocol version of the parameter (TLS 1.2 renews a ticket only when told to).
+class TicketKeysTest : public ::testing::TestWithParam<int> {
  protected:
   TicketKeysTest() {
+    SSL_CTX_set_max_proto_version(client_.get(), GetParam());
     static const testing::Issued& leaf = testing::Pki::shared().issue({.names = {"t.example"}});
     server_ = testing::server_context(leaf);
     SSL_CTX_set_session_cache_mode(server_.get(), SSL_SESS_CACHE_OFF);
@@ -50,37 +52,37 @@ class TicketKeysTest : public ::testing::Test {
   SslCtxPtr client_ = testing::client_context();
 };
 
-TEST_F(TicketKeysTest, ResumesWithinThePeriod) {
+TEST_P(TicketKeysTest, ResumesWithinThePeriod) {
   EXPECT_EQ(keys_.rotation(), 10min);
   bool resumed = true;
   const SslSessionPtr session = connect(nullptr, resumed);
   EXPECT_FALSE(resumed);
   ASSERT_NE(session, nullptr);
   EXPECT_TRUE(resumes(session.get()));
-  seconds_ = 9 * 60;
+  seconds_ = 9 * 60L;
   EXPECT_TRUE(resumes(session.get()));
 }
 
-TEST_F(TicketKeysTest, PreviousKeyResumesOnePeriodMore) {
+TEST_P(TicketKeysTest, PreviousKeyResumesOnePeriodMore) {
   bool resumed = false;
   const SslSessionPtr session = connect(nullptr, resumed);
-  seconds_ = 10 * 60;  // one rotation: the ticket's key is now the previous one
+  seconds_ = 10 * 60L;  // one rotation: the ticket's key is now the previous one
   SslSessionPtr renewed = connect(session.get(), resumed);
   EXPECT_TRUE(resumed);
-  seconds_ = 20 * 60;  // two rotations: the key is gone
+  seconds_ = 20 * 60L;  // two rotations: the key is gone
   EXPECT_FALSE(resumes(session.get()));
   // The ticket renewed at 10min was sealed with the key that is now the previous one.
   EXPECT_TRUE(resumes(renewed.get()));
 }
 
-TEST_F(TicketKeysTest, AfterTwoIdlePeriodsNoOldKeyRemains) {
+TEST_P(TicketKeysTest, AfterTwoIdlePeriodsNoOldKeyRemains) {
   bool resumed = false;
   const SslSessionPtr session = connect(nullptr, resumed);
-  seconds_ = 25 * 60;  // nothing rotated in between: both periods passed at once
+  seconds_ = 25 * 60L;  // nothing rotated in between: both periods passed at once
   EXPECT_FALSE(resumes(session.get()));
 }
 
-TEST_F(TicketKeysTest, AnotherRingCannotOpenTheTicket) {
+TEST_P(TicketKeysTest, AnotherRingCannotOpenTheTicket) {
   bool resumed = false;
   const SslSessionPtr session = connect(nullptr, resumed);
   TicketKeys other{10min};
@@ -93,11 +95,12 @@ TEST_F(TicketKeysTest, AnotherRingCannotOpenTheTicket) {
 }
 
 // Workers seal and open tickets while the ring rotates under them (AddressSanitizer watches).
-TEST_F(TicketKeysTest, ConcurrentHandshakesDuringRotation) {
+TEST_P(TicketKeysTest, ConcurrentHandshakesDuringRotation) {
   bool resumed = false;
   const SslSessionPtr session = connect(nullptr, resumed);
   std::atomic<int> resumptions{0};
   std::vector<std::thread> workers;
+  workers.reserve(4);
   for (int worker = 0; worker < 4; ++worker) {
     workers.emplace_back([&] {
       for (int i = 0; i < 20; ++i) {
@@ -111,6 +114,12 @@ TEST_F(TicketKeysTest, ConcurrentHandshakesDuringRotation) {
   // 80 steps of 10 s cross one rotation (at 10 min) but not two.
   EXPECT_EQ(resumptions.load(), 80);
 }
+
+INSTANTIATE_TEST_SUITE_P(Versions, TicketKeysTest,
+                         ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return info.param == TLS1_2_VERSION ? "Tls12" : "Tls13";
+                         });
 
 }  // namespace
 }  // namespace bulwark::net::tls
