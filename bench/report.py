@@ -23,10 +23,13 @@ SCENARIOS = {
     "a": "(a) 1 KiB GET, 64 keep-alive conns",
     "b": "(b) 100 KiB GET, 64 keep-alive conns",
     "c": "(c) 1 KiB GET, new conn per request (16 conns)",
+    "d": "(d) TLS: full handshake per request (16 conns)",
+    "e": "(e) TLS: 1 KiB GET, 64 keep-alive conns",
 }
 PEERS = ("nginx", "haproxy")
-# The bar from the issue: CPU per request on (a) and (c) at most each peer's; idle conn <= 1 KiB.
-BAR_SCENARIOS = ("a", "c")
+# The bar from the issues: CPU per request on (a), (c), (d) and (e) at most each peer's, that is
+# at most the better of the two; idle conn <= 1 KiB.
+BAR_SCENARIOS = ("a", "c", "d", "e")
 BAR_IDLE_BYTES = 1024
 
 RUN_FIELDS = [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bulwark vs nginx vs HAProxy, one worker each, proxying to one nginx origin, wrk on loopback.
 # See bench/README.md. Usage:
-#   bench/run.sh BULWARK_BINARY|none [--duration S] [--rounds N] [--only a,b,c,idle]
+#   bench/run.sh BULWARK_BINARY|none [--duration S] [--rounds N] [--only a,b,c,d,e,idle]
 #                [--idle-conns N] [--strict] [--keep-tmp]
 # Environment: BENCH_PROXIES (default bulwark,nginx,haproxy), BULWARK_ARGS (extra bulwark
 # arguments), BENCH_PIN=0 (no CPU pinning), BENCH_PROXY_CPU (0), BENCH_CLIENT_CPU (1).
@@ -25,7 +25,7 @@ die() {
 bulwark_bin=""
 duration=10
 rounds=3
-only="a,b,c,idle"
+only="a,b,c,d,e,idle"
 idle_conns=10000
 strict=0
 keep_tmp=0
@@ -60,11 +60,14 @@ do_idle=0
 IFS=',' read -ra only_items <<<"$only"
 for item in "${only_items[@]}"; do
   case "$item" in
-    a | b | c) scenarios+=("$item") ;;
+    a | b | c | d | e) scenarios+=("$item") ;;
     idle) do_idle=1 ;;
-    *) die "--only takes a comma-separated subset of a,b,c,idle (got '$item')" ;;
+    *) die "--only takes a comma-separated subset of a,b,c,d,e,idle (got '$item')" ;;
   esac
 done
+# d and e run against a second instance of each proxy that terminates TLS (see instance_of).
+do_tls=0
+[[ ",$only," == *,d,* || ",$only," == *,e,* ]] && do_tls=1
 [[ "$idle_conns" -gt 0 ]] || do_idle=0
 
 IFS=',' read -ra proxies <<<"${BENCH_PROXIES:-bulwark,nginx,haproxy}"
@@ -90,6 +93,7 @@ read -ra bulwark_args <<<"${BULWARK_ARGS:-}"
 for tool in nginx haproxy wrk curl taskset pgrep getconf "$PY"; do
   command -v "$tool" >/dev/null || die "$tool is missing (make deps installs it)"
 done
+[[ $do_tls -eq 0 ]] || command -v openssl >/dev/null || die "openssl is missing (make deps installs it)"
 
 # ----------------------------------------------------------------------------- limits, pinning
 # 10,000 idle connections need more than the usual 1024 descriptors, in the proxies and the client.
@@ -229,7 +233,7 @@ wait_ready() { # NAME URL EXPECTED_BYTES
   local name=$1 url=$2 want=$3 got i
   for ((i = 0; i < 100; i++)); do
     alive "$name" || { show_log "$name"; die "$name exited during start-up"; }
-    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 2 "$url" 2>/dev/null) || true
+    got=$(curl -sk -o /dev/null -w '%{http_code} %{size_download}' --max-time 2 "$url" 2>/dev/null) || true
     [[ "$got" == "200 $want" ]] && return 0
     sleep 0.1
   done
@@ -287,8 +291,39 @@ EOF
   } >"$d/nginx.conf"
 }
 
-write_nginx() {
-  local d=$TMP/nginx
+# TLS on the d/e instances, the same on every server: TLS 1.3 negotiated (nginx and HAProxy also
+# accept 1.2; bulwark's quick mode uses its modern profile, 1.3 only), bulwark's TLS 1.3 suites
+# and groups in its order with the server's preference, one ECDSA P-256 certificate, and no
+# resumption (no session cache, no tickets), so every connection is a full handshake.
+TLS_SUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
+TLS_GROUPS=X25519:prime256v1:secp384r1
+
+write_cert() { # a self-signed ECDSA P-256 certificate for 127.0.0.1, once per run
+  local d=$TMP/tls
+  mkdir -p "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$d/key.pem" -out "$d/cert.pem" >"$d/openssl.log" 2>&1 ||
+    { cat "$d/openssl.log" >&2; die "openssl could not make the certificate"; }
+  cat "$d/cert.pem" "$d/key.pem" >"$d/combined.pem" # HAProxy's crt: certificate and key in one
+  chmod -R a+rX "$d"
+}
+
+write_nginx() { # INSTANCE: nginx, or nginx-tls (TLS listener for d and e)
+  local name=$1 d=$TMP/$1 listen tls=""
+  listen="listen 127.0.0.1:${PORT[$name]} backlog=4096;"
+  if [[ "$name" == *-tls ]]; then
+    listen="listen 127.0.0.1:${PORT[$name]} ssl backlog=4096;"
+    tls="
+        ssl_certificate $TMP/tls/cert.pem;
+        ssl_certificate_key $TMP/tls/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_conf_command Ciphersuites $TLS_SUITES;
+        ssl_prefer_server_ciphers on;
+        ssl_ecdh_curve $TLS_GROUPS;
+        ssl_buffer_size 16k;
+        ssl_session_cache off;
+        ssl_session_tickets off;"
+  fi
   mkdir -p "$d/tmp"
   {
     echo "worker_processes 1;"
@@ -306,7 +341,7 @@ $(nginx_http_common "$d")
         keepalive_timeout 300s;
     }
     server {
-        listen 127.0.0.1:${PORT[nginx]} backlog=4096;
+        $listen$tls
         location / {
             proxy_pass http://origin;
             proxy_http_version 1.1;
@@ -323,8 +358,15 @@ EOF
   } >"$d/nginx.conf"
 }
 
-write_haproxy() {
-  local d=$TMP/haproxy
+write_haproxy() { # INSTANCE: haproxy, or haproxy-tls (TLS listener for d and e)
+  local name=$1 d=$TMP/$1 bind global_tls=""
+  bind="bind 127.0.0.1:${PORT[$name]}"
+  if [[ "$name" == *-tls ]]; then
+    # HAProxy prefers the server's cipher order by default.
+    bind+=" ssl crt $TMP/tls/combined.pem ssl-min-ver TLSv1.2 ciphersuites $TLS_SUITES curves $TLS_GROUPS no-tls-tickets"
+    global_tls="
+    tune.ssl.cachesize 0"
+  fi
   mkdir -p "$d"
   cat >"$d/haproxy.cfg" <<EOF
 global
@@ -333,7 +375,7 @@ global
     # HAProxy reserves two descriptors per connection (40k here); where the hard open-file
     # limit is lower it would refuse to start. Idle client connections need only one each.
     no strict-limits
-    tune.bufsize 16384
+    tune.bufsize 16384$global_tls
     # no "log" line: nothing is logged
 
 defaults
@@ -348,7 +390,7 @@ defaults
     timeout http-keep-alive 300s
 
 frontend fe
-    bind 127.0.0.1:${PORT[haproxy]}
+    $bind
     default_backend origin
 
 backend origin
@@ -357,45 +399,106 @@ EOF
 }
 
 start() { # NAME: starts it in the foreground of a background job, pinned
-  local name=$1 d=$TMP/$1
+  local name=$1 d=$TMP/$1 tls_args=()
   mkdir -p "$d"
+  [[ "$name" == bulwark-tls ]] &&
+    tls_args=(--tls-cert "$TMP/tls/cert.pem" --tls-key "$TMP/tls/key.pem" --tls-resumption off)
   case "$name" in
     origin)
       "${pin_client[@]}" nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" -g 'daemon off;' >"$d/stdout.log" 2>&1 &
       ;;
-    nginx)
+    nginx | nginx-tls)
       "${pin_proxy[@]}" nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" -g 'daemon off;' >"$d/stdout.log" 2>&1 &
       ;;
-    haproxy)
+    haproxy | haproxy-tls)
       "${pin_proxy[@]}" haproxy -f "$d/haproxy.cfg" -db >"$d/stdout.log" 2>&1 &
       ;;
-    bulwark)
-      "${pin_proxy[@]}" "$bulwark_bin" proxy --listen "127.0.0.1:${PORT[bulwark]}" \
-        --to "http://127.0.0.1:${PORT[origin]}" --workers 1 "${bulwark_args[@]}" >"$d/stdout.log" 2>&1 &
+    bulwark | bulwark-tls)
+      "${pin_proxy[@]}" "$bulwark_bin" proxy --listen "127.0.0.1:${PORT[$name]}" \
+        --to "http://127.0.0.1:${PORT[origin]}" --workers 1 "${tls_args[@]}" "${bulwark_args[@]}" \
+        >"$d/stdout.log" 2>&1 &
       ;;
   esac
   PID[$name]=$!
 }
 
+# Scenarios d and e run against each proxy's second instance, "PROXY-tls": its own process on
+# its own port, terminating TLS, so its CPU is counted on its own and a, b, c and idle measure
+# the plain instances exactly as without TLS.
+instance_of() { # SCENARIO PROXY
+  case "$1" in
+    d | e) echo "$2-tls" ;;
+    *) echo "$2" ;;
+  esac
+}
+
 # ----------------------------------------------------------------------------- start everything
-read -ra ports <<<"$(free_ports $((${#proxies[@]} + 1)))"
+instances=("${proxies[@]}")
+if [[ $do_tls -eq 1 ]]; then
+  for p in "${proxies[@]}"; do instances+=("$p-tls"); done
+fi
+read -ra ports <<<"$(free_ports $((${#instances[@]} + 1)))"
 PORT[origin]=${ports[0]}
-for i in "${!proxies[@]}"; do PORT[${proxies[$i]}]=${ports[$((i + 1))]}; done
+for i in "${!instances[@]}"; do PORT[${instances[$i]}]=${ports[$((i + 1))]}; done
 
 write_origin
 start origin
 wait_ready origin "http://127.0.0.1:${PORT[origin]}/1k" 1024
 log "origin nginx on 127.0.0.1:${PORT[origin]} (pid ${PID[origin]})"
-for p in "${proxies[@]}"; do
+[[ $do_tls -eq 1 ]] && write_cert
+for p in "${instances[@]}"; do
   case "$p" in
-    nginx) write_nginx ;;
-    haproxy) write_haproxy ;;
+    nginx*) write_nginx "$p" ;;
+    haproxy*) write_haproxy "$p" ;;
   esac
   start "$p"
-  wait_ready "$p" "http://127.0.0.1:${PORT[$p]}/1k" 1024
-  wait_ready "$p" "http://127.0.0.1:${PORT[$p]}/100k" 102400
-  log "$p on 127.0.0.1:${PORT[$p]} (pid ${PID[$p]})"
+  scheme=http
+  [[ "$p" == *-tls ]] && scheme=https
+  wait_ready "$p" "$scheme://127.0.0.1:${PORT[$p]}/1k" 1024
+  wait_ready "$p" "$scheme://127.0.0.1:${PORT[$p]}/100k" 102400
+  log "$p on $scheme://127.0.0.1:${PORT[$p]} (pid ${PID[$p]})"
 done
+
+# ----------------------------------------------------------------------------- TLS check
+# Every TLS instance must do a full handshake on every connection: wrk resumes sessions when the
+# server lets it. openssl s_client makes one connection (GET /1k, reading the response, so a
+# TLS 1.3 ticket that comes after the handshake is read too) and saves its session, then three
+# more that each offer it; a server that resumed would print "Reused" for those. (s_client
+# -reconnect does not do: with TLS 1.3 it reconnects before any ticket arrives, so it reports
+# "New" even against a server that resumes.) The first connection also shows the protocol,
+# suite and key-exchange group each server picked, which the report lists.
+declare -A TLS_SEEN=()
+tls_check() { # INSTANCE
+  local name=$1 d=$TMP/$1 req new reused proto suite group k how
+  req=$'GET /1k HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'
+  printf '%s' "$req" | openssl s_client -connect "127.0.0.1:${PORT[$name]}" -ign_eof \
+    -sess_out "$d/session.pem" >"$d/s_client-0.txt" 2>&1 || true
+  # "New, (NONE)" is what s_client prints for a failed handshake.
+  grep -q '^New, TLS' "$d/s_client-0.txt" || die "$name: no TLS handshake with openssl s_client (see $d/s_client-0.txt)"
+  if [[ -s "$d/session.pem" ]]; then
+    for k in 1 2 3; do
+      printf '%s' "$req" | openssl s_client -connect "127.0.0.1:${PORT[$name]}" -ign_eof \
+        -sess_in "$d/session.pem" >"$d/s_client-$k.txt" 2>&1 || true
+    done
+    new=$(awk '/^New, TLS/ { n++ } END { print n + 0 }' "$d"/s_client-[123].txt)
+    reused=$(awk '/^Reused, TLS/ { n++ } END { print n + 0 }' "$d"/s_client-[123].txt)
+    [[ "$reused" -eq 0 && "$new" -eq 3 ]] ||
+      die "$name: offered a session 3 times, $new full handshakes and $reused resumed (expected 3 and 0; see $d/s_client-*.txt)"
+    how="a saved session offered 3 times, not resumed"
+  else
+    # With TLS 1.3, s_client saves a session only when the server sends a ticket: none came,
+    # so a client has nothing to offer (bulwark sends none when resumption is off).
+    how="no session ticket issued, so nothing to resume"
+  fi
+  proto=$(sed -n 's/^New, \([^,]*\), .*/\1/p' "$d/s_client-0.txt" | head -n 1)
+  suite=$(sed -n 's/^New, [^,]*, Cipher is //p' "$d/s_client-0.txt" | head -n 1)
+  group=$(sed -n 's/^Server Temp Key: \([^,]*\),.*/\1/p' "$d/s_client-0.txt" | head -n 1)
+  TLS_SEEN[$name]="$proto $suite ${group:-?}"
+  log "$name: $how ($proto, $suite, ${group:-group not shown})"
+}
+if [[ $do_tls -eq 1 ]]; then
+  for p in "${proxies[@]}"; do tls_check "$p-tls"; done
+fi
 
 # ----------------------------------------------------------------------------- idle connections
 printf 'proxy\tcount\topened\tfailed\tbefore_kb\tafter_kb\tclosed_kb\tstill_open\tclosed\n' >"$TMP/idle.tsv"
@@ -455,24 +558,28 @@ scenario_args() { # SCENARIO PORT: prints wrk arguments, one per line
     b) printf '%s\n' -t1 -c64 "-d${duration}s" --latency "http://127.0.0.1:$2/100k" ;;
     # "Connection: close": the proxy closes after each response and wrk reconnects.
     c) printf '%s\n' -t1 -c16 "-d${duration}s" --latency -H "Connection: close" "http://127.0.0.1:$2/1k" ;;
+    # (c) over TLS: a new connection, so a full handshake (no resumption anywhere), per request.
+    d) printf '%s\n' -t1 -c16 "-d${duration}s" --latency -H "Connection: close" "https://127.0.0.1:$2/1k" ;;
+    e) printf '%s\n' -t1 -c64 "-d${duration}s" --latency "https://127.0.0.1:$2/1k" ;;
   esac
 }
 
 printf 'round\tscenario\tproxy\tstatus\trequests\tseconds\trps\tp50_us\tp99_us\tsocket_errors\tnon2xx\tcpu_ticks\tclk_tck\n' >"$TMP/runs.tsv"
 mkdir -p "$TMP/wrk"
 run_one() { # ROUND SCENARIO PROXY
-  local r=$1 s=$2 p=$3 out="$TMP/wrk/r$1-$2-$3.txt" args=() t0 t1 status=ok
+  local r=$1 s=$2 p=$3 out="$TMP/wrk/r$1-$2-$3.txt" args=() t0 t1 status=ok i
   local requests seconds rps p50 p99 serr non2xx
-  if ! alive "$p"; then
+  i=$(instance_of "$s" "$p")
+  if ! alive "$i"; then
     log "round $r ($s) $p: not running, skipped"
     printf '%s\t%s\t%s\tdead\t0\t0\t0\t\t\t0\t0\t0\t%s\n' "$r" "$s" "$p" "$clk_tck" >>"$TMP/runs.tsv"
     return 0
   fi
-  mapfile -t args < <(scenario_args "$s" "${PORT[$p]}")
-  t0=$(cpu_ticks "${PID[$p]}")
+  mapfile -t args < <(scenario_args "$s" "${PORT[$i]}")
+  t0=$(cpu_ticks "${PID[$i]}")
   "${pin_client[@]}" wrk "${args[@]}" >"$out" 2>&1 || status=wrkfail
-  t1=$(cpu_ticks "${PID[$p]}")
-  alive "$p" || { status=dead; show_log "$p"; }
+  t1=$(cpu_ticks "${PID[$i]}")
+  alive "$i" || { status=dead; show_log "$i"; }
   IFS=$'\t' read -r requests seconds rps p50 p99 serr non2xx < <("$PY" "$BENCH_DIR/report.py" wrk "$out")
   [[ "$requests" -gt 0 ]] || status=norequests
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$s" "$p" "$status" "$requests" "$seconds" \
@@ -486,8 +593,10 @@ run_one() { # ROUND SCENARIO PROXY
 
 if [[ ${#scenarios[@]} -gt 0 ]]; then
   # Warm-up: fill every proxy's upstream keep-alive pool and caches before anything counts.
-  for p in "${proxies[@]}"; do
-    "${pin_client[@]}" wrk -t1 -c64 -d1s "http://127.0.0.1:${PORT[$p]}/1k" >/dev/null 2>&1 || true
+  for p in "${instances[@]}"; do
+    scheme=http
+    [[ "$p" == *-tls ]] && scheme=https
+    "${pin_client[@]}" wrk -t1 -c64 -d1s "$scheme://127.0.0.1:${PORT[$p]}/1k" >/dev/null 2>&1 || true
   done
   # The proxy order rotates from round to round, so no proxy always runs first (or right
   # after the heavy 100 KiB scenario).
@@ -502,7 +611,8 @@ fi
 
 # ----------------------------------------------------------------------------- report
 nginx_version=$(nginx -v 2>&1 | sed 's/^nginx version: //')
-haproxy_version=$(haproxy -v 2>/dev/null | head -n 1 | awk '{print $3}')
+# awk, not head: head would leave haproxy writing into a closed pipe (SIGPIPE, and pipefail).
+haproxy_version=$(haproxy -v 2>/dev/null | awk 'NR == 1 { print $3 }')
 wrk_version=$(wrk -v 2>&1 | head -n 1 | awk '{print $2}' || true)
 bulwark_version="not measured"
 if [[ " ${proxies[*]} " == *" bulwark "* ]]; then
@@ -521,6 +631,11 @@ if [[ -n "$(git -C "$BENCH_DIR/.." status --porcelain 2>/dev/null | head -n 1)" 
   printf 'load\twrk %s on loopback, -t1; %s s per run, %s round(s), scenarios and proxies interleaved\n' \
     "$wrk_version" "$duration" "$rounds"
   printf 'pinning\t%s\n' "$pinning"
+  if [[ $do_tls -eq 1 ]]; then
+    seen=""
+    for p in "${proxies[@]}"; do seen+="${seen:+; }$p ${TLS_SEEN[$p-tls]:-?}"; done
+    printf 'TLS (d, e)\tone ECDSA P-256 certificate; each proxy'"'"'s TLS listener is a second instance of it on its own port (its CPU counted on its own), resumption off (no session cache, no tickets); negotiated with openssl s_client: %s\n' "$seen"
+  fi
   printf 'CPU per request\tutime+stime of all the proxy'"'"'s processes (/proc/PID/stat, CLK_TCK %s) over the run ÷ requests wrk completed\n' "$clk_tck"
 } >"$TMP/meta.tsv"
 

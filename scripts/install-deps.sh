@@ -12,7 +12,7 @@ test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-19 libclang-rt-19-dev clang-format-19 clang-tidy-19
   python3-pytest python3-pytest-xdist python3-pytest-timeout python3-httpx python3-psutil
-  nginx haproxy wrk curl procps dnsmasq-base testssl.sh
+  nginx haproxy wrk curl procps openssl dnsmasq-base testssl.sh
 )
 
 want=("${build_packages[@]}")

@@ -44,7 +44,6 @@ LoadResult load_config_string(std::string_view yaml, const std::string& file_nam
   config->source = file;
   try {
     schema::read_root(reader, reader.root(*root), *config);
-    if (reader.ok()) check_tls_files(reader, *config);
   } catch (const std::exception& e) {
     // The reader checks node types before converting, so this is a bug; still, never throw.
     reader.error(SourceMark{file, 0, 0}, fmt::format("internal error while loading: {}", e.what()));
@@ -63,7 +62,11 @@ LoadResult load_config_file(const std::string& path) {
     return failure({Diagnostic{
         SourceMark{}, fmt::format("cannot read config '{}': {}", path, text.error()), {}}});
   }
-  return load_config_string(*text, path);
+  LoadResult loaded = load_config_string(*text, path);
+  if (!loaded.config) return loaded;
+  std::vector<Diagnostic> errors = check_tls_files(*loaded.config);
+  if (!errors.empty()) return failure(std::move(errors));
+  return loaded;
 }
 
 }  // namespace bulwark::config

@@ -7,20 +7,24 @@
 
 namespace bulwark::config {
 
-void check_tls_files(YamlReader& reader, const Config& config) {
+std::vector<Diagnostic> check_tls_files(const Config& config) {
+  std::vector<Diagnostic> errors;
   for (const Listener& listener : config.listeners) {
     if (!listener.tls) continue;
     std::string error;
     // ALPN and ticket keys do not depend on files: any value builds the same checks.
     if (!net::tls::ServerContext::build(*listener.tls, {}, nullptr, error)) {
-      reader.error(listener.tls->mark, error);
+      errors.push_back({listener.tls->mark, error, {}});
     }
   }
   for (const Cluster& cluster : config.clusters) {
     if (!cluster.tls) continue;
     std::string error;
-    if (!net::tls::ClientContext::build(*cluster.tls, error)) reader.error(cluster.tls->mark, error);
+    if (!net::tls::ClientContext::build(*cluster.tls, error)) {
+      errors.push_back({cluster.tls->mark, error, {}});
+    }
   }
+  return errors;
 }
 
 }  // namespace bulwark::config

@@ -140,10 +140,16 @@ core::Task<void> DownstreamConnection::start_secure(std::unique_ptr<DownstreamCo
 }
 
 void DownstreamConnection::note_handshake() {
-  if (listener_->spec->tls->client_certificates.mode != config::ClientCertificates::Mode::kOff) {
-    if (auto identity = net::tls::verified_client_identity(transport_.ssl())) {
-      client_identity_ = std::make_unique<net::tls::ClientIdentity>(std::move(*identity));
-    }
+  if (listener_->spec->tls->client_certificates.mode == config::ClientCertificates::Mode::kOff) {
+    return;
+  }
+  SSL* ssl = transport_.ssl();
+  if (auto identity = net::tls::verified_client_identity(ssl)) {
+    client_identity_ = std::make_unique<net::tls::ClientIdentity>(std::move(*identity));
+  } else {
+    // Optional client certificates let the handshake finish whatever the client presented; one
+    // that does not verify is refused per request, as nginx does, rather than ignored.
+    client_certificate_rejected_ = SSL_get0_peer_certificate(ssl) != nullptr;
   }
 }
 
@@ -421,6 +427,11 @@ core::Task<bool> DownstreamConnection::serve_stream(Stream& stream) {
           keep_if_local);
   }
 
+  if (client_certificate_rejected_) {
+    stream.chain.build(snapshot_->builtin_filters, stream.arena());
+    co_return co_await send_local_reply(
+        stream, {.status = 400, .detail = "the client certificate did not verify"}, keep_if_local);
+  }
   if (listener_->spec->redirect_to_https) {
     stream.chain.build(snapshot_->builtin_filters, stream.arena());
     co_return co_await redirect_to_https(stream, *listener_->spec->redirect_to_https,

@@ -160,6 +160,7 @@ class DownstreamConnection {
   bool nodelay_done_ = false;
   bool linger_ = false;
   bool listener_removed_ = false;
+  bool client_certificate_rejected_ = false;  // presented one that did not verify
   std::array<char, kIdleReadBytes> idle_read_{};
 };
 

@@ -17,7 +17,7 @@ namespace bulwark::proxy {
 // Removes the client-certificate headers a client sent itself (their names from `names`, or the
 // default names on a listener without client certificates, so that no listener lets a client
 // forge an identity), then sets those of `identity` when a verified certificate gave one.
-// `identity` must outlive the headers.
+// `names` and `identity` must outlive the headers (they keep views of them).
 void set_client_certificate_headers(http::HeaderMap& headers,
                                     const config::ClientCertificates& names,
                                     const net::tls::ClientIdentity* identity);

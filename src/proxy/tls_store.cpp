@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <system_error>
 
 namespace bulwark::proxy {
@@ -52,8 +53,14 @@ std::shared_ptr<const TlsContexts> TlsStore::contexts_for(const config::ConfigPt
       give_up_on_change();
       return nullptr;
     }
-    for (const std::string& file : context->files())
-      stamps.push_back(stamp(file));
+    // OCSP responses change daily: refresh_ocsp swaps them in without a rebuild.
+    const auto is_staple = [&listener](const std::string& file) {
+      return std::any_of(listener.tls->certificates.begin(), listener.tls->certificates.end(),
+                         [&file](const config::TlsCertificate& c) { return c.ocsp_response == file; });
+    };
+    for (const std::string& file : context->files()) {
+      if (!is_staple(file)) stamps.push_back(stamp(file));
+    }
   }
   for (const config::Cluster& cluster : config->clusters) {
     auto& context = contexts->clusters.emplace_back();

@@ -35,8 +35,8 @@ class TlsStore {
   // cluster, the file and the reason.
   std::shared_ptr<const TlsContexts> contexts_for(const config::ConfigPtr& config,
                                                   std::string& error);
-  // Whether a file the current contexts were read from changed since they were built (checked by
-  // size and modification time).
+  // Whether a file the current contexts were read from (OCSP responses aside) changed since they
+  // were built (checked by size and modification time).
   [[nodiscard]] bool files_changed() const;
   // Re-reads changed OCSP responses into the current contexts.
   void refresh_ocsp() const;

@@ -286,13 +286,15 @@ class Server {
     snapshot_ = std::move(next);
   }
 
-  // Certificates, keys, CA bundles, CRLs and OCSP responses are looked at every second; when one
-  // changed, the TLS contexts are built again and the workers get a snapshot with them (as after
-  // a DNS refresh). Connections keep the context they started with, so none is dropped.
+  // Certificates, keys, CA bundles and CRLs are looked at every second; when one changed, the TLS
+  // contexts are built again and the workers get a snapshot with them (as after a DNS refresh).
+  // Connections keep the context they started with, so none is dropped. A changed OCSP response
+  // is swapped into the running context instead.
   void watch_tls_files() {
     tls_watch_timer_.expires_after(kTlsFileCheck);
     tls_watch_timer_.async_wait([this](const asio::error_code& ec) {
       if (ec || draining_) return;
+      tls_store_.refresh_ocsp();
       if (tls_store_.files_changed()) {
         BULWARK_LOG_INFO("a TLS file changed: reloading certificates");
         install_rebuilt_snapshot("certificates");

@@ -37,7 +37,8 @@ TEST(ClientCertificateHeaders, ForgedCopiesGoAndTheVerifiedIdentityComes) {
   headers.add("accept", "*/*");
   const net::tls::ClientIdentity alice{
       .subject = "CN=alice", .sans = "DNS:alice.example", .fingerprint = "ab"};
-  set_client_certificate_headers(headers, {}, &alice);
+  const config::ClientCertificates names;  // the headers keep views of the names
+  set_client_certificate_headers(headers, names, &alice);
   EXPECT_EQ(headers.get("x-client-cert-subject"), "CN=alice");
   EXPECT_EQ(headers.get("x-client-cert-san"), "DNS:alice.example");
   EXPECT_EQ(headers.get("x-client-cert-fingerprint"), "ab");
@@ -50,7 +51,8 @@ TEST(ClientCertificateHeaders, ForgedCopiesGoAndTheVerifiedIdentityComes) {
 TEST(ClientCertificateHeaders, WithoutIdentityOnlyRemoves) {
   http::HeaderMap headers;
   headers.add("x-client-cert-subject", "CN=admin");
-  set_client_certificate_headers(headers, {}, nullptr);
+  const config::ClientCertificates names;
+  set_client_certificate_headers(headers, names, nullptr);
   EXPECT_FALSE(headers.has("x-client-cert-subject"));
 }
 
