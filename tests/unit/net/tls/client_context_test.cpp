@@ -6,10 +6,12 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include <array>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -108,6 +110,25 @@ TEST_F(ClientContextTest, RightCaAndNamePass) {
   EXPECT_TRUE(connection.ok);
   EXPECT_EQ(connection.failure, "");
   EXPECT_EQ(SSL_get_verify_result(connection.client.get()), X509_V_OK);
+}
+
+TEST_F(ClientContextTest, HandshakeFailureSaysWhy) {
+  const auto context = build(upstream());
+  const Connection mismatch = connect(*context, "other.example", server_.get());
+  EXPECT_EQ(ClientContext::handshake_failure(mismatch.client.get(),
+                                             std::make_error_code(std::errc::protocol_error)),
+            "certificate verify failed: hostname mismatch (expected other.example)");
+
+  const SslPtr ssl = context->new_ssl("backend.example", "10.0.0.1:443");
+  const std::error_code protocol = std::make_error_code(std::errc::protocol_error);
+  ERR_clear_error();
+  EXPECT_EQ(ClientContext::handshake_failure(ssl.get(), protocol), "the handshake failed");
+  ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+  const std::string failure = ClientContext::handshake_failure(ssl.get(), protocol);
+  EXPECT_NE(failure.find("unsupported protocol"), std::string::npos) << failure;
+  EXPECT_EQ(ERR_peek_error(), 0U);  // the queue is emptied
+  const std::error_code reset = std::make_error_code(std::errc::connection_reset);
+  EXPECT_EQ(ClientContext::handshake_failure(ssl.get(), reset), reset.message());
 }
 
 TEST_F(ClientContextTest, WrongNameFails) {
