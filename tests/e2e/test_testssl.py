@@ -29,6 +29,10 @@ def test_testssl_finds_nothing_vulnerable_in_the_modern_profile(bulwark, origin,
     for old in ("SSLv2", "SSLv3", "TLS1", "TLS1_1"):
         assert by_id[old]["finding"].startswith("not offered"), by_id[old]
     assert by_id["TLS1_3"]["finding"].startswith("offered"), by_id["TLS1_3"]
+    # The vulnerability checks ran (their ids are there), not just the protocol scan.
+    for check in ("heartbleed", "CCS", "ticketbleed", "ROBOT", "secure_renego", "CRIME_TLS", "BREACH",
+                  "POODLE_SSL", "FREAK", "DROWN", "LOGJAM", "BEAST", "LUCKY13", "RC4"):
+        assert check in by_id, (check, sorted(by_id))
     vulnerable = [f for f in findings if "VULNERABLE" in f.get("finding", "").upper()
                   and "NOT VULNERABLE" not in f.get("finding", "").upper()]
     assert not vulnerable, vulnerable
