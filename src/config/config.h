@@ -13,9 +13,9 @@
 #include <variant>
 #include <vector>
 
-#include "core/log_level.h"
 #include "config/source_mark.h"
 #include "config/tls.h"
+#include "core/log_level.h"
 #include "net/address.h"
 
 namespace bulwark::config {

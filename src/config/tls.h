@@ -66,7 +66,7 @@ struct ClientCertificates {
   // Headers that carry the verified client's identity upstream (lower case; empty: not sent).
   // Copies of them a client sends itself are always removed.
   std::string subject_header = "x-client-cert-subject";
-  std::string sans_header = "x-client-cert-san";                // comma-separated
+  std::string sans_header = "x-client-cert-san";                 // comma-separated
   std::string fingerprint_header = "x-client-cert-fingerprint";  // SHA-256, lower-case hex
 };
 
@@ -88,8 +88,8 @@ struct ListenerTls {
 
 // A cluster's `tls:` block: its backends speak TLS.
 struct UpstreamTls {
-  bool verify = true;   // the backend's chain and name are checked; off only for tests
-  std::string ca;       // PEM bundle; empty: the system's trusted CAs
+  bool verify = true;       // the backend's chain and name are checked; off only for tests
+  std::string ca;           // PEM bundle; empty: the system's trusted CAs
   std::string server_name;  // SNI and the name checked; empty: the endpoint's host as configured
   std::string cert;         // a client certificate to present; empty: none
   std::string key;

@@ -126,9 +126,9 @@ core::Task<void> DownstreamConnection::start_secure(std::unique_ptr<DownstreamCo
   const std::error_code ec = co_await connection.transport_.handshake();
   connection.deadline_.clear();
   if (ec) {
-    BULWARK_LOG_DEBUG("TLS handshake with {} failed: {}", connection.client_address_.to_string(),
-                      ec == std::errc::protocol_error ? net::tls::take_openssl_errors()
-                                                      : ec.message());
+    BULWARK_LOG_DEBUG(
+        "TLS handshake with {} failed: {}", connection.client_address_.to_string(),
+        ec == std::errc::protocol_error ? net::tls::take_openssl_errors() : ec.message());
     co_return;
   }
   connection.note_handshake();
@@ -616,12 +616,11 @@ core::Task<bool> DownstreamConnection::redirect_to_https(Stream& stream, std::ui
   }
   const bool safe = request.method == http::Method::kGet || request.method == http::Method::kHead;
   const std::array<http::HeaderField, 1> fields{{{"location", *location}}};
-  co_return co_await send_local_reply(
-      stream,
-      {.status = static_cast<std::uint16_t>(safe ? 301 : 308),
-       .detail = "redirected to HTTPS",
-       .headers = fields},
-      keep_alive);
+  co_return co_await send_local_reply(stream,
+                                      {.status = static_cast<std::uint16_t>(safe ? 301 : 308),
+                                       .detail = "redirected to HTTPS",
+                                       .headers = fields},
+                                      keep_alive);
 }
 
 core::Task<void> DownstreamConnection::linger_close() {

@@ -1,13 +1,12 @@
 #include "proxy/proxy_snapshot.h"
 
-#include "proxy/tls_headers.h"
-
 #include <fmt/format.h>
 
 #include "filters/forwarding/forwarding_filter.h"
 #include "filters/request_id/request_id_filter.h"
 #include "net/listener.h"
 #include "proxy/filter_registry.h"
+#include "proxy/tls_headers.h"
 
 namespace bulwark::proxy {
 
@@ -76,7 +75,10 @@ std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr conf
       error = fmt::format("listener '{}': {}", listener.name, error);
       return nullptr;
     }
-    ListenerRuntime runtime{&listener, endpoint, router::Router(listener), {},
+    ListenerRuntime runtime{&listener,
+                            endpoint,
+                            router::Router(listener),
+                            {},
                             snapshot->tls->listeners[snapshot->listeners.size()]};
     if (listener.tls && listener.tls->hsts) runtime.hsts = hsts_value(*listener.tls->hsts);
     for (const config::VirtualHost& host : listener.virtual_hosts) {

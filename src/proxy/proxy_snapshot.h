@@ -12,9 +12,9 @@
 #include "config/config.h"
 #include "http/h1/parser_limits.h"
 #include "proxy/filter/filter.h"
+#include "proxy/tls_store.h"
 #include "router/path_rewriter.h"
 #include "router/router.h"
-#include "proxy/tls_store.h"
 #include "upstream/cluster.h"
 
 namespace bulwark::proxy {
@@ -36,7 +36,7 @@ struct ListenerRuntime {
   const config::Listener* spec;
   asio::ip::tcp::endpoint endpoint;
   router::Router router;
-  std::vector<VirtualHostRuntime> hosts;  // same order as spec->virtual_hosts
+  std::vector<VirtualHostRuntime> hosts;               // same order as spec->virtual_hosts
   std::shared_ptr<const net::tls::ServerContext> tls;  // TLS listeners only
   std::string hsts;  // the Strict-Transport-Security value; empty: none
 

@@ -55,8 +55,9 @@ std::shared_ptr<const TlsContexts> TlsStore::contexts_for(const config::ConfigPt
     }
     // OCSP responses change daily: refresh_ocsp swaps them in without a rebuild.
     const auto is_staple = [&listener](const std::string& file) {
-      return std::any_of(listener.tls->certificates.begin(), listener.tls->certificates.end(),
-                         [&file](const config::TlsCertificate& c) { return c.ocsp_response == file; });
+      return std::any_of(
+          listener.tls->certificates.begin(), listener.tls->certificates.end(),
+          [&file](const config::TlsCertificate& c) { return c.ocsp_response == file; });
     };
     for (const std::string& file : context->files()) {
       if (!is_staple(file)) stamps.push_back(stamp(file));

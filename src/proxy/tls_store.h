@@ -55,8 +55,7 @@ class TlsStore {
   std::shared_ptr<const TlsContexts> built_;
   std::vector<FileStamp> stamps_;
   // By listener name and rotation period.
-  std::map<std::pair<std::string, std::chrono::milliseconds>,
-           std::shared_ptr<net::tls::TicketKeys>>
+  std::map<std::pair<std::string, std::chrono::milliseconds>, std::shared_ptr<net::tls::TicketKeys>>
       ticket_keys_;
 };
 

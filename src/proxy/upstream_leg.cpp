@@ -390,8 +390,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
   if (request.framing == http::BodyFraming::kNone || client_.request_body().done() || resend) {
     const std::string_view bytes = resend ? std::string_view(kept_->bytes) : head;
     deadline.wait_for(Waiting::kUpstreamWrite, write_timeout_);
-    auto [ec, written] =
-        co_await connection_->transport.write(asio::buffer(bytes));
+    auto [ec, written] = co_await connection_->transport.write(asio::buffer(bytes));
     deadline.clear();
     if (ec) {
       if (deadline.expired() == Waiting::kUpstreamWrite) {
@@ -475,8 +474,7 @@ core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
   const bool head_request = stream_.request.method == http::Method::kHead;
   for (;;) {
     deadline.wait_for(Waiting::kUpstreamRead, head_timeout_);
-    auto [ec, received] =
-        co_await connection_->transport.read_some(to_asio(response_.writable()));
+    auto [ec, received] = co_await connection_->transport.read_some(to_asio(response_.writable()));
     deadline.clear();
     if (ec || received == 0) {
       if (deadline.expired() == Waiting::kUpstreamRead) {

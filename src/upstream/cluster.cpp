@@ -25,8 +25,8 @@ bool resolve_cluster(const config::Cluster& spec, StateBoard& board, const dns::
         auto state = board.endpoint(spec.name, label);
         // An SRV record weighs its targets; a name's addresses share the endpoint's weight.
         const std::uint32_t weight = endpoint.srv.empty() ? endpoint.weight : target.weight;
-        std::string name = endpoint.srv.empty() ? endpoint.address.host
-                                                : target.address.address().to_string();
+        std::string name =
+            endpoint.srv.empty() ? endpoint.address.host : target.address.address().to_string();
         out.endpoints.push_back(
             {target.address, std::move(label), std::move(state), weight, std::move(name)});
       }

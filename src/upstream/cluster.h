@@ -31,8 +31,8 @@ struct Cluster {
   std::string name;
   std::vector<ClusterEndpoint> endpoints;
   config::PoolSettings pool;
-  std::shared_ptr<ClusterCounters> counters;  // shared by all workers and snapshots
-  std::optional<StickyCookie> sticky;         // when the cluster has sticky sessions
+  std::shared_ptr<ClusterCounters> counters;           // shared by all workers and snapshots
+  std::optional<StickyCookie> sticky;                  // when the cluster has sticky sessions
   std::shared_ptr<const net::tls::ClientContext> tls;  // when the endpoints speak TLS
 };
 

@@ -24,10 +24,10 @@ auto async_ask_peer(asio::io_context& peer_loop, ReleaseFn release, Token&& toke
         auto home = asio::get_associated_executor(handler);
         asio::post(peer_loop, [release, home, handler = std::move(handler)]() mutable {
           ReleasedConnection released = release();
-          asio::post(home, [released = std::move(released),
-                            handler = std::move(handler)]() mutable {
-            std::move(handler)(std::move(released));
-          });
+          asio::post(home,
+                     [released = std::move(released), handler = std::move(handler)]() mutable {
+                       std::move(handler)(std::move(released));
+                     });
         });
       },
       token);

@@ -9,8 +9,8 @@
 
 namespace bulwark::upstream {
 
-// One connection to a backend (TCP, or TLS over it). Owned by its worker's EndpointPool while idle and by a stream
-// while in use; never shared.
+// One connection to a backend (TCP, or TLS over it). Owned by its worker's EndpointPool while idle
+// and by a stream while in use; never shared.
 struct UpstreamConnection {
   explicit UpstreamConnection(const core::Executor& executor) : transport(executor) {}
   UpstreamConnection(const UpstreamConnection&) = delete;
@@ -26,7 +26,7 @@ struct UpstreamConnection {
     counted_by_ = std::move(counters);
   }
 
-  net::Transport transport;  // TLS once the cluster's handshake is done
+  net::Transport transport;    // TLS once the cluster's handshake is done
   std::uint64_t id = 0;        // unique per worker: stale close-watch handlers compare it
   std::uint32_t requests = 0;  // requests sent on it so far; > 0 means it is being reused
   core::Clock::time_point idle_since;

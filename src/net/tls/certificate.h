@@ -25,8 +25,8 @@ struct CertificateChain {
 // DATE, the key does not match the certificate, the key is encrypted and no passphrase is
 // configured, the passphrase is wrong. `now` is for tests.
 std::optional<CertificateChain> load_certificate_chain(
-    const std::string& cert_file, const std::string& key_file,
-    const config::Passphrase& passphrase, std::string& error,
+    const std::string& cert_file, const std::string& key_file, const config::Passphrase& passphrase,
+    std::string& error,
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // Reads a PEM bundle of CA certificates into a new X509_STORE (with the CRLs of `crl_file` when

@@ -41,8 +41,8 @@ core::Task<SendFileResult> send_with_ktls(Transport& transport,
       co_return result;
     }
     if (before_wait) before_wait();
-    auto [ec] = co_await transport.socket().async_wait(asio::socket_base::wait_write,
-                                                       core::kAsTuple);
+    auto [ec] =
+        co_await transport.socket().async_wait(asio::socket_base::wait_write, core::kAsTuple);
     if (ec) {
       result.error = ec;
       co_return result;
@@ -66,8 +66,8 @@ core::Task<SendFileResult> send_file_secure(Transport& transport,
   std::size_t count = std::min(prefix.size(), kMaxPrefixBuffers);
   std::copy_n(prefix.begin(), count, pieces.begin());
   do {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(
-        length - result.sent, kBatch));
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(length - result.sent, kBatch));
     std::size_t have = 0;
     while (have < want) {
       const ssize_t n = ::pread(fd, batch.get() + have, want - have,

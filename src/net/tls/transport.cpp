@@ -127,8 +127,8 @@ core::Task<IoResult> Transport::tls_write(std::span<const asio::const_buffer> pi
     } else {
       while (index < pieces.size() && size < kRecordBytes) {
         const std::size_t take = std::min(pieces[index].size() - offset, kRecordBytes - size);
-        std::memcpy(staging.data() + size,
-                    static_cast<const char*>(pieces[index].data()) + offset, take);
+        std::memcpy(staging.data() + size, static_cast<const char*>(pieces[index].data()) + offset,
+                    take);
         size += take;
         offset += take;
         if (offset == pieces[index].size()) {

@@ -16,8 +16,8 @@ void HealthCheckers::start(const std::vector<config::Cluster>& specs,
         endpoint.state->set_healthy(true);
       continue;
     }
-    auto checker = std::make_shared<HealthChecker>(io_, cluster.name, *check, cluster.endpoints,
-                                                   cluster.tls);
+    auto checker =
+        std::make_shared<HealthChecker>(io_, cluster.name, *check, cluster.endpoints, cluster.tls);
     checker->start();
     checkers_.push_back(std::move(checker));
   }

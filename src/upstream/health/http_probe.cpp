@@ -71,8 +71,8 @@ core::Task<ProbeResult> HttpProbe::read_response(net::Transport& transport) cons
       }
       if (!body_) co_return ProbeResult::pass();
       data.erase(0, *parsed);
-      co_return co_await match_body(transport, std::move(data), head.framing,
-                                    head.content_length, *body_);
+      co_return co_await match_body(transport, std::move(data), head.framing, head.content_length,
+                                    *body_);
     }
     auto [ec, n] = co_await transport.read_some(asio::buffer(chunk));
     if (ec == asio::error::eof) co_return ProbeResult::fail("closed before a response");

@@ -44,7 +44,8 @@ TEST(ClientCertificateHeaders, ForgedCopiesGoAndTheVerifiedIdentityComes) {
   EXPECT_EQ(headers.get("x-client-cert-fingerprint"), "ab");
   EXPECT_EQ(headers.get("accept"), "*/*");
   std::size_t subjects = 0;
-  for (const http::HeaderField& field : headers) subjects += field.name == "x-client-cert-subject";
+  for (const http::HeaderField& field : headers)
+    subjects += field.name == "x-client-cert-subject";
   EXPECT_EQ(subjects, 1U);
 }
 

@@ -397,7 +397,8 @@ TEST_F(EndpointPoolStealTest, StealsAWatchedConnectionWithoutLosingBytes) {
   stop_a();
   ASSERT_NE(stolen, nullptr);
   send_all(server_side->native_handle(), "HTTP/1.1 204 No Content\r\n\r\n");
-  EXPECT_EQ(read_within(stolen->transport.socket().native_handle()), "HTTP/1.1 204 No Content\r\n\r\n");
+  EXPECT_EQ(read_within(stolen->transport.socket().native_handle()),
+            "HTTP/1.1 204 No Content\r\n\r\n");
 }
 
 TEST_F(EndpointPoolStealTest, StolenSocketWorksWithWorkerBsLoop) {

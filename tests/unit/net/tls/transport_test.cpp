@@ -36,9 +36,8 @@ bool run_until(asio::io_context& io, Pred pred, std::chrono::milliseconds limit 
 template <class T>
 std::optional<T> finish(asio::io_context& io, core::Task<T> task) {
   std::optional<T> result;
-  asio::co_spawn(io, std::move(task), [&](const std::exception_ptr&, T value) {
-    result = std::move(value);
-  });
+  asio::co_spawn(io, std::move(task),
+                 [&](const std::exception_ptr&, T value) { result = std::move(value); });
   EXPECT_TRUE(run_until(io, [&] { return result.has_value(); }));
   return result;
 }
@@ -88,16 +87,17 @@ class TransportTest : public ::testing::Test {
 
   // Reads from `reader` until `size` bytes arrived (or an error); returns them.
   std::string read_exactly(Transport& reader, std::size_t size) {
-    return finish(io_, [](Transport& from, std::size_t want) -> core::Task<std::string> {
-             std::string got;
-             std::vector<char> buffer(64 * 1024);
-             while (got.size() < want) {
-               auto [ec, n] = co_await from.read_some(asio::buffer(buffer));
-               if (ec) break;
-               got.append(buffer.data(), n);
-             }
-             co_return got;
-           }(reader, size))
+    return finish(io_,
+                  [](Transport& from, std::size_t want) -> core::Task<std::string> {
+                    std::string got;
+                    std::vector<char> buffer(64 * 1024);
+                    while (got.size() < want) {
+                      auto [ec, n] = co_await from.read_some(asio::buffer(buffer));
+                      if (ec) break;
+                      got.append(buffer.data(), n);
+                    }
+                    co_return got;
+                  }(reader, size))
         .value_or("");
   }
 
@@ -140,7 +140,8 @@ TEST_F(TransportTest, LargeWriteWaitsForTheReaderAndLosesNothing) {
   // Several MiB: far more than the socket buffers hold, so the writer meets SSL_ERROR_WANT_WRITE
   // and waits; small and large pieces mix so that records are gathered and written straight.
   std::string big(3 * 1024 * 1024 + 17, '\0');
-  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  for (std::size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>('a' + i % 26);
   const std::string prefix = "chunk-header\r\n";
   const std::array<asio::const_buffer, 3> pieces{asio::buffer(prefix), asio::buffer(big),
                                                  asio::buffer(prefix)};
