@@ -140,9 +140,8 @@ core::Task<void> DownstreamConnection::start_secure(std::unique_ptr<DownstreamCo
 }
 
 void DownstreamConnection::note_handshake() {
-  if (listener_->spec->tls->client_certificates.mode == config::ClientCertificates::Mode::kOff) {
-    return;
-  }
+  const std::optional<config::ListenerTls>& tls = listener_->spec->tls;
+  if (!tls || tls->client_certificates.mode == config::ClientCertificates::Mode::kOff) return;
   SSL* ssl = transport_.ssl();
   if (auto identity = net::tls::verified_client_identity(ssl)) {
     client_identity_ = std::make_unique<net::tls::ClientIdentity>(std::move(*identity));
@@ -512,10 +511,10 @@ UpstreamLeg* DownstreamConnection::start_upstream_leg(Stream& stream,
     info.upstream_path_prefix = *action.prefix_rewrite;
   }
   if (!action.host_rewrite.empty()) request.headers.set("host", action.host_rewrite);
-  static const config::ClientCertificates kDefaultNames;
+  static const config::ClientCertificates default_names;
   const config::Listener& listener = *listener_->spec;
   set_client_certificate_headers(request.headers,
-                                 listener.tls ? listener.tls->client_certificates : kDefaultNames,
+                                 listener.tls ? listener.tls->client_certificates : default_names,
                                  client_identity_.get());
   // In the stream's arena, not in a coroutine frame: a frame that large would miss Asio's
   // recycling of frames and go to malloc for every request.

@@ -22,8 +22,8 @@ TlsStore::FileStamp TlsStore::stamp(const std::string& path) {
 }
 
 std::shared_ptr<net::tls::TicketKeys> TlsStore::ticket_keys_for(const config::Listener& listener) {
+  if (!listener.tls || !listener.tls->resumption.tickets) return nullptr;
   const config::TlsResumption& resumption = listener.tls->resumption;
-  if (!resumption.tickets) return nullptr;
   auto& keys = ticket_keys_[{listener.name, resumption.ticket_key_rotation}];
   if (!keys) keys = std::make_shared<net::tls::TicketKeys>(resumption.ticket_key_rotation);
   return keys;

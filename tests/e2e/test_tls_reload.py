@@ -43,13 +43,17 @@ def test_reload_serves_a_new_certificate_without_dropping_an_open_connection(bul
         assert request(kept, close=True)[0] == 200
 
 
-def test_changed_certificate_files_are_picked_up(bulwark, origin, free_port, pki, tmp_path):
-    backend = origin()
+def serving_copied_files(bulwark, origin, free_port, pki, tmp_path):
+    """bulwark serving copies of a.test's certificate and key, which the test then changes."""
     cert, key = tmp_path / "site.pem", tmp_path / "site.key"
     shutil.copy(pki.a.cert, cert)
     shutil.copy(pki.a.key, key)
-    cfg = tls_config(free_port, {"certificates": [{"cert": str(cert), "key": str(key)}]}, [backend.hostport])
-    b = bulwark(config=cfg, port=free_port)
+    cfg = tls_config(free_port, {"certificates": [{"cert": str(cert), "key": str(key)}]}, [origin().hostport])
+    return bulwark(config=cfg, port=free_port), cert, key
+
+
+def test_changed_certificate_files_are_picked_up(bulwark, origin, free_port, pki, tmp_path):
+    b, cert, key = serving_copied_files(bulwark, origin, free_port, pki, tmp_path)
     with connect(b.port, client_context(pki)) as kept:
         assert request(kept)[0] == 200
         renewed = pki.leaf("a.test-rotated", ["a.test"])
@@ -61,12 +65,7 @@ def test_changed_certificate_files_are_picked_up(bulwark, origin, free_port, pki
 
 
 def test_a_broken_file_keeps_the_running_certificate(bulwark, origin, free_port, pki, tmp_path):
-    backend = origin()
-    cert, key = tmp_path / "site.pem", tmp_path / "site.key"
-    shutil.copy(pki.a.cert, cert)
-    shutil.copy(pki.a.key, key)
-    cfg = tls_config(free_port, {"certificates": [{"cert": str(cert), "key": str(key)}]}, [backend.hostport])
-    b = bulwark(config=cfg, port=free_port)
+    b, cert, _ = serving_copied_files(bulwark, origin, free_port, pki, tmp_path)
     cert.write_text("not a certificate\n")
     wait_for(lambda: "certificates not updated" in b.stderr_text())
     assert served_name(b.port) == "a.test"

@@ -18,7 +18,7 @@ namespace {
 // The plaintext of one full TLS record. Small pieces (a response head, a chunk header, a body)
 // are gathered up to this size so that they leave as one record and one write(2), as nginx's
 // ssl_buffer_size does.
-constexpr std::size_t kRecordBytes = 16 * 1024;
+constexpr std::size_t kRecordBytes = std::size_t{16} * 1024;
 
 // What an OpenSSL call that did not succeed means for the caller, when it is not a wait.
 std::error_code failure_of(int ssl_error) {

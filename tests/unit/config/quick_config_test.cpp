@@ -3,20 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../optional_value.h"
+
 namespace bulwark::config {
 namespace {
 
 using ::testing::ElementsAre;
 
-// The value of `optional`, or a default one and a failure.
-template <typename T>
-T value_of(const std::optional<T>& optional) {
-  if (!optional) {
-    ADD_FAILURE() << "no value";
-    return T{};
-  }
-  return *optional;
-}
+using testing::value_of;
 
 std::vector<std::string> errors_of(const QuickOptions& options) {
   const LoadResult result = build_quick_config(options);

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "../net/tls/test_pki.h"
+#include "../optional_value.h"
 #include "cluster_fixture.h"
 
 namespace bulwark::config {
@@ -19,15 +20,7 @@ using std::chrono::hours;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
 
-// The value of `optional`, or a default one and a failure.
-template <typename T>
-T value_of(const std::optional<T>& optional) {
-  if (!optional) {
-    ADD_FAILURE() << "no value";
-    return T{};
-  }
-  return *optional;
-}
+using testing::value_of;
 
 // The loader opens every file a tls: block names, so the tests of configurations that load need
 // real ones: made once with the test PKI, in a directory of their own where the configuration

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "../run_until.h"
 #include "upstream/endpoint_pool.h"
 
 namespace bulwark::upstream::pooltest {
@@ -69,16 +70,6 @@ inline void send_all(int fd, std::string_view bytes) {
   }
 }
 
-// Runs `io` until pred() holds or `limit` passes; true when pred() holds.
-template <class Pred>
-bool run_until(asio::io_context& io, Pred pred, std::chrono::milliseconds limit = 2s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    io.restart();
-    io.run_for(5ms);
-  }
-  return true;
-}
+using testing::run_until;
 
 }  // namespace bulwark::upstream::pooltest

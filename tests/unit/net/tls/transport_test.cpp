@@ -9,10 +9,12 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "../../run_until.h"
 #include "test_pki.h"
 
 namespace bulwark::net {
@@ -21,16 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace testing_pki = tls::testing;
 
-template <class Pred>
-bool run_until(asio::io_context& io, Pred pred, std::chrono::milliseconds limit = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    io.restart();
-    io.run_for(5ms);
-  }
-  return true;
-}
+using bulwark::testing::run_until;
 
 // Runs `task` on `io` to its end and returns its result.
 template <class T>
@@ -38,7 +31,8 @@ std::optional<T> finish(asio::io_context& io, core::Task<T> task) {
   std::optional<T> result;
   asio::co_spawn(io, std::move(task),
                  [&](const std::exception_ptr&, T value) { result = std::move(value); });
-  EXPECT_TRUE(run_until(io, [&] { return result.has_value(); }));
+  EXPECT_TRUE(run_until(
+      io, [&] { return result.has_value(); }, 5s));
   return result;
 }
 
@@ -60,8 +54,8 @@ class TransportTest : public ::testing::Test {
     acceptor.accept(server_socket);
     client_socket.non_blocking(true);
     server_socket.non_blocking(true);
-    client_.emplace(std::move(client_socket));
-    server_.emplace(std::move(server_socket));
+    client_ = std::make_unique<Transport>(std::move(client_socket));
+    server_ = std::make_unique<Transport>(std::move(server_socket));
   }
 
   // Both ends through the TLS handshake; returns whether both succeeded.
@@ -90,7 +84,7 @@ class TransportTest : public ::testing::Test {
     return finish(io_,
                   [](Transport& from, std::size_t want) -> core::Task<std::string> {
                     std::string got;
-                    std::vector<char> buffer(64 * 1024);
+                    std::vector<char> buffer(std::size_t{64} * 1024);
                     while (got.size() < want) {
                       auto [ec, n] = co_await from.read_some(asio::buffer(buffer));
                       if (ec) break;
@@ -104,8 +98,8 @@ class TransportTest : public ::testing::Test {
   asio::io_context io_;
   tls::SslCtxPtr server_context_;
   tls::SslCtxPtr client_context_;
-  std::optional<Transport> client_;
-  std::optional<Transport> server_;
+  std::unique_ptr<Transport> client_;
+  std::unique_ptr<Transport> server_;
   std::error_code client_error_;
 };
 
@@ -139,7 +133,7 @@ TEST_F(TransportTest, LargeWriteWaitsForTheReaderAndLosesNothing) {
   ASSERT_TRUE(secure());
   // Several MiB: far more than the socket buffers hold, so the writer meets SSL_ERROR_WANT_WRITE
   // and waits; small and large pieces mix so that records are gathered and written straight.
-  std::string big(3 * 1024 * 1024 + 17, '\0');
+  std::string big((std::size_t{3} << 20) + 17, '\0');
   for (std::size_t i = 0; i < big.size(); ++i)
     big[i] = static_cast<char>('a' + i % 26);
   const std::string prefix = "chunk-header\r\n";
