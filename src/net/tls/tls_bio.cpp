@@ -5,9 +5,39 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace bulwark::net::tls {
 namespace {
+
+// A thread's spare buffer blocks, up to a bound (what is beyond it goes back to malloc).
+class BlockCache {
+ public:
+  static constexpr std::size_t kMaxBlocks = 256;  // 4.2 MiB per worker at most
+
+  BlockCache() { blocks_.reserve(kMaxBlocks); }  // give() never allocates
+  BlockCache(const BlockCache&) = delete;
+  BlockCache& operator=(const BlockCache&) = delete;
+  ~BlockCache() = default;
+
+  std::unique_ptr<char[]> take() {
+    if (blocks_.empty()) return std::make_unique_for_overwrite<char[]>(CipherBuffer::kCapacity);
+    std::unique_ptr<char[]> block = std::move(blocks_.back());
+    blocks_.pop_back();
+    return block;
+  }
+  void give(std::unique_ptr<char[]> block) noexcept {
+    if (blocks_.size() < kMaxBlocks) blocks_.push_back(std::move(block));
+  }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+};
+
+BlockCache& block_cache() {
+  thread_local BlockCache cache;
+  return cache;
+}
 
 struct TransportBio {
   int descriptor;
@@ -75,8 +105,12 @@ const TransportMethod& transport_method() {
 
 }  // namespace
 
+CipherBuffer::~CipherBuffer() {
+  if (bytes_) block_cache().give(std::move(bytes_));
+}
+
 std::span<char> CipherBuffer::free_space() {
-  if (!bytes_) bytes_ = std::make_unique_for_overwrite<char[]>(kCapacity);
+  if (!bytes_) bytes_ = block_cache().take();
   if (begin_ == end_) {
     begin_ = end_ = 0;
   } else if (end_ == kCapacity) {
@@ -95,8 +129,8 @@ std::size_t CipherBuffer::take(std::span<char> out) noexcept {
 }
 
 void CipherBuffer::release() noexcept {
-  if (!empty()) return;
-  bytes_.reset();
+  if (!empty() || !bytes_) return;
+  block_cache().give(std::move(bytes_));
   begin_ = end_ = 0;
 }
 

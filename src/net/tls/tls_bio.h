@@ -13,10 +13,17 @@
 
 namespace bulwark::net::tls {
 
-// Received ciphertext not yet read by OpenSSL. Allocated when a read needs it and freed while
-// the connection is idle, so an idle connection does not keep it.
+// Received ciphertext not yet read by OpenSSL. Its memory is taken when a read needs it and
+// given back while the connection is idle, so an idle connection does not keep it; the blocks
+// are kept per thread for the next connection to wake up (malloc would return them to the kernel
+// and fault them in again, a keep-alive connection going idle between every two requests).
 class CipherBuffer {
  public:
+  CipherBuffer() = default;
+  CipherBuffer(const CipherBuffer&) = delete;
+  CipherBuffer& operator=(const CipherBuffer&) = delete;
+  ~CipherBuffer();
+
   // A whole TLS record fits: 16 KiB of plaintext, up to 256 bytes of expansion, the header.
   static constexpr std::size_t kCapacity = 16 * 1024 + 256 + 5;
 
@@ -26,7 +33,7 @@ class CipherBuffer {
   // Copies out up to `out.size()` bytes; returns how many.
   std::size_t take(std::span<char> out) noexcept;
   [[nodiscard]] bool empty() const noexcept { return begin_ == end_; }
-  // Frees the memory when nothing is held.
+  // Gives the memory back when nothing is held.
   void release() noexcept;
 
  private:

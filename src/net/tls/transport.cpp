@@ -35,6 +35,13 @@ std::error_code failure_of(int ssl_error) {
   }
 }
 
+// SSL_get_error reads the thread's error queue, which must be empty before the call it explains.
+// Clearing it costs a loop over all its slots; it is nearly always empty already.
+void before_ssl_call() noexcept {
+  if (ERR_peek_error() != 0) ERR_clear_error();
+  errno = 0;
+}
+
 }  // namespace
 
 void Transport::start_tls(tls::SslPtr ssl, bool kernel_offload) {
@@ -71,8 +78,7 @@ core::Task<std::error_code> Transport::serve_want(int ssl_error) {
 
 core::Task<std::error_code> Transport::handshake() {
   for (;;) {
-    ERR_clear_error();
-    errno = 0;
+    before_ssl_call();
     const int result = SSL_do_handshake(ssl_.get());
     if (result == 1) co_return std::error_code{};
     const std::error_code ec = co_await serve_want(SSL_get_error(ssl_.get(), result));
@@ -82,8 +88,7 @@ core::Task<std::error_code> Transport::handshake() {
 
 core::Task<IoResult> Transport::tls_read_some(asio::mutable_buffer buffer) {
   for (;;) {
-    ERR_clear_error();
-    errno = 0;
+    before_ssl_call();
     std::size_t received = 0;
     const int result = SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &received);
     if (result == 1) co_return IoResult{std::error_code{}, received};
@@ -139,8 +144,7 @@ core::Task<IoResult> Transport::tls_write(std::span<const asio::const_buffer> pi
       data = staging.data();
     }
     while (size > 0) {
-      ERR_clear_error();
-      errno = 0;
+      before_ssl_call();
       std::size_t written = 0;
       const int result = SSL_write_ex(ssl_.get(), data, size, &written);
       if (result == 1) {
@@ -169,8 +173,7 @@ IoResult Transport::try_read(asio::mutable_buffer buffer) {
   }
   tls::CipherBuffer* input = tls::cipher_buffer(SSL_get_rbio(ssl_.get()));
   for (bool refilled = false;; refilled = true) {
-    ERR_clear_error();
-    errno = 0;
+    before_ssl_call();
     std::size_t received = 0;
     const int result = SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &received);
     if (result == 1) return {ec, received};
