@@ -5,6 +5,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/write.hpp>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/io.h"
@@ -58,9 +59,13 @@ std::string_view address_text(const asio::ip::address& address, core::Arena& are
 }
 
 // Checked once per process: whether OpenSSL may hand record encryption to the kernel, which
-// then lets large static files go out with sendfile (net/tls/secure_send_file.h).
+// then lets large static files go out with sendfile (net/tls/secure_send_file.h). The
+// environment variable BULWARK_TLS_SOCKET_BIO makes listeners work as they do with kernel TLS on
+// a kernel without it (OpenSSL's socket BIO, encryption in user space), so that the tests of
+// this machine cover that way too.
 bool kernel_tls_available() {
-  static const bool available = net::tls::detect_kernel_tls().available;
+  static const bool available = net::tls::detect_kernel_tls().available ||
+                                std::getenv("BULWARK_TLS_SOCKET_BIO") != nullptr;
   return available;
 }
 
@@ -119,8 +124,10 @@ core::Task<void> DownstreamConnection::start_secure(std::unique_ptr<DownstreamCo
   DownstreamConnection& connection = *self;
   net::tls::SslPtr ssl = connection.listener_->tls->new_ssl();
   if (!ssl) co_return;
-  if (kernel_tls_available()) SSL_set_options(ssl.get(), SSL_OP_ENABLE_KTLS);
-  connection.transport_.start_tls(std::move(ssl));
+  // Kernel TLS needs OpenSSL's socket BIO; elsewhere bulwark's own BIO is cheaper (transport.h).
+  const bool kernel_offload = kernel_tls_available();
+  if (kernel_offload) SSL_set_options(ssl.get(), SSL_OP_ENABLE_KTLS);
+  connection.transport_.start_tls(std::move(ssl), kernel_offload);
   // Labelled idle: a drain closes a connection that has not finished its handshake.
   connection.deadline_.wait_for(Waiting::kIdle, connection.snapshot_->config->timeouts.header_read);
   const std::error_code ec = co_await connection.transport_.handshake();
@@ -190,6 +197,22 @@ void DownstreamConnection::park(std::unique_ptr<DownstreamConnection> self) {
   // connection wakes. Only part of a record can be buffered here (a whole one would have been
   // decrypted before the connection went quiet), so no request can be waiting in TLS.
   connection.transport_.release_buffers();
+  if (connection.transport_.kernel_offload()) {
+    // OpenSSL reads this socket itself: wait until it is readable. (The wait re-arms epoll, so
+    // bytes that came before it are seen too.)
+    connection.transport_.socket().async_wait(
+        asio::socket_base::wait_read,
+        [read = ParkedRead{std::move(self)}](const asio::error_code& ec) mutable {
+          if (ec) {
+            read(ec, 0);
+            return;
+          }
+          DownstreamConnection& woken = *read.self;
+          woken.deadline_.clear();
+          asio::co_spawn(woken.worker_.io, serve(std::move(read.self)), asio::detached);
+        });
+    return;
+  }
   connection.transport_.socket().async_read_some(asio::buffer(connection.idle_read_),
                                                  ParkedRead{std::move(self)});
 }

@@ -204,6 +204,10 @@ void Transport::feed(std::span<const char> ciphertext) {
   }
 }
 
+bool Transport::kernel_offload() const noexcept {
+  return ssl_ && tls::cipher_buffer(SSL_get_rbio(ssl_.get())) == nullptr;
+}
+
 bool Transport::has_buffered_input() const noexcept {
   if (!ssl_) return false;
   const tls::CipherBuffer* input = tls::cipher_buffer(SSL_get_rbio(ssl_.get()));

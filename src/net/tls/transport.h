@@ -38,6 +38,9 @@ class Transport {
   core::TcpSocket& socket() noexcept { return socket_; }
   [[nodiscard]] bool secure() const noexcept { return ssl_ != nullptr; }
   [[nodiscard]] SSL* ssl() const noexcept { return ssl_.get(); }
+  // TLS through OpenSSL's socket BIO (start_tls's kernel_offload): OpenSSL reads the socket
+  // itself, so nobody else may read it.
+  [[nodiscard]] bool kernel_offload() const noexcept;
 
   // Runs TLS over the (connected) socket from now on; `ssl` is in accept or connect state.
   // `kernel_offload`: OpenSSL gets the descriptor itself (a socket BIO), so that it can hand

@@ -36,7 +36,9 @@ std::optional<T> finish(asio::io_context& io, core::Task<T> task) {
   return result;
 }
 
-class TransportTest : public ::testing::Test {
+// Both ways TLS meets the socket: bulwark's own BIO (the default) and OpenSSL's socket BIO
+// (kernel_offload, for kernel TLS; this machine's kernel only exercises its waiting).
+class TransportTest : public ::testing::TestWithParam<bool> {
  protected:
   TransportTest() {
     const testing_pki::Issued& leaf =
@@ -66,8 +68,8 @@ class TransportTest : public ::testing::Test {
     tls::SslPtr client_ssl = testing_pki::client_ssl(
         client_context != nullptr ? client_context : client_context_.get(), "transport.test");
     SSL_set_connect_state(client_ssl.get());
-    server_->start_tls(std::move(server_ssl));
-    client_->start_tls(std::move(client_ssl));
+    server_->start_tls(std::move(server_ssl), GetParam());
+    client_->start_tls(std::move(client_ssl), GetParam());
     std::optional<std::error_code> server_result;
     std::optional<std::error_code> client_result;
     asio::co_spawn(io_, server_->handshake(),
@@ -103,7 +105,7 @@ class TransportTest : public ::testing::Test {
   std::error_code client_error_;
 };
 
-TEST_F(TransportTest, PlainTransportReadsAndWritesTheSocketAsItIs) {
+TEST_P(TransportTest, PlainTransportReadsAndWritesTheSocketAsItIs) {
   connect();
   EXPECT_FALSE(client_->secure());
   const std::string hello = "hello";
@@ -115,7 +117,7 @@ TEST_F(TransportTest, PlainTransportReadsAndWritesTheSocketAsItIs) {
   EXPECT_EQ(std::get<0>(server_->try_read(asio::buffer(buffer))), asio::error::would_block);
 }
 
-TEST_F(TransportTest, HandshakeThenGatheredPiecesArriveInOrder) {
+TEST_P(TransportTest, HandshakeThenGatheredPiecesArriveInOrder) {
   ASSERT_TRUE(secure());
   EXPECT_TRUE(client_->secure());
   const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
@@ -129,7 +131,7 @@ TEST_F(TransportTest, HandshakeThenGatheredPiecesArriveInOrder) {
   EXPECT_EQ(read_exactly(*client_, head.size() + 10), head + body + body);
 }
 
-TEST_F(TransportTest, LargeWriteWaitsForTheReaderAndLosesNothing) {
+TEST_P(TransportTest, LargeWriteWaitsForTheReaderAndLosesNothing) {
   ASSERT_TRUE(secure());
   // Several MiB: far more than the socket buffers hold, so the writer meets SSL_ERROR_WANT_WRITE
   // and waits; small and large pieces mix so that records are gathered and written straight.
@@ -148,7 +150,7 @@ TEST_F(TransportTest, LargeWriteWaitsForTheReaderAndLosesNothing) {
   EXPECT_EQ(received, prefix + big + prefix);
 }
 
-TEST_F(TransportTest, RecordArrivingInPiecesIsReadWhole) {
+TEST_P(TransportTest, RecordArrivingInPiecesIsReadWhole) {
   ASSERT_TRUE(secure());
   // The client writes one record; the server's read gets the whole plaintext even though it was
   // waiting (WANT_READ) before the bytes came.
@@ -170,7 +172,7 @@ TEST_F(TransportTest, RecordArrivingInPiecesIsReadWhole) {
   EXPECT_EQ(*got, "ping");
 }
 
-TEST_F(TransportTest, TryReadSeesNothingThenTheDecryptedBytes) {
+TEST_P(TransportTest, TryReadSeesNothingThenTheDecryptedBytes) {
   ASSERT_TRUE(secure());
   std::array<char, 64> buffer{};
   EXPECT_EQ(std::get<0>(server_->try_read(asio::buffer(buffer))), asio::error::would_block);
@@ -185,7 +187,7 @@ TEST_F(TransportTest, TryReadSeesNothingThenTheDecryptedBytes) {
   EXPECT_EQ(std::string(buffer.data(), n), "ping");
 }
 
-TEST_F(TransportTest, CloseNotifyReadsAsEndOfStream) {
+TEST_P(TransportTest, CloseNotifyReadsAsEndOfStream) {
   ASSERT_TRUE(secure());
   client_->notify_close();
   std::array<char, 16> buffer{};
@@ -194,7 +196,7 @@ TEST_F(TransportTest, CloseNotifyReadsAsEndOfStream) {
   EXPECT_EQ(std::get<0>(*result), asio::error::eof);
 }
 
-TEST_F(TransportTest, PeerVanishingWithoutCloseNotifyReadsAsEndOfStream) {
+TEST_P(TransportTest, PeerVanishingWithoutCloseNotifyReadsAsEndOfStream) {
   ASSERT_TRUE(secure());
   client_->socket().close();
   std::array<char, 16> buffer{};
@@ -203,14 +205,14 @@ TEST_F(TransportTest, PeerVanishingWithoutCloseNotifyReadsAsEndOfStream) {
   EXPECT_TRUE(std::get<0>(*result));
 }
 
-TEST_F(TransportTest, UntrustedCertificateFailsTheHandshake) {
+TEST_P(TransportTest, UntrustedCertificateFailsTheHandshake) {
   tls::SslCtxPtr trusting_nobody(SSL_CTX_new(TLS_client_method()));
   SSL_CTX_set_verify(trusting_nobody.get(), SSL_VERIFY_PEER, nullptr);
   EXPECT_FALSE(secure(trusting_nobody.get()));
   EXPECT_EQ(client_error_, std::errc::protocol_error);
 }
 
-TEST_F(TransportTest, TlsConnectionMovesToAnotherLoop) {
+TEST_P(TransportTest, TlsConnectionMovesToAnotherLoop) {
   ASSERT_TRUE(secure());
   tls::SslPtr ssl;
   const int descriptor = client_->release(ssl);
@@ -228,6 +230,11 @@ TEST_F(TransportTest, TlsConnectionMovesToAnotherLoop) {
   EXPECT_FALSE(std::get<0>(*written));
   EXPECT_EQ(read_exactly(*server_, ping.size()), ping);
 }
+
+INSTANTIATE_TEST_SUITE_P(Bios, TransportTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "SocketBio" : "OwnBio";
+                         });
 
 }  // namespace
 }  // namespace bulwark::net
