@@ -73,6 +73,10 @@ std::shared_ptr<const TlsContexts> TlsStore::contexts_for(const config::ConfigPt
       give_up_on_change();
       return nullptr;
     }
+    for (const std::string* file :
+         {&cluster.tls->ca, &cluster.tls->cert, &cluster.tls->key, &cluster.tls->passphrase.file}) {
+      if (!file->empty()) stamps.push_back(stamp(*file));
+    }
   }
   built_for_ = config;
   built_ = std::move(contexts);

@@ -35,8 +35,9 @@ class TlsStore {
   // cluster, the file and the reason.
   std::shared_ptr<const TlsContexts> contexts_for(const config::ConfigPtr& config,
                                                   std::string& error);
-  // Whether a file the current contexts were read from (OCSP responses aside) changed since they
-  // were built (checked by size and modification time).
+  // Whether a file the current contexts were read from changed since they were built (checked
+  // by size and modification time): listeners' certificates, keys, CA bundles and CRLs, and
+  // clusters' CA bundles, certificates, keys and passphrase files. OCSP responses aside.
   [[nodiscard]] bool files_changed() const;
   // Re-reads changed OCSP responses into the current contexts.
   void refresh_ocsp() const;

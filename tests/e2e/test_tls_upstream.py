@@ -118,3 +118,18 @@ def test_pooled_tls_connection_is_kept_alive(bulwark, origin, free_port, pki):
         for _ in range(5):
             assert c.request("GET", "/").status == 200
     assert backend.connections_accepted == 1
+
+
+def test_changed_ca_bundle_is_picked_up_without_a_reload(bulwark, origin, free_port, pki, tmp_path):
+    from pki import Pki
+    backend = origin(tls=backend_tls(pki, pki.backend))
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(Pki(tmp_path / "other").ca_bundle.read_bytes())  # trusts someone else
+    b = proxy_to(bulwark, free_port, f"127.0.0.1:{backend.port}", {"ca": str(ca)})
+    assert get(b).status == 502
+    ca.write_bytes(pki.ca_bundle.read_bytes())
+    time.sleep(1.2)  # files are looked at every second; fewer 502s meanwhile, no ejection
+    deadline = time.monotonic() + 10
+    while get(b).status != 200:
+        assert time.monotonic() < deadline, "the new CA bundle was not picked up"
+        time.sleep(0.5)
