@@ -64,8 +64,8 @@ std::string_view address_text(const asio::ip::address& address, core::Arena& are
 // a kernel without it (OpenSSL's socket BIO, encryption in user space), so that the tests of
 // this machine cover that way too.
 bool kernel_tls_available() {
-  static const bool available = net::tls::detect_kernel_tls().available ||
-                                std::getenv("BULWARK_TLS_SOCKET_BIO") != nullptr;
+  static const bool available =
+      net::tls::detect_kernel_tls().available || std::getenv("BULWARK_TLS_SOCKET_BIO") != nullptr;
   return available;
 }
 

@@ -92,7 +92,7 @@ class DownstreamConnection {
   static core::Task<void> refuse(std::unique_ptr<DownstreamConnection> self);
   // A TLS listener's connection: the handshake, then the requests (or the refusal).
   static core::Task<void> start_secure(std::unique_ptr<DownstreamConnection> self, bool refused);
-  // After the handshake: the client certificate's identity, the TLS facts streams report.
+  // After the handshake: the client certificate's identity, or that it did not verify.
   void note_handshake();
   // Parses a request head from the bytes in `in_` into a new stream_, reading more only when
   // they are not enough (read_more_head). kRejected: the local error reply is in

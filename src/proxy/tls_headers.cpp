@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace bulwark::proxy {
 
 void set_client_certificate_headers(http::HeaderMap& headers,
@@ -12,10 +15,15 @@ void set_client_certificate_headers(http::HeaderMap& headers,
       {&names.sans_header, identity != nullptr ? &identity->sans : nullptr},
       {&names.fingerprint_header, identity != nullptr ? &identity->fingerprint : nullptr},
   };
+  // One pass over the request's fields for all three names: this runs for every proxied request.
+  headers.remove_if([&fields](const http::HeaderField& field) {
+    return std::any_of(std::begin(fields), std::end(fields), [&field](const auto& named) {
+      return !named.first->empty() && http::iequals(field.name, *named.first);
+    });
+  });
+  if (identity == nullptr) return;
   for (const auto& [name, value] : fields) {
-    if (name->empty()) continue;
-    headers.remove(*name);
-    if (value != nullptr && !value->empty()) headers.add(*name, *value);
+    if (!name->empty() && !value->empty()) headers.add(*name, *value);
   }
 }
 

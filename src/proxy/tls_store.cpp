@@ -32,13 +32,18 @@ std::shared_ptr<net::tls::TicketKeys> TlsStore::ticket_keys_for(const config::Li
 std::shared_ptr<const TlsContexts> TlsStore::contexts_for(const config::ConfigPtr& config,
                                                           std::string& error) {
   const bool same_config = config == built_for_ && built_;
-  if (same_config && !files_changed()) return built_;
+  // Looked at before the files are read: a file written while they are read counts as a change
+  // still to come.
+  std::vector<FileStamp> seen;
+  if (same_config) {
+    seen = current_stamps();
+    if (seen == stamps_) return built_;
+  }
   // A file that changed into something unusable is reported once, not at every look: the
-  // running contexts stay, and only the next change to a file is tried again.
+  // running contexts stay, and the next change to a file is tried again (certbot writes the key
+  // and then the certificate: the first look may see a key that matches nothing yet).
   const auto give_up_on_change = [&] {
-    if (!same_config) return;
-    for (FileStamp& old : stamps_)
-      old = stamp(old.path);
+    if (same_config) stamps_ = std::move(seen);
   };
   auto contexts = std::make_shared<TlsContexts>();
   std::vector<FileStamp> stamps;
@@ -84,11 +89,16 @@ std::shared_ptr<const TlsContexts> TlsStore::contexts_for(const config::ConfigPt
   return built_;
 }
 
+std::vector<TlsStore::FileStamp> TlsStore::current_stamps() const {
+  std::vector<FileStamp> now;
+  now.reserve(stamps_.size());
+  for (const FileStamp& old : stamps_)
+    now.push_back(stamp(old.path));
+  return now;
+}
+
 bool TlsStore::files_changed() const {
-  for (const FileStamp& old : stamps_) {
-    if (stamp(old.path) != old) return true;
-  }
-  return false;
+  return current_stamps() != stamps_;
 }
 
 void TlsStore::refresh_ocsp() const {

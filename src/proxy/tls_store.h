@@ -50,6 +50,8 @@ class TlsStore {
     bool operator==(const FileStamp&) const = default;
   };
   static FileStamp stamp(const std::string& path);
+  // The files of stamps_ as they are now.
+  [[nodiscard]] std::vector<FileStamp> current_stamps() const;
   std::shared_ptr<net::tls::TicketKeys> ticket_keys_for(const config::Listener& listener);
 
   config::ConfigPtr built_for_;

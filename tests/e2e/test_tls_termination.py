@@ -3,6 +3,7 @@ stapling, encrypted keys, HSTS and the redirect from plain HTTP (issue 5, points
 
 import os
 import re
+import socket
 import subprocess
 import time
 
@@ -19,10 +20,13 @@ def secure(bulwark, origin, free_port, pki):
     """bulwark with a TLS listener for a.test (ECDSA and RSA), *.b.test and a default."""
     backend = origin()
 
-    def start(tls_extra=None, leaves=None, **kw):
+    def start(tls_extra=None, leaves=None, timeouts=None, **kw):
         leaves = leaves or (pki.fallback, pki.a, pki.a_rsa, pki.wild)
         tls = listener_tls(*leaves, **(tls_extra or {}))
-        b = bulwark(config=tls_config(free_port, tls, [backend.hostport], **kw), port=free_port)
+        config = tls_config(free_port, tls, [backend.hostport], **kw)
+        if timeouts:
+            config["timeouts"] = timeouts
+        b = bulwark(config=config, port=free_port)
         b.origin = backend
         return b
 
@@ -188,3 +192,25 @@ def test_keep_alive_and_static_files_over_tls(bulwark, origin, free_port, pki, t
         status, headers, body = request(s, "/files/big.bin")
         assert status == 200 and len(body) == len(big) and body == big
         assert request(s, "/after", close=True)[0] == 200
+
+
+def test_silent_and_non_tls_clients_are_closed_and_others_still_served(secure):
+    b = secure(timeouts={"header_read": "1s"})
+    silent = socket.create_connection(("127.0.0.1", b.port), timeout=10)
+    plain = socket.create_connection(("127.0.0.1", b.port), timeout=10)
+    plain.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")  # HTTP to a TLS port
+    answer = b""
+    try:
+        while chunk := plain.recv(4096):
+            answer += chunk
+    except ConnectionResetError:
+        pass
+    assert not answer.startswith(b"HTTP/"), answer  # at most a TLS alert, never a plain reply
+    assert not b.origin.requests
+    started = time.monotonic()
+    try:
+        assert silent.recv(1) == b""  # closed once header_read passes without a ClientHello
+    except ConnectionResetError:
+        pass
+    assert 0.5 < time.monotonic() - started < 5
+    assert handshake_ok(s_client(b.port, servername="a.test"))

@@ -2,6 +2,7 @@
 502 and a clear log line, client certificates to backends, session reuse across pooled
 connections (issue 5, point 7)."""
 
+import socket
 import ssl
 import time
 
@@ -133,3 +134,29 @@ def test_changed_ca_bundle_is_picked_up_without_a_reload(bulwark, origin, free_p
     while get(b).status != 200:
         assert time.monotonic() < deadline, "the new CA bundle was not picked up"
         time.sleep(0.5)
+
+
+def test_backend_that_never_finishes_the_handshake_gives_504(bulwark, free_port):
+    # The kernel completes the TCP handshake from the backlog; nobody ever answers the ClientHello.
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(16)
+    try:
+        cfg = base_config(free_port, [f"127.0.0.1:{mute.getsockname()[1]}"])
+        cfg["clusters"][0]["tls"] = {"verify": False}
+        cfg["timeouts"] = {"upstream_connect": "1s"}
+        b = bulwark(config=cfg, port=free_port)
+        started = time.monotonic()
+        assert get(b).status == 504
+        assert time.monotonic() - started < 5
+        assert "TLS handshake failed: timed out" in b.stderr_text()
+    finally:
+        mute.close()
+
+
+def test_plaintext_backend_gives_502(bulwark, origin, free_port):
+    backend = origin()  # speaks HTTP, not TLS
+    b = proxy_to(bulwark, free_port, backend.hostport, {"verify": False})
+    assert get(b).status == 502
+    assert "TLS handshake failed" in b.stderr_text()
+    assert not backend.requests

@@ -223,10 +223,13 @@ void Transport::release_buffers() noexcept {
 }
 
 void Transport::notify_close() noexcept {
-  if (!ssl_ || !SSL_is_init_finished(ssl_.get())) return;
-  ERR_clear_error();
-  SSL_shutdown(ssl_.get());
-  ERR_clear_error();
+  // Once: a lingering close sends it before the connection's destructor would again.
+  if (!ssl_ || !SSL_is_init_finished(ssl_.get()) ||
+      (SSL_get_shutdown(ssl_.get()) & SSL_SENT_SHUTDOWN) != 0) {
+    return;
+  }
+  before_ssl_call();
+  SSL_shutdown(ssl_.get());  // what it leaves in the error queue the next call clears
 }
 
 int Transport::release(tls::SslPtr& ssl) {

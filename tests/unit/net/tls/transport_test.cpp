@@ -31,8 +31,8 @@ std::optional<T> finish(asio::io_context& io, core::Task<T> task) {
   std::optional<T> result;
   asio::co_spawn(io, std::move(task),
                  [&](const std::exception_ptr&, T value) { result = std::move(value); });
-  EXPECT_TRUE(run_until(
-      io, [&] { return result.has_value(); }, 5s));
+  const auto done = [&] { return result.has_value(); };
+  EXPECT_TRUE(run_until(io, done, 5s));
   return result;
 }
 
