@@ -13,6 +13,8 @@ test_packages=(
   clang-19 libclang-rt-19-dev clang-format-19 clang-tidy-19
   python3-pytest python3-pytest-xdist python3-pytest-timeout python3-httpx python3-psutil
   nginx haproxy wrk curl procps openssl dnsmasq-base testssl.sh
+  nghttp2-client nghttp2-server h2o php8.2-fpm redis-server
+  python3-h2 python3-websockets python3-grpcio python3-grpc-tools
 )
 
 want=("${build_packages[@]}")

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "config/protocols.h"
 #include "config/source_mark.h"
 #include "config/tls.h"
 #include "core/log_level.h"
@@ -182,6 +183,10 @@ struct Cluster {
   DnsSettings dns;
   std::optional<HealthCheck> health_check;
   std::optional<UpstreamTls> tls;  // the endpoints speak TLS
+  UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
+  std::optional<FastCgiSettings> fastcgi;  // set when protocol is fastcgi
+  // A PROXY protocol header sent first on every new connection, carrying the client's address.
+  std::optional<ProxyProtocolVersion> send_proxy_protocol;
   SourceMark mark;
 };
 
@@ -205,6 +210,7 @@ struct ProxyAction {
   std::string host_rewrite;  // Host sent upstream; empty: the client's Host
   UpstreamTimeouts timeouts;
   std::optional<RetryPolicy> retry;  // replaces the cluster's retry policy for this route
+  WebSocketSettings websocket;
 };
 
 // Sends the client elsewhere. Each part left unset keeps the request's own.
@@ -308,6 +314,10 @@ struct Listener {
   // A plain listener that sends every request to https://HOST[:PORT] of the same path (301 for
   // GET and HEAD, 308 otherwise) instead of routing it; 443 leaves the port out.
   std::optional<std::uint16_t> redirect_to_https;
+  ListenerProtocol protocol = ListenerProtocol::kHttp;
+  Http2Settings http2;
+  Layer4 layer4;  // protocol tcp and tls_passthrough
+  std::optional<ProxyProtocolAccept> proxy_protocol;
   SourceMark mark;
 };
 
