@@ -79,6 +79,7 @@ ServerSession::ServerSession(const SessionSettings& settings, ServerHandler& han
   nghttp2_session_callbacks* callbacks = nullptr;
   nghttp2_session_callbacks_new(&callbacks);
   set_common_callbacks(callbacks);
+  nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, &begin_frame_cb);
   nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &begin_headers_cb);
   nghttp2_session_callbacks_set_on_header_callback(callbacks, &header_cb);
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &frame_recv_cb);
@@ -298,27 +299,25 @@ int ServerSession::on_frame_recv(const nghttp2_frame& frame) {
       }
       return 0;
     case NGHTTP2_PING:
-      if ((frame.hd.flags & NGHTTP2_FLAG_ACK) != 0) {
-        if (shutdown_ping_sent_) {
-          nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                                nghttp2_session_get_last_proc_stream_id(session_),
-                                NGHTTP2_NO_ERROR, nullptr, 0);
-        }
-        return 0;
+      if ((frame.hd.flags & NGHTTP2_FLAG_ACK) != 0 && shutdown_ping_sent_) {
+        nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(session_),
+                              NGHTTP2_NO_ERROR, nullptr, 0);
       }
-      return count_control_frame();
-    case NGHTTP2_SETTINGS:
-      return (frame.hd.flags & NGHTTP2_FLAG_ACK) != 0 ? 0 : count_control_frame();
-    case NGHTTP2_PRIORITY:
-      return count_control_frame();
+      return 0;
     default:
       return 0;
   }
 }
 
-int ServerSession::count_control_frame() {
-  // CVE-2019-9512/9515/9516: each costs a reply or work; a client has no use for many.
-  if (control_frames_.exceeded(Clock::now(), settings_.max_control_frames_per_second)) {
+int ServerSession::on_begin_frame(const nghttp2_frame_hd& hd) {
+  // Counted as their headers arrive, so that frames nghttp2 ignores count too (PRIORITY with
+  // RFC 7540 priorities off, unknown extension types). CVE-2019-9512/9515/9516: each costs a
+  // reply or work, and a client has no use for many.
+  const bool ack = (hd.flags & NGHTTP2_FLAG_ACK) != 0;
+  const bool control = ((hd.type == NGHTTP2_SETTINGS || hd.type == NGHTTP2_PING) && !ack) ||
+                       hd.type == NGHTTP2_PRIORITY || hd.type > NGHTTP2_CONTINUATION;
+  if (control && control_frames_.exceeded(Clock::now(), settings_.max_control_frames_per_second)) {
     ++stats_.control_flood_goaways;
     return fail_session(NGHTTP2_ENHANCE_YOUR_CALM, "HTTP/2 control frame flood");
   }
@@ -418,6 +417,11 @@ int ServerSession::on_stream_close(std::int32_t stream_id, std::uint32_t error_c
   if (delivered && error_code != NGHTTP2_NO_ERROR) handler_.on_stream_reset(stream_id, error_code);
   if (had_arena) handler_.on_stream_closed(stream_id);
   return 0;
+}
+
+int ServerSession::begin_frame_cb(nghttp2_session* /*session*/, const nghttp2_frame_hd* hd,
+                                  void* user_data) {
+  return self_of(user_data)->on_begin_frame(*hd);
 }
 
 int ServerSession::begin_headers_cb(nghttp2_session* /*session*/, const nghttp2_frame* frame,

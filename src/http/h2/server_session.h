@@ -96,8 +96,9 @@ class ServerSession : public detail::SessionCore {
   // The request's HEADERS are complete: validate, fill the head, deliver or refuse it.
   void finish_request(Stream& stream, bool end_stream);
   void refuse(Stream& stream, std::uint16_t status);
-  int count_control_frame();
+  int on_begin_frame(const nghttp2_frame_hd& hd);
 
+  static int begin_frame_cb(nghttp2_session*, const nghttp2_frame_hd* hd, void* user_data);
   static int begin_headers_cb(nghttp2_session*, const nghttp2_frame* frame, void* user_data);
   static int header_cb(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
                        std::size_t namelen, const std::uint8_t* value, std::size_t valuelen,

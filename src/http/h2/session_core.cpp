@@ -56,12 +56,14 @@ void SessionCore::submit_local_settings(std::span<const nghttp2_settings_entry> 
 }
 
 std::span<const char> SessionCore::output() {
-  while (!failed_ && output_.size() < kOutputBatch) {
+  // Even a failed session sends what it has: its last frame is the GOAWAY saying why.
+  while (!send_failed_ && output_.size() < kOutputBatch) {
     const std::uint8_t* data = nullptr;
     const ssize_t n = nghttp2_session_mem_send(session_, &data);
     if (n < 0) {
+      send_failed_ = true;
+      if (!failed_) failure_ = "HTTP/2 session failed while sending";
       failed_ = true;
-      failure_ = "HTTP/2 session failed while sending";
       break;
     }
     if (n == 0) break;
@@ -92,7 +94,7 @@ bool SessionCore::want_read() const noexcept {
 }
 
 bool SessionCore::want_write() const noexcept {
-  return !output_.empty() || (!failed_ && nghttp2_session_want_write(session_) != 0);
+  return !output_.empty() || (!send_failed_ && nghttp2_session_want_write(session_) != 0);
 }
 
 StreamCommon* SessionCore::find(std::int32_t stream_id) const noexcept {

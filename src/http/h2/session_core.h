@@ -120,6 +120,7 @@ class SessionCore {
                           void* user_data);
 
   std::string output_;
+  bool send_failed_ = false;
   std::vector<std::int32_t> opened_;  // streams whose queue fell below send_low_water
 };
 
