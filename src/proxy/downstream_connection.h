@@ -60,6 +60,10 @@ class DownstreamConnection final : public ClientSide {
     body_start_ = 0;
     return std::move(in_);
   }
+  // Closes when the client may still be sending (an unread request body, HTTP/2 frames in
+  // flight): reads and drops what arrives for a moment, so that a reset does not destroy the
+  // last response on its way.
+  core::Task<void> linger_close();
 
   // ClientSide
   [[nodiscard]] ConnectionDeadline& deadline() noexcept override { return deadline_; }
@@ -119,9 +123,6 @@ class DownstreamConnection final : public ClientSide {
   // reaches keep-alive clients too. A connection whose listener the reload removed stays on the
   // snapshot it has.
   void adopt_current_snapshot();
-  // Closes after an error reply whose request was not read to its end, reading and dropping what
-  // the client still sends for a moment, so that the reset does not destroy the reply in flight.
-  core::Task<void> linger_close();
 
   SnapshotPtr snapshot_;
   const ListenerRuntime* listener_;

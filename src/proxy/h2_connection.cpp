@@ -2,6 +2,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/post.hpp>
 
 #include "core/log.h"
 #include "proxy/h2_stream_side.h"
@@ -52,7 +53,9 @@ core::Task<void> H2Connection::read_loop() {
   while (!closed_) {
     if (!in_.empty()) {
       const auto readable = view(in_.readable());
+      feeding_ = true;
       const core::Result<void> fed = session_.feed({readable.data(), readable.size()});
+      feeding_ = false;
       in_.clear_from(0);
       flush();
       if (!fed) {
@@ -61,7 +64,10 @@ core::Task<void> H2Connection::read_loop() {
         break;
       }
     }
-    if (!session_.want_read()) break;
+    if (!session_.want_read()) {
+      BULWARK_LOG_DEBUG("HTTP/2: session over ({} streams)", streams_.size());
+      break;
+    }
     if (idle()) {
       if (closing()) {
         if (!goaway_sent_) {
@@ -83,7 +89,11 @@ core::Task<void> H2Connection::read_loop() {
     auto [ec, received] = co_await base.transport().read_some(to_asio(in_.writable()));
     deadline.clear();
     if (ec == asio::error::operation_aborted && !closed_ && base.worker().draining) continue;
-    if (ec || received == 0) break;
+    if (ec || received == 0) {
+      BULWARK_LOG_DEBUG("HTTP/2: read ended: {} ({} streams)", ec ? ec.message() : "eof", streams_.size());
+      peer_closed_ = !ec;
+      break;
+    }
     in_.commit(received);
     first = false;
   }
@@ -95,7 +105,9 @@ core::Task<void> H2Connection::read_loop() {
 }
 
 void H2Connection::flush() {
-  if (writing_ || !session_.want_write()) return;
+  // nghttp2 must not be asked for output from inside its own callbacks: the reader flushes
+  // once feed() has returned.
+  if (writing_ || feeding_ || !session_.want_write()) return;
   writing_ = true;
   ++refs_;
   asio::co_spawn(h1_->worker().io, write_loop(), asio::detached);
@@ -124,7 +136,18 @@ core::Task<void> H2Connection::write_loop() {
 }
 
 void H2Connection::release() {
-  if (--refs_ == 0) delete this;
+  if (--refs_ != 0) return;
+  if (peer_closed_) {
+    delete this;
+    return;
+  }
+  // The client may have frames in flight (a WINDOW_UPDATE, a PING): closing on them would
+  // reset the connection and could destroy the last responses before the client reads them.
+  const auto close = [](H2Connection* connection) -> core::Task<void> {
+    co_await connection->h1_->linger_close();
+    delete connection;
+  };
+  asio::co_spawn(h1_->worker().io, close(this), asio::detached);
 }
 
 H2StreamSide* H2Connection::find(std::int32_t stream_id) const noexcept {
@@ -152,7 +175,10 @@ void H2Connection::on_request(std::int32_t stream_id, http::RequestHead&& head, 
   side->running = true;
   side->delivered = true;
   ++refs_;
-  asio::co_spawn(h1_->worker().io, run_stream(*this, *side), asio::detached);
+  // Started from the event loop, not from inside the codec's callback.
+  asio::post(h1_->worker().io, [this, side] {
+    asio::co_spawn(h1_->worker().io, run_stream(*this, *side), asio::detached);
+  });
 }
 
 core::Task<void> H2Connection::run_stream(H2Connection& connection, H2StreamSide& side) {
@@ -163,8 +189,8 @@ core::Task<void> H2Connection::run_stream(H2Connection& connection, H2StreamSide
 void H2Connection::stream_done(H2StreamSide& side) {
   side.finish_response();
   side.running = false;
-  flush();
   maybe_erase(side);
+  flush();  // may close the stream (its last frames go out) and so erase it: not touched after
   release();
 }
 

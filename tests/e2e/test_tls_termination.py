@@ -92,12 +92,14 @@ def test_protocols_and_ciphers_can_be_overridden(secure):
     assert not handshake_ok(s_client(b.port, "-tls1_3", servername="a.test"))
 
 
-def test_alpn_offers_http_1_1_only_until_http2_lands(secure):
+def test_alpn_prefers_h2_and_serves_http_1_1_clients(secure):
     b = secure()
-    both = s_client(b.port, "-alpn", "h2,http/1.1", servername="a.test")
-    assert "ALPN protocol: http/1.1" in both, both
-    h2_only = s_client(b.port, "-alpn", "h2", servername="a.test")
-    assert "No ALPN negotiated" in h2_only and handshake_ok(h2_only)
+    both = s_client(b.port, "-alpn", "h2,http/1.1", servername="a.test", request=b"")
+    assert "ALPN protocol: h2" in both, both
+    http1 = s_client(b.port, "-alpn", "http/1.1", servername="a.test")
+    assert "ALPN protocol: http/1.1" in http1 and "HTTP/1.1 200" in http1
+    unknown = s_client(b.port, "-alpn", "spdy/3", servername="a.test")
+    assert "No ALPN negotiated" in unknown and handshake_ok(unknown)
 
 
 def test_ocsp_response_is_stapled_and_reread_when_it_changes(secure, pki, tmp_path):
