@@ -32,6 +32,26 @@ class BodyTap {
   ~BodyTap() = default;
 };
 
+// A source framing other than HTTP/1.1's (FastCGI STDOUT records), behind one virtual call per
+// decode step. Same contract as http::h1::BodyDecoder's decode() and done(); the end of the
+// connection never ends such a body, and it has no trailers.
+class BodySource {
+ public:
+  virtual core::Result<http::h1::BodyDecoder::Step> decode(std::string_view in) = 0;
+  [[nodiscard]] virtual bool done() const noexcept = 0;
+  [[nodiscard]] virtual std::uint64_t body_bytes() const noexcept = 0;
+
+ protected:
+  ~BodySource() = default;
+};
+
+// How the body is framed towards the sink.
+enum class SinkFraming : std::uint8_t {
+  kAsIs,          // the bytes go as they are (Content-Length or until close)
+  kChunked,       // HTTP/1.1 chunked
+  kFastCgiStdin,  // FastCGI STDIN records, ended by an empty one
+};
+
 enum class RelayOutcome : std::uint8_t {
   kDone,           // the whole body was written
   kSourceClosed,   // the source closed before the body was complete
@@ -66,7 +86,7 @@ struct RelayEnds {
   std::size_t floor;
   net::Transport& sink;
   http::h1::BodyDecoder& decoder;
-  bool sink_chunked;        // re-encode as chunked (else the bytes go as they are)
+  SinkFraming sink_framing;
   std::string_view prefix;  // written before the body (a serialized head), in the same write
   ConnectionDeadline& deadline;
   Waiting read_wait;
@@ -79,6 +99,7 @@ struct RelayEnds {
   // not wait for delayed ACKs); *nodelay_done remembers it per connection.
   bool* nodelay_done = nullptr;
   KeptBytes* keep = nullptr;  // copies of the writes, for a resend
+  BodySource* framed_source = nullptr;  // decodes the source instead of `decoder` when set
 };
 
 core::Task<RelayResult> relay_body(RelayEnds ends);

@@ -54,7 +54,12 @@ UpstreamLeg::UpstreamLeg(DownstreamConnection& client, Stream& stream,
       head_timeout_(retry_policy_.per_try_timeout.value_or(read_timeout_)),
       response_parser_(client.snapshot().parser_limits),
       response_body_(client.snapshot().parser_limits),
-      started_(core::Clock::now()) {}
+      started_(core::Clock::now()) {
+  if (spec_.protocol == config::UpstreamProtocol::kFastCgi && spec_.fastcgi) {
+    fastcgi_.emplace(*spec_.fastcgi, client.snapshot().parser_limits, client.worker().buffers,
+                     stream.upstream_label);
+  }
+}
 
 UpstreamLeg::~UpstreamLeg() {
   // The request is outstanding until its response was relayed (or it failed).
@@ -134,7 +139,21 @@ core::Task<bool> UpstreamLeg::run() {
   const bool client_keep_alive = request.keep_alive;
   request.keep_alive = true;
   head_ = client_.worker().buffers.take();
-  head_size_ = http::h1::write_request_head(request, head_.writable());
+  if (fastcgi_) {
+    // PHP-FPM reads CONTENT_LENGTH bytes of body: a chunked one would reach the script empty.
+    if (request.framing == http::BodyFraming::kChunked) {
+      co_return co_await client_.send_local_reply(
+          stream_, {.status = 411, .detail = "a FastCGI backend needs the body's length"}, false);
+    }
+    const bool body_follows =
+        request.framing != http::BodyFraming::kNone && !client_.request_body().done();
+    auto written =
+        fastcgi_->write_request(request, stream_.info(), body_follows, head_.writable());
+    if (!written) co_return co_await fail(written.error());
+    head_size_ = *written;
+  } else {
+    head_size_ = http::h1::write_request_head(request, head_.writable());
+  }
   request.keep_alive = client_keep_alive;
   if (head_size_ == 0) {
     co_return co_await fail(
@@ -423,7 +442,9 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
       .floor = client_.body_start(),
       .sink = connection_->transport,
       .decoder = client_.request_body(),
-      .sink_chunked = request.framing == http::BodyFraming::kChunked,
+      .sink_framing = fastcgi_ ? SinkFraming::kFastCgiStdin
+                      : request.framing == http::BodyFraming::kChunked ? SinkFraming::kChunked
+                                                                       : SinkFraming::kAsIs,
       .prefix = head,
       .deadline = deadline,
       .read_wait = Waiting::kRequestBody,
@@ -469,6 +490,11 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
 core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
   ConnectionDeadline& deadline = client_.deadline();
   response_ = client_.worker().buffers.take();
+  if (fastcgi_) {
+    co_return co_await fastcgi_->read_response_head(connection_->transport, response_, deadline,
+                                                    head_timeout_, stream_.response,
+                                                    stream_.request.method == http::Method::kHead);
+  }
   response_parser_.reset();
   bool received_any = false;
   const bool head_request = stream_.request.method == http::Method::kHead;
@@ -545,8 +571,9 @@ core::Task<bool> UpstreamLeg::relay_response() {
   const http::RequestHead& request = stream_.request;
   stream_.upstream_status = response.status;
   stream_.info().upstream_address = stream_.upstream_label;
+  // FastCGI bodies end with END_REQUEST, never with the connection.
   const bool upstream_keeps_alive =
-      response.keep_alive && response.framing != http::BodyFraming::kUntilClose;
+      fastcgi_ || (response.keep_alive && response.framing != http::BodyFraming::kUntilClose);
   response_body_.start(response.framing, response.content_length);
 
   // RFC 9110 §6.6.1: a recipient with a clock adds the Date a backend left out.
@@ -578,7 +605,7 @@ core::Task<bool> UpstreamLeg::relay_response() {
   // The client's framing: HTTP/1.0 clients cannot take chunks, so an unknown length ends with
   // the close; HTTP/1.1 clients get chunks and keep the connection.
   bool keep_alive = request.keep_alive && request_body_done_ && !client_.closing();
-  bool sink_chunked = false;
+  SinkFraming sink_framing = SinkFraming::kAsIs;
   if (response.framing == http::BodyFraming::kChunked ||
       response.framing == http::BodyFraming::kUntilClose) {
     if (request.version_minor == 0) {
@@ -586,7 +613,7 @@ core::Task<bool> UpstreamLeg::relay_response() {
       keep_alive = false;
     } else {
       response.framing = http::BodyFraming::kChunked;
-      sink_chunked = true;
+      sink_framing = SinkFraming::kChunked;
     }
   }
   response.keep_alive = keep_alive;
@@ -606,7 +633,7 @@ core::Task<bool> UpstreamLeg::relay_response() {
       .floor = response_.offset(),
       .sink = client_.transport(),
       .decoder = response_body_,
-      .sink_chunked = sink_chunked,
+      .sink_framing = sink_framing,
       .prefix = std::string_view(out.writable().data(), head_size),
       .deadline = client_.deadline(),
       .read_wait = Waiting::kUpstreamRead,
@@ -615,6 +642,7 @@ core::Task<bool> UpstreamLeg::relay_response() {
       .write_timeout = config.timeouts.send,
       .tap = &tap,
       .nodelay_done = &client_.nodelay_done(),
+      .framed_source = fastcgi_ ? &*fastcgi_ : nullptr,
   });
   stream_.body_bytes_sent = relayed.body_bytes;
   switch (relayed.outcome) {
