@@ -47,7 +47,18 @@ void FastCgiExchange::log_stderr() {
 
 core::Result<std::size_t> FastCgiExchange::write_request(const http::RequestHead& request,
                                                          const StreamInfo& info,
+                                                         net::Transport& client,
                                                          bool body_follows, std::span<char> out) {
+  asio::ip::address local_address = info.local_address;
+  std::uint16_t local_port = info.local_port;
+  if (local_port == 0) {
+    asio::error_code ec;
+    const asio::ip::tcp::endpoint local = client.socket().local_endpoint(ec);
+    if (!ec) {
+      local_address = local.address();
+      local_port = local.port();
+    }
+  }
   http::fastcgi::RequestWriter writer(out);
   const http::fastcgi::CgiContext context{
       .root = settings_.root,
@@ -55,8 +66,8 @@ core::Result<std::size_t> FastCgiExchange::write_request(const http::RequestHead
       .extra_params = settings_.params,
       .remote_address = info.client_address_text,
       .remote_port = info.client_port,
-      .server_address = address_text(info.local_address, server_address_),
-      .server_port = info.local_port,
+      .server_address = address_text(local_address, server_address_),
+      .server_port = local_port,
       .scheme = info.scheme,
   };
   if (auto written = http::fastcgi::write_cgi_params(request, context, writer, path_scratch_);

@@ -37,9 +37,11 @@ class FastCgiExchange final : public BodySource {
   ~FastCgiExchange();
 
   // BEGIN_REQUEST and the PARAMS stream into `out`, then the end of STDIN unless `body_follows`.
-  // 0 when they do not fit; kBadRequest for a path that cannot name a script.
+  // 0 when they do not fit; kBadRequest for a path that cannot name a script. SERVER_ADDR and
+  // SERVER_PORT come from `info`, else from the client's socket.
   core::Result<std::size_t> write_request(const http::RequestHead& request, const StreamInfo& info,
-                                          bool body_follows, std::span<char> out);
+                                          net::Transport& client, bool body_follows,
+                                          std::span<char> out);
 
   // Reads records into `response` until the CGI head is complete and fills `out` from it. Bytes
   // after the head stay for the body (here or in `response`).

@@ -148,7 +148,8 @@ core::Task<bool> UpstreamLeg::run() {
     const bool body_follows =
         request.framing != http::BodyFraming::kNone && !client_.request_body().done();
     auto written =
-        fastcgi_->write_request(request, stream_.info(), body_follows, head_.writable());
+        fastcgi_->write_request(request, stream_.info(), client_.transport(), body_follows,
+                                           head_.writable());
     if (!written) co_return co_await fail(written.error());
     head_size_ = *written;
   } else {
