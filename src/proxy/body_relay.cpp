@@ -78,7 +78,9 @@ class SourceDecoding {
     }
     return decode_all(in);
   }
-  [[nodiscard]] bool done() const noexcept { return other_ != nullptr ? other_->done() : h1_.done(); }
+  [[nodiscard]] bool done() const noexcept {
+    return other_ != nullptr ? other_->done() : h1_.done();
+  }
   [[nodiscard]] std::uint64_t body_bytes() const noexcept {
     return other_ != nullptr ? other_->body_bytes() : h1_.body_bytes();
   }

@@ -98,7 +98,7 @@ struct RelayEnds {
   // Set TCP_NODELAY on the sink before its second write (a body that needs several writes must
   // not wait for delayed ACKs); *nodelay_done remembers it per connection.
   bool* nodelay_done = nullptr;
-  KeptBytes* keep = nullptr;  // copies of the writes, for a resend
+  KeptBytes* keep = nullptr;            // copies of the writes, for a resend
   BodySource* framed_source = nullptr;  // decodes the source instead of `decoder` when set
 };
 

@@ -47,8 +47,8 @@ void FastCgiExchange::log_stderr() {
 
 core::Result<std::size_t> FastCgiExchange::write_request(const http::RequestHead& request,
                                                          const StreamInfo& info,
-                                                         net::Transport& client,
-                                                         bool body_follows, std::span<char> out) {
+                                                         net::Transport& client, bool body_follows,
+                                                         std::span<char> out) {
   asio::ip::address local_address = info.local_address;
   std::uint16_t local_port = info.local_port;
   if (local_port == 0) {

@@ -147,9 +147,8 @@ core::Task<bool> UpstreamLeg::run() {
     }
     const bool body_follows =
         request.framing != http::BodyFraming::kNone && !client_.request_body().done();
-    auto written =
-        fastcgi_->write_request(request, stream_.info(), client_.transport(), body_follows,
-                                           head_.writable());
+    auto written = fastcgi_->write_request(request, stream_.info(), client_.transport(),
+                                           body_follows, head_.writable());
     if (!written) co_return co_await fail(written.error());
     head_size_ = *written;
   } else {
@@ -443,7 +442,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
       .floor = client_.body_start(),
       .sink = connection_->transport,
       .decoder = client_.request_body(),
-      .sink_framing = fastcgi_ ? SinkFraming::kFastCgiStdin
+      .sink_framing = fastcgi_                                         ? SinkFraming::kFastCgiStdin
                       : request.framing == http::BodyFraming::kChunked ? SinkFraming::kChunked
                                                                        : SinkFraming::kAsIs,
       .prefix = head,

@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import socket
+import subprocess
 import time
 
 import httpx
@@ -233,3 +234,34 @@ def test_slow_script_is_504(bulwark, php_fpm):
     # A slow script's connection is not reused: the next request is answered normally.
     r = httpx.get(f"{b.url}/dir/", timeout=10)
     assert r.text == "index of dir"
+
+
+def test_chunked_request_body_is_411(bulwark, php_fpm):
+    # PHP-FPM reads CONTENT_LENGTH bytes of body; a chunked one would reach the script empty.
+    b = start(bulwark, php_fpm)
+    with socket.create_connection(b.addr, timeout=10) as s:
+        s.sendall(b"POST /hash.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"5\r\nhello\r\n0\r\n\r\n")
+        received = b""
+        while chunk := s.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 411 "), received[:200]
+
+
+def test_tls_client_gets_https_on(bulwark, php_fpm, pki):
+    port = find_free_port()
+    listener = {"name": "public", "listen": f"127.0.0.1:{port}",
+                "tls": {"certificates": [{"cert": str(pki.a.cert), "key": str(pki.a.key)}]},
+                "virtual_hosts": [{"domains": ["*"],
+                                   "routes": [{"match": {"prefix": "/"},
+                                               "proxy": {"cluster": "backend"}}]}]}
+    bulwark(clusters=[fastcgi_cluster(f"127.0.0.1:{php_fpm.port}", php_fpm.root)],
+            listeners=[listener], port=port)
+    out = subprocess.run(["curl", "-sS", "--cacert", str(pki.ca_bundle), "--resolve",
+                          f"a.test:{port}:127.0.0.1", f"https://a.test:{port}/info.php"],
+                         capture_output=True, timeout=20, check=True).stdout
+    v = json.loads(out)
+    assert v["HTTPS"] == "on"
+    assert v["REQUEST_SCHEME"] == "https"
+    assert v["SERVER_NAME"] == "a.test"
+    assert v["SERVER_PORT"] == str(port)

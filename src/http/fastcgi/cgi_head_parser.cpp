@@ -20,8 +20,8 @@ core::Result<void> parse_status(std::string_view value, ResponseHead& out) {
       value[0] < '2' || (value.size() > 3 && value[3] != ' ')) {
     return fail(ErrorKind::kUpstreamProtocol, "a CGI Status field is malformed");
   }
-  out.status = static_cast<std::uint16_t>((value[0] - '0') * 100 + (value[1] - '0') * 10 +
-                                          (value[2] - '0'));
+  out.status =
+      static_cast<std::uint16_t>((value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0'));
   out.reason = value.size() > 3 ? h1::detail::trim_ows(value.substr(4)) : std::string_view{};
   return {};
 }
@@ -98,8 +98,8 @@ core::Result<void> CgiHeadParser::parse_fields(std::string_view head, ResponseHe
     out.headers.add(name, value);
   }
   if (has_location && !has_status) out.status = 302;
-  static constexpr std::array<std::string_view, 3> kConnectionFields{
-      "connection", "keep-alive", "transfer-encoding"};
+  static constexpr std::array<std::string_view, 3> kConnectionFields{"connection", "keep-alive",
+                                                                     "transfer-encoding"};
   for (const std::string_view name : kConnectionFields)
     out.headers.remove(name);
 

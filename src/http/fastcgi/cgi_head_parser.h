@@ -26,8 +26,7 @@ class CgiHeadParser {
   // 0 while the head is incomplete (call again with the same bytes and more after them), else
   // the bytes the head takes, empty line included; `out` then holds views into `data`. Errors are
   // kUpstreamProtocol.
-  core::Result<std::size_t> parse(std::string_view data, ResponseHead& out,
-                                  bool request_was_head);
+  core::Result<std::size_t> parse(std::string_view data, ResponseHead& out, bool request_was_head);
 
   void reset() noexcept {
     scanned_ = 0;
@@ -42,7 +41,7 @@ class CgiHeadParser {
   h1::ParserLimits limits_;
   std::size_t scanned_ = 0;     // bytes searched for the end of the head so far
   std::size_t line_start_ = 0;  // where the line being scanned starts
-  std::size_t lines_ = 0;    // field lines seen so far
+  std::size_t lines_ = 0;       // field lines seen so far
 };
 
 }  // namespace bulwark::http::fastcgi

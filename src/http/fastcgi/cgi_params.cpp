@@ -129,8 +129,8 @@ core::Result<void> write_cgi_params(const RequestHead& request, const CgiContext
   }
   std::array<char, 24> length_text{};
   if (request.framing == BodyFraming::kContentLength) {
-    const auto [end, ec] = std::to_chars(length_text.data(), length_text.data() + length_text.size(),
-                                         request.content_length);
+    const auto [end, ec] = std::to_chars(
+        length_text.data(), length_text.data() + length_text.size(), request.content_length);
     out.param("CONTENT_LENGTH",
               {length_text.data(), static_cast<std::size_t>(end - length_text.data())});
   }

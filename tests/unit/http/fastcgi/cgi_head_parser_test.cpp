@@ -27,7 +27,8 @@ std::string error_of(std::string_view data) {
 
 TEST(CgiHeadParserTest, DefaultsTo200UntilEnd) {
   ResponseHead head;
-  const std::string data = "Content-type: text/html; charset=UTF-8\r\nX-Powered-By: PHP\r\n\r\nbody";
+  const std::string data =
+      "Content-type: text/html; charset=UTF-8\r\nX-Powered-By: PHP\r\n\r\nbody";
   auto r = parse(data, head);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(*r, data.size() - 4);

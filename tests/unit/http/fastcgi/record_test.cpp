@@ -66,8 +66,8 @@ TEST(FastCgiRecordTest, PairRoundTripBothLengthForms) {
 TEST(FastCgiRecordTest, IncompletePairNeedsMore) {
   EXPECT_EQ(decode_pair("").consumed, 0U);
   EXPECT_EQ(decode_pair(std::string_view("\x80\x00", 2)).consumed, 0U);  // 4-byte length cut
-  EXPECT_EQ(decode_pair("\x04\x02NAM").consumed, 0U);                     // name cut
-  EXPECT_EQ(decode_pair("\x04\x02NAMEv").consumed, 0U);                   // value cut
+  EXPECT_EQ(decode_pair("\x04\x02NAM").consumed, 0U);                    // name cut
+  EXPECT_EQ(decode_pair("\x04\x02NAMEv").consumed, 0U);                  // value cut
   EXPECT_EQ(decode_pair("\x04\x02NAMEvv").consumed, 8U);
 }
 
