@@ -100,8 +100,8 @@ void read_cluster_fastcgi(YamlReader& reader, const MapView& map, Cluster& clust
   }
   if (!speaks_fastcgi) return;
   if (!fastcgi) {
-    reader.error(protocol->mark, "protocol: fastcgi needs the fastcgi settings",
-                 std::string(kFastCgiHint));
+    reader.error(protocol ? protocol->mark : map.mark(),
+                 "protocol: fastcgi needs the fastcgi settings", std::string(kFastCgiHint));
     return;
   }
   cluster.fastcgi = read_settings(reader, *fastcgi);

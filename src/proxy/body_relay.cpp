@@ -88,8 +88,8 @@ class SourceDecoding {
     if (other_ == nullptr) h1_.finish_at_eof();
   }
   [[nodiscard]] const http::HeaderMap& trailers() const noexcept {
-    static const http::HeaderMap kNone;
-    return other_ != nullptr ? kNone : h1_.trailers();
+    static const http::HeaderMap no_trailers;
+    return other_ != nullptr ? no_trailers : h1_.trailers();
   }
 
  private:

@@ -55,8 +55,9 @@ UpstreamLeg::UpstreamLeg(DownstreamConnection& client, Stream& stream,
       response_parser_(client.snapshot().parser_limits),
       response_body_(client.snapshot().parser_limits),
       started_(core::Clock::now()) {
-  if (spec_.protocol == config::UpstreamProtocol::kFastCgi && spec_.fastcgi) {
-    fastcgi_.emplace(*spec_.fastcgi, client.snapshot().parser_limits, client.worker().buffers,
+  const std::optional<config::FastCgiSettings>& fastcgi = spec_.fastcgi;
+  if (spec_.protocol == config::UpstreamProtocol::kFastCgi && fastcgi.has_value()) {
+    fastcgi_.emplace(*fastcgi, client.snapshot().parser_limits, client.worker().buffers,
                      stream.upstream_label);
   }
 }

@@ -83,7 +83,7 @@ core::Result<ResponseReader::Step> ResponseReader::read(std::string_view in, std
         return Step{pos, {}};
       case State::kHeader: {
         if (rest.size() < kHeaderSize) return Step{pos, {}};
-        auto header = decode_header(std::span<const char, kHeaderSize>(rest.data(), kHeaderSize));
+        auto header = decode_header(std::span<const char>(rest).first<kHeaderSize>());
         if (!header) return std::unexpected(header.error());
         if (auto started = start_record(*header); !started) {
           return std::unexpected(started.error());
