@@ -40,6 +40,8 @@ SCRIPTS = {
     "stream.php": "<?php echo \"first\\n\"; flush(); sleep(2); echo \"second\\n\";",
     "slow.php": "<?php sleep(3); echo 'late';",
     "big.php": "<?php echo str_repeat('0123456789abcdef', 200000);",
+    "short.php": "<?php header('Content-Length: 10'); echo 'short';",
+    "long.php": "<?php header('Content-Length: 2'); echo 'too long';",
 }
 
 
@@ -123,8 +125,10 @@ def test_post_form(bulwark, php_fpm):
     assert v["post"] == {"name": "bulwark", "n": "42"}
 
 
-def test_post_one_mebibyte_body(bulwark, php_fpm):
-    b = start(bulwark, php_fpm)
+@pytest.mark.parametrize("buffer_size", [None, "1MiB"])
+def test_post_one_mebibyte_body(bulwark, php_fpm, buffer_size):
+    # With 1 MiB buffers one read holds more than a STDIN record can carry (65535 bytes).
+    b = start(bulwark, php_fpm, **({"limits": {"buffer_size": buffer_size}} if buffer_size else {}))
     body = os.urandom(1 << 20)
     r = httpx.post(f"{b.url}/hash.php", content=body,
                    headers={"Content-Type": "application/octet-stream"}, timeout=30)
@@ -265,3 +269,35 @@ def test_tls_client_gets_https_on(bulwark, php_fpm, pki):
     assert v["REQUEST_SCHEME"] == "https"
     assert v["SERVER_NAME"] == "a.test"
     assert v["SERVER_PORT"] == str(port)
+
+
+@pytest.mark.parametrize("script", ["short.php", "long.php"])
+def test_body_not_matching_its_content_length_closes_the_client(bulwark, php_fpm, script):
+    # bulwark never sends more bytes than the Content-Length it announced, nor leaves a client
+    # waiting for bytes that will not come: the connection closes (here before the head is out,
+    # since the whole response arrives in one read).
+    b = start(bulwark, php_fpm)
+    with socket.create_connection(b.addr, timeout=10) as s:
+        s.sendall(f"GET /{script} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        received = b""
+        while chunk := s.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    if received:
+        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:")))
+        assert len(body) < length
+    assert b"too long" not in received
+    # The FastCGI connection was not reused in that state: the next request is answered.
+    assert httpx.get(f"{b.url}/dir/").text == "index of dir"
+
+
+def test_connect_failure_is_retried_on_another_endpoint(bulwark, php_fpm):
+    down = f"127.0.0.1:{find_free_port()}"
+    cluster = fastcgi_cluster(down, php_fpm.root)
+    cluster["endpoints"] = [down, f"127.0.0.1:{php_fpm.port}"]
+    b = bulwark(clusters=[cluster])
+    for _ in range(4):
+        r = httpx.get(f"{b.url}/dir/")
+        assert r.status_code == 200
+        assert r.text == "index of dir"
