@@ -101,6 +101,11 @@ class SourceDecoding {
   BodySource* other_;
 };
 
+// A temporary per call rather than a local: the coroutine frame stays as small as it was.
+SourceDecoding decoding(const RelayEnds& ends) noexcept {
+  return {ends.decoder, ends.framed_source};
+}
+
 }  // namespace
 
 void KeptBytes::append(std::span<const asio::const_buffer> pieces) {
@@ -122,15 +127,13 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
   GatherList gather;
   std::string terminator;  // the last chunk (with trailers), when the sink is chunked
   std::size_t writes = 0;
-  SourceDecoding decoder(ends.decoder, ends.framed_source);
-  const bool sink_chunked = ends.sink_framing == SinkFraming::kChunked;
   gather.add(ends.prefix);
 
   for (;;) {
     // Decode what is buffered into runs of body data, until the buffer needs more bytes.
     bool need_input = false;
-    while (!decoder.done() && gather.has_room_for_run()) {
-      auto step = decoder.decode(view(ends.buffer.readable()), ends.sink_framing);
+    while (!decoding(ends).done() && gather.has_room_for_run()) {
+      auto step = decoding(ends).decode(view(ends.buffer.readable()), ends.sink_framing);
       if (!step) {
         result.outcome = RelayOutcome::kMalformed;
         result.error = step.error();
@@ -143,7 +146,7 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
       ends.buffer.consume(step->consumed);
       if (step->data.empty()) continue;
       result.body_bytes += step->data.size();
-      if (ends.max_bytes != 0 && decoder.body_bytes() > ends.max_bytes) {
+      if (ends.max_bytes != 0 && decoding(ends).body_bytes() > ends.max_bytes) {
         result.outcome = RelayOutcome::kTooLarge;
         co_return result;
       }
@@ -157,21 +160,21 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
         gather.add_stdin_record(chunk.data());
         continue;
       }
-      if (sink_chunked) gather.add_chunk_header(chunk.data().size());
+      if (ends.sink_framing == SinkFraming::kChunked) gather.add_chunk_header(chunk.data().size());
       gather.add(chunk.data());
-      if (sink_chunked) gather.add(http::h1::kCrlf);
+      if (ends.sink_framing == SinkFraming::kChunked) gather.add(http::h1::kCrlf);
     }
-    if (ends.buffer.empty()) need_input = !decoder.done();
+    if (ends.buffer.empty()) need_input = !decoding(ends).done();
 
-    const bool complete = decoder.done();
+    const bool complete = decoding(ends).done();
     if (complete) {
       BodyChunk end(std::string_view{});
       if (ends.tap != nullptr && ends.tap->on_chunk(end, true) != Verdict::kContinue) {
         result.outcome = RelayOutcome::kFilterStopped;
         co_return result;
       }
-      if (sink_chunked) {
-        terminator = last_chunk(decoder.trailers());
+      if (ends.sink_framing == SinkFraming::kChunked) {
+        terminator = last_chunk(decoding(ends).trailers());
         gather.add(terminator);
       } else if (ends.sink_framing == SinkFraming::kFastCgiStdin) {
         gather.add(http::fastcgi::kStdinEnd);
@@ -214,8 +217,8 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
     auto [ec, received] = co_await ends.source.read_some(to_asio(ends.buffer.writable()));
     ends.deadline.clear();
     if (ec == asio::error::eof) {
-      decoder.finish_at_eof();
-      if (decoder.done()) continue;  // a body delimited by the close is now complete
+      decoding(ends).finish_at_eof();
+      if (decoding(ends).done()) continue;  // a body delimited by the close is now complete
       result.outcome = RelayOutcome::kSourceClosed;
       co_return result;
     }
