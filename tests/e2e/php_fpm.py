@@ -17,8 +17,9 @@ PHP_FPM = shutil.which("php-fpm8.2") or "/usr/sbin/php-fpm8.2"
 
 
 class PhpFpm:
-    def __init__(self, workdir: Path, port: int, children: int = 2):
+    def __init__(self, workdir: Path, port: int, children: int = 2, max_requests: int = 0):
         self.workdir, self.port, self.children = workdir, port, children
+        self.max_requests = max_requests  # a child exits after this many requests (0: never)
         self.root = workdir / "www"
         self.log_path = workdir / "fpm.log"
         self.proc: subprocess.Popen | None = None
@@ -41,6 +42,7 @@ listen = 127.0.0.1:{self.port}
 listen.allowed_clients = 127.0.0.1
 pm = static
 pm.max_children = {self.children}
+pm.max_requests = {self.max_requests}
 catch_workers_output = yes
 clear_env = no
 php_admin_value[output_buffering] = 0

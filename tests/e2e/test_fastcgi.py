@@ -48,7 +48,8 @@ SCRIPTS = {
 @pytest.fixture
 def php_fpm(request, tmp_path):
     saved = {k: os.environ.pop(k) for k in ("HTTP_PROXY", "http_proxy") if k in os.environ}
-    fpm = PhpFpm(tmp_path / "fpm", find_free_port())
+    # Parametrized indirectly: how many requests a php-fpm child serves before it exits.
+    fpm = PhpFpm(tmp_path / "fpm", find_free_port(), max_requests=getattr(request, "param", 0))
     fpm.workdir.mkdir()
     for name, source in SCRIPTS.items():
         fpm.write_script(name, source)
@@ -301,3 +302,20 @@ def test_connect_failure_is_retried_on_another_endpoint(bulwark, php_fpm):
         r = httpx.get(f"{b.url}/dir/")
         assert r.status_code == 200
         assert r.text == "index of dir"
+
+
+@pytest.mark.parametrize("php_fpm", [2], indirect=True)
+def test_connection_closed_by_php_fpm_is_not_an_error(bulwark, php_fpm):
+    # Each php-fpm child exits after two requests, closing the connection bulwark keeps pooled:
+    # the next request goes out again on a fresh connection instead of failing.
+    counter = TcpCounter(php_fpm.port)
+    try:
+        b = start(bulwark, php_fpm, endpoint=f"127.0.0.1:{counter.port}")
+        with httpx.Client() as client:
+            for i in range(8):
+                r = client.get(f"{b.url}/info.php?i={i}")
+                assert r.status_code == 200, r.text
+                assert r.json()["get"] == {"i": str(i)}
+        assert counter.accepted >= 4  # the children did close their connections
+    finally:
+        counter.stop()
