@@ -39,8 +39,11 @@ FastCgiExchange::~FastCgiExchange() {
 }
 
 void FastCgiExchange::log_stderr() {
-  const std::string_view text = reader_.stderr_text();
-  if (text.empty()) return;
+  if (reader_.stderr_text().empty()) return;
+  // One log line per request, whatever line breaks and control bytes the application wrote.
+  std::string text(reader_.stderr_text());
+  std::ranges::replace_if(
+      text, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }, ' ');
   BULWARK_LOG_WARN("upstream {}: FastCGI stderr: {}{}", upstream_label_, text,
                    reader_.stderr_truncated() ? " [...]" : "");
 }

@@ -170,7 +170,7 @@ def test_missing_script_is_404_from_php_fpm(bulwark, php_fpm):
     deadline = time.monotonic() + 5
     while "Primary script unknown" not in b.stderr_text() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert "Primary script unknown" in b.stderr_text()
+    assert "FastCGI stderr: Primary script unknown" in b.stderr_text()
 
 
 def test_head_request_has_no_body_and_keeps_the_connection(bulwark, php_fpm):
