@@ -50,18 +50,11 @@ void FastCgiExchange::log_stderr() {
 
 core::Result<std::size_t> FastCgiExchange::write_request(const http::RequestHead& request,
                                                          const StreamInfo& info,
-                                                         net::Transport& client, bool body_follows,
-                                                         std::span<char> out) {
-  asio::ip::address local_address = info.local_address;
-  std::uint16_t local_port = info.local_port;
-  if (local_port == 0) {
-    asio::error_code ec;
-    const asio::ip::tcp::endpoint local = client.socket().local_endpoint(ec);
-    if (!ec) {
-      local_address = local.address();
-      local_port = local.port();
-    }
-  }
+                                                         const asio::ip::tcp::endpoint& listener,
+                                                         bool body_follows, std::span<char> out) {
+  const bool known = info.local_port != 0;
+  const asio::ip::address local_address = known ? info.local_address : listener.address();
+  const std::uint16_t local_port = known ? info.local_port : listener.port();
   http::fastcgi::RequestWriter writer(out);
   const http::fastcgi::CgiContext context{
       .root = settings_.root,

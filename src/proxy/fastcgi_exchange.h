@@ -8,6 +8,7 @@
 // whole of STDOUT read (the relay ends there).
 
 #include <array>
+#include <asio/ip/tcp.hpp>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -38,10 +39,11 @@ class FastCgiExchange final : public BodySource {
 
   // BEGIN_REQUEST and the PARAMS stream into `out`, then the end of STDIN unless `body_follows`.
   // 0 when they do not fit; kBadRequest for a path that cannot name a script. SERVER_ADDR and
-  // SERVER_PORT come from `info`, else from the client's socket.
+  // SERVER_PORT come from `info`, else from the listener's address (SERVER_ADDR left out when
+  // it listens on every address).
   core::Result<std::size_t> write_request(const http::RequestHead& request, const StreamInfo& info,
-                                          net::Transport& client, bool body_follows,
-                                          std::span<char> out);
+                                          const asio::ip::tcp::endpoint& listener,
+                                          bool body_follows, std::span<char> out);
 
   // Reads records into `response` until the CGI head is complete and fills `out` from it. Bytes
   // after the head stay for the body (here or in `response`).

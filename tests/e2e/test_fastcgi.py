@@ -319,3 +319,32 @@ def test_connection_closed_by_php_fpm_is_not_an_error(bulwark, php_fpm):
         assert counter.accepted >= 4  # the children did close their connections
     finally:
         counter.stop()
+
+
+def test_http2_client(bulwark, php_fpm, pki):
+    port = find_free_port()
+    listener = {"name": "public", "listen": f"127.0.0.1:{port}",
+                "tls": {"certificates": [{"cert": str(pki.a.cert), "key": str(pki.a.key)}]},
+                "virtual_hosts": [{"domains": ["*"],
+                                   "routes": [{"match": {"prefix": "/"},
+                                               "proxy": {"cluster": "backend"}}]}]}
+    bulwark(clusters=[fastcgi_cluster(f"127.0.0.1:{php_fpm.port}", php_fpm.root)],
+            listeners=[listener], port=port)
+
+    def curl(*args):
+        return subprocess.run(["curl", "-sS", "--http2", "--cacert", str(pki.ca_bundle),
+                               "--resolve", f"a.test:{port}:127.0.0.1", *args],
+                              capture_output=True, timeout=20, check=True).stdout
+
+    # HTTP/2 sends no body for HEAD: bulwark still reads STDOUT to END_REQUEST before the
+    # FastCGI connection is used again.
+    for _ in range(3):
+        out = curl("-I", "-w", "%{http_version}", f"https://a.test:{port}/info.php")
+        assert out.startswith(b"HTTP/2 200") and out.endswith(b"2")
+        assert curl(f"https://a.test:{port}/dir/") == b"index of dir"
+    body = os.urandom(300_000)
+    r = subprocess.run(["curl", "-sS", "--http2", "--cacert", str(pki.ca_bundle), "--resolve",
+                        f"a.test:{port}:127.0.0.1", "-H", "Content-Type: application/octet-stream",
+                        "--data-binary", "@-", f"https://a.test:{port}/hash.php"],
+                       input=body, capture_output=True, timeout=20, check=True)
+    assert json.loads(r.stdout) == {"len": len(body), "md5": hashlib.md5(body).hexdigest()}
