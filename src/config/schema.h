@@ -35,6 +35,8 @@ std::optional<std::string> read_srv_name(YamlReader& reader, const Value& value)
 // A cluster's outlier_detection, slow_start, panic_threshold, circuit_breaker and retry, those
 // that `map` has (schema_resilience.cpp).
 void read_cluster_resilience(YamlReader& reader, const MapView& map, Cluster& cluster);
+// schema_fastcgi.cpp: `protocol: fastcgi` and `fastcgi:`, after health_check was read.
+void read_cluster_fastcgi(YamlReader& reader, const MapView& map, Cluster& cluster);
 // A cluster's `sticky` sessions (schema_sticky.cpp).
 std::optional<StickySessions> read_sticky(YamlReader& reader, const Value& value);
 // retry: of a cluster, or of a route's proxy; keys left out keep the values `policy` has.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/io.h"
+#include "http/fastcgi/request_writer.h"
 #include "http/h1/serializer.h"
 #include "proxy/io.h"
 
@@ -31,6 +32,14 @@ class GatherList {
   void add_chunk_header(std::size_t size) noexcept {
     add(http::h1::write_chunk_header(size, std::span<char, 18>(headers_[header_count_++])));
   }
+  // A run as a FastCGI STDIN record: header, data, padding.
+  void add_stdin_record(std::string_view data) noexcept {
+    std::span<char, 18> header(headers_[header_count_++]);
+    http::fastcgi::stdin_header(data.size(), header.first<http::fastcgi::kHeaderSize>());
+    add({header.data(), http::fastcgi::kHeaderSize});
+    add(data);
+    add(http::fastcgi::kZeroPadding.substr(0, http::fastcgi::padding_for(data.size())));
+  }
   void clear() noexcept { count_ = header_count_ = 0; }
   [[nodiscard]] std::span<const asio::const_buffer> pieces() const noexcept {
     return {pieces_.data(), count_};
@@ -51,6 +60,50 @@ std::string last_chunk(const http::HeaderMap& trailers) {
   std::string out(size, '\0');
   out.resize(http::h1::write_last_chunk_with_trailers(trailers, out));
   return out;
+}
+
+// The source's framing: HTTP/1.1's decoder, or another protocol's behind BodySource.
+class SourceDecoding {
+ public:
+  SourceDecoding(http::h1::BodyDecoder& h1, BodySource* other) noexcept : h1_(h1), other_(other) {}
+
+  // A FastCGI record holds at most 65535 bytes: the runs for a STDIN sink are cut to fit (a
+  // decoder shown fewer bytes returns a shorter run). Only framing longer than the cut, a huge
+  // trailer section, needs the whole view.
+  core::Result<http::h1::BodyDecoder::Step> decode(std::string_view in, SinkFraming sink) {
+    constexpr std::size_t kMaxRun = http::fastcgi::kMaxContent;
+    if (sink == SinkFraming::kFastCgiStdin && in.size() > kMaxRun) {
+      auto step = decode_all(in.substr(0, kMaxRun));
+      if (!step || step->consumed != 0 || !step->data.empty()) return step;
+    }
+    return decode_all(in);
+  }
+  [[nodiscard]] bool done() const noexcept {
+    return other_ != nullptr ? other_->done() : h1_.done();
+  }
+  [[nodiscard]] std::uint64_t body_bytes() const noexcept {
+    return other_ != nullptr ? other_->body_bytes() : h1_.body_bytes();
+  }
+  void finish_at_eof() noexcept {
+    if (other_ == nullptr) h1_.finish_at_eof();
+  }
+  [[nodiscard]] const http::HeaderMap& trailers() const noexcept {
+    static const http::HeaderMap no_trailers;
+    return other_ != nullptr ? no_trailers : h1_.trailers();
+  }
+
+ private:
+  core::Result<http::h1::BodyDecoder::Step> decode_all(std::string_view in) {
+    return other_ != nullptr ? other_->decode(in) : h1_.decode(in);
+  }
+
+  http::h1::BodyDecoder& h1_;
+  BodySource* other_;
+};
+
+// A temporary per call rather than a local: the coroutine frame stays as small as it was.
+SourceDecoding decoding(const RelayEnds& ends) noexcept {
+  return {ends.decoder, ends.framed_source};
 }
 
 }  // namespace
@@ -79,8 +132,8 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
   for (;;) {
     // Decode what is buffered into runs of body data, until the buffer needs more bytes.
     bool need_input = false;
-    while (!ends.decoder.done() && gather.has_room_for_run()) {
-      auto step = ends.decoder.decode(view(ends.buffer.readable()));
+    while (!decoding(ends).done() && gather.has_room_for_run()) {
+      auto step = decoding(ends).decode(view(ends.buffer.readable()), ends.sink_framing);
       if (!step) {
         result.outcome = RelayOutcome::kMalformed;
         result.error = step.error();
@@ -93,7 +146,7 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
       ends.buffer.consume(step->consumed);
       if (step->data.empty()) continue;
       result.body_bytes += step->data.size();
-      if (ends.max_bytes != 0 && ends.decoder.body_bytes() > ends.max_bytes) {
+      if (ends.max_bytes != 0 && decoding(ends).body_bytes() > ends.max_bytes) {
         result.outcome = RelayOutcome::kTooLarge;
         co_return result;
       }
@@ -103,22 +156,28 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
         co_return result;
       }
       if (chunk.data().empty()) continue;
-      if (ends.sink_chunked) gather.add_chunk_header(chunk.data().size());
+      if (ends.sink_framing == SinkFraming::kFastCgiStdin) {
+        gather.add_stdin_record(chunk.data());
+        continue;
+      }
+      if (ends.sink_framing == SinkFraming::kChunked) gather.add_chunk_header(chunk.data().size());
       gather.add(chunk.data());
-      if (ends.sink_chunked) gather.add(http::h1::kCrlf);
+      if (ends.sink_framing == SinkFraming::kChunked) gather.add(http::h1::kCrlf);
     }
-    if (ends.buffer.empty()) need_input = !ends.decoder.done();
+    if (ends.buffer.empty()) need_input = !decoding(ends).done();
 
-    const bool complete = ends.decoder.done();
+    const bool complete = decoding(ends).done();
     if (complete) {
       BodyChunk end(std::string_view{});
       if (ends.tap != nullptr && ends.tap->on_chunk(end, true) != Verdict::kContinue) {
         result.outcome = RelayOutcome::kFilterStopped;
         co_return result;
       }
-      if (ends.sink_chunked) {
-        terminator = last_chunk(ends.decoder.trailers());
+      if (ends.sink_framing == SinkFraming::kChunked) {
+        terminator = last_chunk(decoding(ends).trailers());
         gather.add(terminator);
+      } else if (ends.sink_framing == SinkFraming::kFastCgiStdin) {
+        gather.add(http::fastcgi::kStdinEnd);
       }
     }
 
@@ -159,8 +218,8 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
     auto [ec, received] = co_await ends.source.read_some(to_asio(ends.buffer.writable()));
     ends.deadline.clear();
     if (ec == asio::error::eof) {
-      ends.decoder.finish_at_eof();
-      if (ends.decoder.done()) continue;  // a body delimited by the close is now complete
+      decoding(ends).finish_at_eof();
+      if (decoding(ends).done()) continue;  // a body delimited by the close is now complete
       result.outcome = RelayOutcome::kSourceClosed;
       co_return result;
     }

@@ -33,6 +33,26 @@ class BodyTap {
   ~BodyTap() = default;
 };
 
+// A source framing other than HTTP/1.1's (FastCGI STDOUT records), behind one virtual call per
+// decode step. Same contract as http::h1::BodyDecoder's decode() and done(); the end of the
+// connection never ends such a body, and it has no trailers.
+class BodySource {
+ public:
+  virtual core::Result<http::h1::BodyDecoder::Step> decode(std::string_view in) = 0;
+  [[nodiscard]] virtual bool done() const noexcept = 0;
+  [[nodiscard]] virtual std::uint64_t body_bytes() const noexcept = 0;
+
+ protected:
+  ~BodySource() = default;
+};
+
+// How the body is framed towards the sink.
+enum class SinkFraming : std::uint8_t {
+  kAsIs,          // the bytes go as they are (Content-Length or until close)
+  kChunked,       // HTTP/1.1 chunked
+  kFastCgiStdin,  // FastCGI STDIN records, ended by an empty one
+};
+
 enum class RelayOutcome : std::uint8_t {
   kDone,           // the whole body was written
   kSourceClosed,   // the source closed before the body was complete
@@ -68,7 +88,7 @@ struct RelayEnds {
   std::size_t floor;
   BodyPort sink;
   http::h1::BodyDecoder& decoder;
-  bool sink_chunked;        // re-encode as chunked (else the bytes go as they are)
+  SinkFraming sink_framing;
   std::string_view prefix;  // written before the body (a serialized head), in the same write
   ConnectionDeadline& deadline;
   Waiting read_wait;
@@ -80,7 +100,8 @@ struct RelayEnds {
   // Set TCP_NODELAY on the sink (a socket) before its second write (a body that needs several
   // writes must not wait for delayed ACKs); *nodelay_done remembers it per connection.
   bool* nodelay_done = nullptr;
-  KeptBytes* keep = nullptr;  // copies of the writes, for a resend
+  KeptBytes* keep = nullptr;            // copies of the writes, for a resend
+  BodySource* framed_source = nullptr;  // decodes the source instead of `decoder` when set
 };
 
 core::Task<RelayResult> relay_body(RelayEnds ends);
@@ -93,8 +114,9 @@ struct ResponseRelay {
   http::h1::BodyDecoder& decoder;
   BodyTap* tap;
   core::Clock::duration read_timeout;
-  bool request_done;        // the request body was read to its end
-  bool keep_alive = false;  // out: the client connection stays open (HTTP/1.1)
+  bool request_done;                    // the request body was read to its end
+  bool keep_alive = false;              // out: the client connection stays open (HTTP/1.1)
+  BodySource* framed_source = nullptr;  // decodes the source instead of `decoder` (FastCGI)
 };
 
 }  // namespace bulwark::proxy

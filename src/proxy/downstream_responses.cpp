@@ -109,7 +109,7 @@ core::Task<RelayResult> DownstreamConnection::relay_response(ResponseRelay& rela
   // The client's framing: HTTP/1.0 clients cannot take chunks, so an unknown length ends with
   // the close; HTTP/1.1 clients get chunks and keep the connection.
   bool keep_alive = request.keep_alive && relay.request_done && !closing();
-  bool sink_chunked = false;
+  SinkFraming sink_framing = SinkFraming::kAsIs;
   if (response.framing == http::BodyFraming::kChunked ||
       response.framing == http::BodyFraming::kUntilClose) {
     if (request.version_minor == 0) {
@@ -117,7 +117,7 @@ core::Task<RelayResult> DownstreamConnection::relay_response(ResponseRelay& rela
       keep_alive = false;
     } else {
       response.framing = http::BodyFraming::kChunked;
-      sink_chunked = true;
+      sink_framing = SinkFraming::kChunked;
     }
   }
   response.keep_alive = keep_alive;
@@ -132,7 +132,7 @@ core::Task<RelayResult> DownstreamConnection::relay_response(ResponseRelay& rela
       .floor = relay.buffer.offset(),
       .sink = {.transport = &transport_},
       .decoder = relay.decoder,
-      .sink_chunked = sink_chunked,
+      .sink_framing = sink_framing,
       .prefix = std::string_view(head_out_.writable().data(), head_out_size_),
       .deadline = deadline_,
       .read_wait = Waiting::kUpstreamRead,
@@ -141,6 +141,7 @@ core::Task<RelayResult> DownstreamConnection::relay_response(ResponseRelay& rela
       .write_timeout = snapshot_->config->timeouts.send,
       .tap = relay.tap,
       .nodelay_done = &nodelay_done_,
+      .framed_source = relay.framed_source,
   });
   head_out_size_ = 0;
   head_out_.release();

@@ -252,13 +252,14 @@ core::Task<RelayResult> H2StreamSide::relay_response(ResponseRelay& relay) {
       .floor = relay.buffer.offset(),
       .sink = {.pipe = this},
       .decoder = relay.decoder,
-      .sink_chunked = false,
+      .sink_framing = SinkFraming::kAsIs,
       .deadline = deadline_,
       .read_wait = Waiting::kUpstreamRead,
       .read_timeout = relay.read_timeout,
       .write_wait = Waiting::kClientWrite,
       .write_timeout = snapshot().config->timeouts.send,
       .tap = relay.tap,
+      .framed_source = relay.framed_source,
   });
   if (relayed.outcome != RelayOutcome::kDone) co_return relayed;
   http::h2::ServerSession& session = connection_.session();

@@ -53,7 +53,13 @@ UpstreamLeg::UpstreamLeg(ClientSide& client, Stream& stream, const upstream::Clu
       head_timeout_(retry_policy_.per_try_timeout.value_or(read_timeout_)),
       response_parser_(client.snapshot().parser_limits),
       response_body_(client.snapshot().parser_limits),
-      started_(core::Clock::now()) {}
+      started_(core::Clock::now()) {
+  const std::optional<config::FastCgiSettings>& fastcgi = spec_.fastcgi;
+  if (spec_.protocol == config::UpstreamProtocol::kFastCgi && fastcgi.has_value()) {
+    fastcgi_.emplace(*fastcgi, client.snapshot().parser_limits, client.worker().buffers,
+                     stream.upstream_label);
+  }
+}
 
 UpstreamLeg::~UpstreamLeg() {
   // The request is outstanding until its response was relayed (or it failed).
@@ -133,7 +139,22 @@ core::Task<bool> UpstreamLeg::run() {
   const bool client_keep_alive = request.keep_alive;
   request.keep_alive = true;
   head_ = client_.worker().buffers.take();
-  head_size_ = http::h1::write_request_head(request, head_.writable());
+  if (fastcgi_) {
+    // PHP-FPM reads CONTENT_LENGTH bytes of body: a chunked one would reach the script empty.
+    if (request.framing == http::BodyFraming::kChunked) {
+      co_return co_await send_local_reply(
+          client_, stream_, {.status = 411, .detail = "a FastCGI backend needs the body's length"},
+          false);
+    }
+    const bool body_follows =
+        request.framing != http::BodyFraming::kNone && !stream_.request_body.done();
+    auto written = fastcgi_->write_request(request, stream_.info(), client_.listener().endpoint,
+                                           body_follows, head_.writable());
+    if (!written) co_return co_await fail(written.error());
+    head_size_ = *written;
+  } else {
+    head_size_ = http::h1::write_request_head(request, head_.writable());
+  }
   request.keep_alive = client_keep_alive;
   if (head_size_ == 0) {
     co_return co_await fail(
@@ -420,7 +441,9 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
       .floor = source.floor,
       .sink = {.transport = &connection_->transport},
       .decoder = stream_.request_body,
-      .sink_chunked = request.framing == http::BodyFraming::kChunked,
+      .sink_framing = fastcgi_                                         ? SinkFraming::kFastCgiStdin
+                      : request.framing == http::BodyFraming::kChunked ? SinkFraming::kChunked
+                                                                       : SinkFraming::kAsIs,
       .prefix = head,
       .deadline = deadline,
       .read_wait = Waiting::kRequestBody,
@@ -468,6 +491,11 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
 core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
   ConnectionDeadline& deadline = client_.deadline();
   response_ = client_.worker().buffers.take();
+  if (fastcgi_) {
+    co_return co_await fastcgi_->read_response_head(connection_->transport, response_, deadline,
+                                                    head_timeout_, stream_.response,
+                                                    stream_.request.method == http::Method::kHead);
+  }
   response_parser_.reset();
   bool received_any = false;
   const bool head_request = stream_.request.method == http::Method::kHead;
@@ -531,8 +559,9 @@ core::Task<bool> UpstreamLeg::relay_response() {
   http::ResponseHead& response = stream_.response;
   stream_.upstream_status = response.status;
   stream_.info().upstream_address = stream_.upstream_label;
+  // FastCGI bodies end with END_REQUEST, never with the connection.
   const bool upstream_keeps_alive =
-      response.keep_alive && response.framing != http::BodyFraming::kUntilClose;
+      fastcgi_ || (response.keep_alive && response.framing != http::BodyFraming::kUntilClose);
   response_body_.start(response.framing, response.content_length);
 
   // RFC 9110 §6.6.1: a recipient with a clock adds the Date a backend left out.
@@ -568,13 +597,17 @@ core::Task<bool> UpstreamLeg::relay_response() {
                       .decoder = response_body_,
                       .tap = &tap,
                       .read_timeout = read_timeout_,
-                      .request_done = request_body_done_};
+                      .request_done = request_body_done_,
+                      .framed_source = fastcgi_ ? &*fastcgi_ : nullptr};
   const RelayResult relayed = co_await client_.relay_response(relay);
   stream_.body_bytes_sent = relayed.body_bytes;
   switch (relayed.outcome) {
     case RelayOutcome::kDone:
       // Bytes after the response would be a backend bug; such a connection is not reused.
-      release_connection(upstream_keeps_alive && response_.empty());
+      // A FastCGI connection only once END_REQUEST was read (a client side that sends no body,
+      // HTTP/2 for a HEAD request, leaves STDOUT unread).
+      release_connection(upstream_keeps_alive && response_.empty() &&
+                         (!fastcgi_ || fastcgi_->done()));
       co_return relay.keep_alive;
     case RelayOutcome::kSinkFailed:
       stream_.failure = "the client went away during the response";

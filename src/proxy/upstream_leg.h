@@ -18,6 +18,7 @@
 #include "http/h1/body_decoder.h"
 #include "http/h1/response_parser.h"
 #include "proxy/body_relay.h"
+#include "proxy/fastcgi_exchange.h"
 #include "proxy/stream.h"
 #include "upstream/cluster.h"
 #include "upstream/endpoint_picker.h"
@@ -107,6 +108,7 @@ class UpstreamLeg {
   http::h1::BodyDecoder response_body_;
   bool request_body_done_ = false;
   core::Clock::time_point started_;
+  std::optional<FastCgiExchange> fastcgi_;  // set when the cluster speaks FastCGI
 };
 
 }  // namespace bulwark::proxy
