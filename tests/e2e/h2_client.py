@@ -39,6 +39,7 @@ class H2Client:
         self.goaway: h2.events.ConnectionTerminated | None = None
         self.resets: dict[int, int] = {}
         self.closed = False
+        self.error: Exception | None = None  # why the client gave up on the connection
 
     # -- sending ----------------------------------------------------------------------
     def flush(self):
@@ -93,7 +94,8 @@ class H2Client:
             return False
         try:
             events = self.conn.receive_data(data)
-        except h2.exceptions.ProtocolError:
+        except h2.exceptions.ProtocolError as error:
+            self.error = error
             self.closed = True
             return False
         for event in events:

@@ -229,16 +229,18 @@ def test_zero_window_stall_is_reset(h2_proxy):
 
 
 def test_sigterm_sends_goaway_and_finishes_streams_in_flight(h2_proxy):
-    b = h2_proxy(slow(1.0, then=fixed(200, b"finished")), extra={"error_log": {"level": "debug"}})
-    c = b.client()
-    sid = c.request("/slow")
-    time.sleep(0.3)
+    b = h2_proxy(slow(1.0, then=fixed(200, b"finished")))
+    # nghttp, not python3-h2: h2 treats any GOAWAY as the end and drops the streams in flight.
+    client = subprocess.Popen(["nghttp", "-v", f"https://127.0.0.1:{b.port}/slow"], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while not b.origin.heads and time.monotonic() < deadline:
+        time.sleep(0.02)
     b.signal(signal.SIGTERM)
-    r = c.wait_for(sid, timeout=10)
-    assert r["headers"] is not None, (c.closed, c.resets, c.goaway, r)
-    assert status(r) == 200 and r["body"] == b"finished"
-    c.wait_closed(10)
-    assert c.goaway is not None and c.goaway.error_code == 0
+    out, _ = client.communicate(timeout=20)
+    text = out.decode(errors="replace")
+    assert ":status: 200" in text and "finished" in text, text
+    assert "recv GOAWAY" in text and "error_code=NO_ERROR" in text, text
     assert b.wait(10) == 0
 
 
