@@ -27,8 +27,13 @@ struct TlsContexts {
 
 class TlsStore {
  public:
-  // The protocols listeners offer by ALPN, in preference order.
-  static const std::vector<std::string>& alpn_protocols();
+  // The protocols `listener` offers by ALPN, in preference order: "h2" first when its http2
+  // is enabled and the connection code serves HTTP/2 (`serve_h2`), then "http/1.1".
+  static std::vector<std::string> alpn_protocols(const config::Listener& listener,
+                                                 bool serve_h2 = kServeHttp2);
+
+  // Whether TLS listeners offer h2 at all: on once the connection code serves HTTP/2.
+  static constexpr bool kServeHttp2 = false;
 
   // The contexts for `config`: those built last time when it is the same configuration and
   // none of their files changed, else new ones. nullptr with `error` naming the listener or

@@ -1,0 +1,27 @@
+// Which protocols a TLS listener offers by ALPN.
+
+#include <gtest/gtest.h>
+
+#include "proxy/tls_store.h"
+
+namespace bulwark::proxy {
+namespace {
+
+using Protocols = std::vector<std::string>;
+
+TEST(TlsStoreAlpnTest, H2OnlyWhenServedAndEnabled) {
+  config::Listener listener;
+  EXPECT_EQ(TlsStore::alpn_protocols(listener, true), (Protocols{"h2", "http/1.1"}));
+  listener.http2.enabled = false;
+  EXPECT_EQ(TlsStore::alpn_protocols(listener, true), (Protocols{"http/1.1"}));
+}
+
+// Flip this expectation together with TlsStore::kServeHttp2.
+TEST(TlsStoreAlpnTest, NotOfferedUntilTheConnectionCodeServesIt) {
+  config::Listener listener;
+  ASSERT_TRUE(listener.http2.enabled);
+  EXPECT_EQ(TlsStore::alpn_protocols(listener), (Protocols{"http/1.1"}));
+}
+
+}  // namespace
+}  // namespace bulwark::proxy
