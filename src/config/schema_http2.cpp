@@ -29,10 +29,15 @@ void read_u32(YamlReader& reader, const MapView& map, std::string_view key, std:
 void read_listener_http2(YamlReader& reader, const MapView& listener_map, Listener& listener) {
   std::optional<Value> value = listener_map.get("http2");
   if (!value) return;
-  static constexpr std::array<std::string_view, 9> kKeys{
-      "enabled",        "cleartext",       "max_concurrent_streams",
-      "initial_stream_window", "connection_window", "max_frame_size",
-      "max_resets_per_second", "max_control_frames_per_second", "stall_timeout"};
+  static constexpr std::array<std::string_view, 9> kKeys{"enabled",
+                                                         "cleartext",
+                                                         "max_concurrent_streams",
+                                                         "initial_stream_window",
+                                                         "connection_window",
+                                                         "max_frame_size",
+                                                         "max_resets_per_second",
+                                                         "max_control_frames_per_second",
+                                                         "stall_timeout"};
   bool off = false;
   std::optional<MapView> map = read_map_or_off(reader, *value, kKeys, off);
   Http2Settings& http2 = listener.http2;
@@ -60,8 +65,7 @@ void read_listener_http2(YamlReader& reader, const MapView& listener_map, Listen
   read_u32(reader, *map, "connection_window", kMinWindow, kMaxWindow, http2.connection_window,
            true);
   read_u32(reader, *map, "max_frame_size", kMinFrame, kMaxFrame, http2.max_frame_size, true);
-  read_u32(reader, *map, "max_resets_per_second", 1, 1'000'000, http2.max_resets_per_second,
-           false);
+  read_u32(reader, *map, "max_resets_per_second", 1, 1'000'000, http2.max_resets_per_second, false);
   read_u32(reader, *map, "max_control_frames_per_second", 1, 1'000'000,
            http2.max_control_frames_per_second, false);
   if (std::optional<Value> stall = map->get("stall_timeout")) {
@@ -88,10 +92,10 @@ void read_cluster_protocol(YamlReader& reader, const MapView& cluster_map, Clust
   const std::string_view name = kProtocols[*index];
   if ((cluster.protocol == UpstreamProtocol::kH2 || cluster.protocol == UpstreamProtocol::kAuto) &&
       !tls) {
-    reader.error(value->mark,
-                 fmt::format("protocol: {} needs the cluster to have tls (it is chosen by ALPN)",
-                             name),
-                 "add tls: {} to the cluster, or use h2c for HTTP/2 without TLS");
+    reader.error(
+        value->mark,
+        fmt::format("protocol: {} needs the cluster to have tls (it is chosen by ALPN)", name),
+        "add tls: {} to the cluster, or use h2c for HTTP/2 without TLS");
   }
   if (cluster.protocol == UpstreamProtocol::kH2c && tls) {
     reader.error(value->mark, "protocol: h2c is HTTP/2 without TLS, but the cluster has tls",

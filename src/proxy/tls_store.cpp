@@ -7,8 +7,7 @@
 
 namespace bulwark::proxy {
 
-std::vector<std::string> TlsStore::alpn_protocols(const config::Listener& listener,
-                                                  bool serve_h2) {
+std::vector<std::string> TlsStore::alpn_protocols(const config::Listener& listener, bool serve_h2) {
   if (serve_h2 && listener.http2.enabled) return {"h2", "http/1.1"};
   return {"http/1.1"};
 }

@@ -53,7 +53,8 @@ ClientSession::ClientSession(const SessionSettings& settings, ClientHandler& han
   const std::array<nghttp2_settings_entry, 4> entries{{
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initial_stream_window},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(settings.max_header_bytes)},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+       static_cast<std::uint32_t>(settings.max_header_bytes)},
       {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
   }};
   submit_local_settings(entries);
@@ -75,8 +76,8 @@ core::Result<void> ClientSession::feed(std::span<const char> bytes) {
 
 core::Result<std::int32_t> ClientSession::submit_request(const RequestHead& head,
                                                          std::string_view authority,
-                                                         std::string_view scheme,
-                                                         bool end_stream, core::Arena& arena) {
+                                                         std::string_view scheme, bool end_stream,
+                                                         core::Arena& arena) {
   if (authority.empty()) authority = head.headers.get("host");
   block_.clear();
   block_.add(":method", head.method_token);
@@ -85,8 +86,8 @@ core::Result<std::int32_t> ClientSession::submit_request(const RequestHead& head
   } else {
     block_.add(":scheme", scheme);
     block_.add(":authority", authority);
-    block_.add(":path", head.target_form == TargetForm::kAsterisk ? std::string_view("*")
-                                                                  : head.path);
+    block_.add(":path",
+               head.target_form == TargetForm::kAsterisk ? std::string_view("*") : head.path);
     if (!head.protocol.empty()) block_.add(":protocol", head.protocol);
   }
   block_.add_fields(head.headers, HeaderBlock::Kind::kRequest);
@@ -290,8 +291,8 @@ int ClientSession::frame_recv_cb(nghttp2_session* /*session*/, const nghttp2_fra
 }
 
 int ClientSession::data_chunk_cb(nghttp2_session* /*session*/, std::uint8_t /*flags*/,
-                                 std::int32_t stream_id, const std::uint8_t* data,
-                                 std::size_t len, void* user_data) {
+                                 std::int32_t stream_id, const std::uint8_t* data, std::size_t len,
+                                 void* user_data) {
   return self_of(user_data)->on_data_chunk(
       stream_id, std::span<const char>(reinterpret_cast<const char*>(data), len));
 }

@@ -42,9 +42,8 @@ void SessionCore::set_common_options(nghttp2_option* option, const SessionSettin
   nghttp2_option_set_no_auto_window_update(option, 1);
   // HPACK: our encoder's table stays small whatever table size the peer offers.
   nghttp2_option_set_max_deflate_dynamic_table_size(option, 4096);
-  nghttp2_option_set_max_send_header_block_length(option, std::max<std::size_t>(
-                                                              settings.max_header_bytes * 2,
-                                                              std::size_t{64} * 1024));
+  nghttp2_option_set_max_send_header_block_length(
+      option, std::max<std::size_t>(settings.max_header_bytes * 2, std::size_t{64} * 1024));
   nghttp2_option_set_no_closed_streams(option, 1);
 }
 
@@ -98,8 +97,8 @@ bool SessionCore::want_write() const noexcept {
 }
 
 StreamCommon* SessionCore::find(std::int32_t stream_id) const noexcept {
-  if (auto* stream = static_cast<StreamCommon*>(
-          nghttp2_session_get_stream_user_data(session_, stream_id))) {
+  if (auto* stream =
+          static_cast<StreamCommon*>(nghttp2_session_get_stream_user_data(session_, stream_id))) {
     return stream;
   }
   // A client's stream exists in nghttp2 only once its HEADERS went out; until then the owner may
@@ -213,10 +212,9 @@ std::size_t SessionCore::check_stalls(Clock::time_point now) {
   const std::int32_t connection_window = nghttp2_session_get_remote_window_size(session_);
   std::size_t reset = 0;
   for (StreamCommon* stream : active_) {
-    const bool blocked =
-        stream->out.size() > 0 &&
-        (connection_window <= 0 ||
-         nghttp2_session_get_stream_remote_window_size(session_, stream->id) <= 0);
+    const bool blocked = stream->out.size() > 0 &&
+                         (connection_window <= 0 ||
+                          nghttp2_session_get_stream_remote_window_size(session_, stream->id) <= 0);
     if (!blocked) {
       stream->stalled_since.reset();
       continue;
@@ -276,8 +274,8 @@ core::Error SessionCore::receive_error(ssize_t rv) {
   return core::Error{ErrorKind::kBadRequest, failure_};
 }
 
-ssize_t SessionCore::read_body(nghttp2_session* session, std::int32_t stream_id,
-                               std::uint8_t* buf, std::size_t length, std::uint32_t* flags,
+ssize_t SessionCore::read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
+                               std::size_t length, std::uint32_t* flags,
                                nghttp2_data_source* source, void* user_data) {
   auto* self = static_cast<SessionCore*>(user_data);
   auto* stream = static_cast<StreamCommon*>(source->ptr);
@@ -321,8 +319,7 @@ ssize_t SessionCore::read_length(nghttp2_session* /*session*/, std::uint8_t /*fr
                                  void* user_data) {
   const auto* self = static_cast<const SessionCore*>(user_data);
   const std::int64_t window = std::min(session_window, stream_window);
-  const std::int64_t frame =
-      std::min<std::int64_t>(peer_max_frame, self->settings_.max_frame_size);
+  const std::int64_t frame = std::min<std::int64_t>(peer_max_frame, self->settings_.max_frame_size);
   return static_cast<ssize_t>(std::max<std::int64_t>(1, std::min(window, frame)));
 }
 

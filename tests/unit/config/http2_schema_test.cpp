@@ -17,13 +17,16 @@ std::vector<std::string> errors_of(const std::string& yaml) {
   const LoadResult result = load_config_string(yaml, "t.yaml");
   EXPECT_EQ(result.config, nullptr);
   std::vector<std::string> lines;
-  for (const Diagnostic& d : result.errors) lines.push_back(d.format());
+  lines.reserve(result.errors.size());
+  for (const Diagnostic& d : result.errors)
+    lines.push_back(d.format());
   return lines;
 }
 
 ConfigPtr load_ok(const std::string& yaml) {
   LoadResult result = load_config_string(yaml, "t.yaml");
-  for (const Diagnostic& d : result.errors) ADD_FAILURE() << d.format();
+  for (const Diagnostic& d : result.errors)
+    ADD_FAILURE() << d.format();
   return result.config;
 }
 
@@ -68,16 +71,16 @@ TEST(Http2SchemaTest, DefaultsWithoutHttp2Key) {
 }
 
 TEST(Http2SchemaTest, EveryFieldIsRead) {
-  const ConfigPtr config = load_ok(with_listener_http2(
-      "    http2:\n"
-      "      cleartext: true\n"
-      "      max_concurrent_streams: 64\n"
-      "      initial_stream_window: 1MiB\n"
-      "      connection_window: 4MiB\n"
-      "      max_frame_size: 32KiB\n"
-      "      max_resets_per_second: 50\n"
-      "      max_control_frames_per_second: 300\n"
-      "      stall_timeout: 10s\n"));
+  const ConfigPtr config =
+      load_ok(with_listener_http2("    http2:\n"
+                                  "      cleartext: true\n"
+                                  "      max_concurrent_streams: 64\n"
+                                  "      initial_stream_window: 1MiB\n"
+                                  "      connection_window: 4MiB\n"
+                                  "      max_frame_size: 32KiB\n"
+                                  "      max_resets_per_second: 50\n"
+                                  "      max_control_frames_per_second: 300\n"
+                                  "      stall_timeout: 10s\n"));
   ASSERT_NE(config, nullptr);
   const Http2Settings& http2 = config->listeners[0].http2;
   EXPECT_TRUE(http2.enabled);
@@ -120,9 +123,9 @@ TEST(Http2SchemaTest, RangesAreChecked) {
 }
 
 TEST(Http2SchemaTest, UnknownKeyAndWrongShape) {
-  EXPECT_THAT(errors_of(with_listener_http2("    http2: { max_streams: 5 }\n")),
-              ElementsAre(::testing::StartsWith(
-                  "t.yaml:4:14: unknown key 'max_streams' in http2")));
+  EXPECT_THAT(
+      errors_of(with_listener_http2("    http2: { max_streams: 5 }\n")),
+      ElementsAre(::testing::StartsWith("t.yaml:4:14: unknown key 'max_streams' in http2")));
   EXPECT_THAT(errors_of(with_listener_http2("    http2: yes\n")),
               ElementsAre("t.yaml:4:12: http2: expected a map or off, got 'yes'\n"
                           "  hint: write off to turn it off"));
