@@ -29,7 +29,8 @@ struct ClientSession::Stream : detail::StreamCommon {
   std::size_t header_count = 0;
   bool oversized = false;
   bool bad_status = false;
-  bool final_seen = false;  // on_response was called
+  bool final_seen = false;                 // on_response was called
+  std::uint32_t error = NGHTTP2_NO_ERROR;  // why we reset it, reported even if it ended first
 };
 
 ClientSession::ClientSession(const SessionSettings& settings, ClientHandler& handler)
@@ -146,6 +147,7 @@ void ClientSession::release(Stream& stream) {
   stream.trailers = nullptr;
   stream.header_bytes = stream.header_count = 0;
   stream.oversized = stream.bad_status = stream.final_seen = false;
+  stream.error = NGHTTP2_NO_ERROR;
   free_.push_back(&stream);
 }
 
@@ -192,6 +194,7 @@ int ClientSession::on_header(const nghttp2_frame& frame, std::string_view name,
 
 void ClientSession::finish_head(Stream& stream, bool end_stream) {
   if (stream.oversized || stream.bad_status) {
+    stream.error = NGHTTP2_PROTOCOL_ERROR;
     reset_stream(stream.id, NGHTTP2_PROTOCOL_ERROR);
     return;
   }
@@ -202,6 +205,7 @@ void ClientSession::finish_head(Stream& stream, bool end_stream) {
   }
   auto length = h1::detail::parse_content_length(head.headers);
   if (!length) {
+    stream.error = NGHTTP2_PROTOCOL_ERROR;
     reset_stream(stream.id, NGHTTP2_PROTOCOL_ERROR);
     return;
   }
@@ -227,6 +231,7 @@ int ClientSession::on_frame_recv(const nghttp2_frame& frame) {
         finish_head(*stream, end_stream);
       } else if (stream->trailers != nullptr) {
         if (stream->oversized) {
+          stream->error = NGHTTP2_PROTOCOL_ERROR;
           reset_stream(id, NGHTTP2_PROTOCOL_ERROR);
         } else {
           handler_.on_response_trailers(id, std::move(*stream->trailers));
@@ -267,6 +272,12 @@ int ClientSession::on_data_chunk(std::int32_t stream_id, std::span<const char> d
 int ClientSession::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) {
   auto* stream = static_cast<Stream*>(find(stream_id));
   if (stream == nullptr) return 0;
+  if (stream->error != NGHTTP2_NO_ERROR) {
+    error_code = stream->error;
+  } else if (error_code == NGHTTP2_NO_ERROR && !stream->final_seen) {
+    // Ended cleanly by the backend's flags, but with no response the owner could use.
+    error_code = NGHTTP2_PROTOCOL_ERROR;
+  }
   nghttp2_session_set_stream_user_data(session_, stream_id, nullptr);
   release(*stream);
   handler_.on_stream_closed(stream_id, error_code);

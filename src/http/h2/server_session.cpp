@@ -181,6 +181,10 @@ std::size_t ServerSession::check_stalls(Clock::time_point now) {
   return reset;
 }
 
+void ServerSession::library_goaway() {
+  ++stats_.library_goaways;
+}
+
 void ServerSession::window_open(std::int32_t stream_id) {
   handler_.on_window_open(stream_id);
 }

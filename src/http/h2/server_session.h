@@ -86,6 +86,7 @@ class ServerSession : public detail::SessionCore {
   struct Stream;
 
   void window_open(std::int32_t stream_id) override;
+  void library_goaway() override;
   Stream* acquire(std::int32_t stream_id);
   void release(Stream& stream);
   int on_begin_headers(const nghttp2_frame& frame);

@@ -35,6 +35,21 @@ SessionCore::~SessionCore() {
 
 void SessionCore::set_common_callbacks(nghttp2_session_callbacks* callbacks) {
   nghttp2_session_callbacks_set_data_source_read_length_callback(callbacks, &read_length);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &frame_sent);
+}
+
+int SessionCore::frame_sent(nghttp2_session* /*session*/, const nghttp2_frame* frame,
+                            void* user_data) {
+  auto* self = static_cast<SessionCore*>(user_data);
+  // Some connection errors nghttp2 handles without failing mem_recv (too many SETTINGS entries,
+  // frame size and stream state errors): its GOAWAY is the only sign.
+  if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR &&
+      !self->failed_) {
+    self->failed_ = true;
+    self->failure_ = "HTTP/2 connection error";
+    self->library_goaway();
+  }
+  return 0;
 }
 
 void SessionCore::set_common_options(nghttp2_option* option, const SessionSettings& settings) {

@@ -72,6 +72,8 @@ class SessionCore {
   // The owner forwarded `n` bytes of a stream's DATA: reopen the peer's windows by as much
   // (WINDOW_UPDATE), so a slow reader slows the sender. Unknown or closed streams are ignored.
   void consume(std::int32_t stream_id, std::size_t n);
+  // Streams open now (submitted or received, not yet closed).
+  [[nodiscard]] std::size_t open_streams() const noexcept { return active_.size(); }
   // Body bytes queued for the stream and not yet sent (for backpressure).
   [[nodiscard]] std::size_t queued_bytes(std::int32_t stream_id) const noexcept;
   // Since when the stream has had body queued while the peer's window (stream or connection)
@@ -97,6 +99,8 @@ class SessionCore {
   void untrack(StreamCommon& stream);
   nghttp2_data_provider provider_for(StreamCommon& stream) noexcept;
   virtual void window_open(std::int32_t stream_id) = 0;
+  // nghttp2 ended the session itself for something the peer did.
+  virtual void library_goaway() {}
 
   // Ends the session with GOAWAY(`error_code`) from inside a callback; the callback returns
   // NGHTTP2_ERR_CALLBACK_FAILURE so that the feed stops and reports `why`.
@@ -115,6 +119,7 @@ class SessionCore {
   static ssize_t read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
                            std::size_t length, std::uint32_t* flags, nghttp2_data_source* source,
                            void* user_data);
+  static int frame_sent(nghttp2_session* session, const nghttp2_frame* frame, void* user_data);
   static ssize_t read_length(nghttp2_session* session, std::uint8_t frame_type,
                              std::int32_t stream_id, std::int32_t session_window,
                              std::int32_t stream_window, std::uint32_t peer_max_frame,
