@@ -139,6 +139,7 @@ void SessionCore::untrack(StreamCommon& stream) {
     stream.unconsumed = 0;
   }
   stream.stalled_since.reset();
+  stream.stall_reset = false;
   stream.out.clear();
   if (stream.out.bytes.capacity() > settings_.send_low_water * 4) {
     std::string().swap(stream.out.bytes);
@@ -236,9 +237,9 @@ std::size_t SessionCore::check_stalls(Clock::time_point now) {
     }
     if (!stream->stalled_since) {
       stream->stalled_since = now;
-    } else if (now - *stream->stalled_since >= settings_.stall_timeout) {
-      // Reset once: the stream stays in active_ until nghttp2 closes it.
-      stream->stalled_since = Clock::time_point::max();
+    } else if (!stream->stall_reset && now - *stream->stalled_since >= settings_.stall_timeout) {
+      // Once: the stream stays in active_ until nghttp2 closes it.
+      stream->stall_reset = true;
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream->id, NGHTTP2_CANCEL);
       ++reset;
     }

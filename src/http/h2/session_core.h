@@ -45,6 +45,7 @@ struct StreamCommon {
   OutboundBody out;
   std::uint64_t unconsumed = 0;  // DATA bytes handed to the owner that it has not consumed yet
   std::optional<Clock::time_point> stalled_since;
+  bool stall_reset = false;      // check_stalls reset it already
   std::size_t active_index = 0;  // in SessionCore::active_
 };
 
