@@ -345,6 +345,29 @@ TEST_F(H2Floods, ContinuationFloodEndsTheConnection) {
   EXPECT_TRUE(handler_.requests.empty());
 }
 
+class H2StreamLimit : public H2ServerRaw {
+ protected:
+  H2StreamLimit() : H2ServerRaw(settings()) {}
+  static SessionSettings settings() {
+    SessionSettings settings;
+    settings.max_concurrent_streams = 2;
+    return settings;
+  }
+};
+
+// Streams over SETTINGS_MAX_CONCURRENT_STREAMS are refused before any of them costs an arena.
+TEST_F(H2StreamLimit, StreamsOverTheLimitAreRefused) {
+  std::string bytes;
+  for (std::int32_t id = 1; id <= 5; id += 2)
+    bytes += raw_.headers(id, get_request(), false);
+  ASSERT_TRUE(server_.feed(bytes));
+  const std::string out = testing::drain(server_);
+  EXPECT_EQ(handler_.requests.size(), 2U);
+  EXPECT_EQ(handler_.arenas_given, 2U);
+  EXPECT_EQ(rst_code(out, 5), NGHTTP2_REFUSED_STREAM);
+  EXPECT_EQ(server_.open_streams(), 2U);
+}
+
 class H2AckFlood : public H2ServerRaw {
  protected:
   H2AckFlood() : H2ServerRaw(settings()) {}
