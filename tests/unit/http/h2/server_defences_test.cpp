@@ -394,7 +394,7 @@ TEST_F(H2ServerRaw, SettingsWithTooManyEntriesEndTheConnection) {
   for (int i = 0; i < 40; ++i)
     payload += std::string("\x00\x03\x00\x00\x00\x64", 6);
   // nghttp2 answers with GOAWAY itself and reports success; the GOAWAY going out tells.
-  (void)server_.feed(RawClient::frame(NGHTTP2_SETTINGS, 0, 0, payload));
+  EXPECT_TRUE(server_.feed(RawClient::frame(NGHTTP2_SETTINGS, 0, 0, payload)));
   EXPECT_EQ(goaway_code(testing::drain(server_)), NGHTTP2_ENHANCE_YOUR_CALM);
   EXPECT_EQ(server_.stats().library_goaways, 1U);
   EXPECT_FALSE(server_.want_read());
