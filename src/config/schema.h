@@ -60,6 +60,10 @@ void read_require_client_certificate(YamlReader& reader, const Value& value,
 // first whatever the order in the file.
 void read_listeners(YamlReader& reader, const Value& value, Config& config);
 
+// A listener's http2: and a cluster's protocol:, when `map` has them (schema_http2.cpp). h2 and
+// auto need the cluster's tls, h2c forbids it.
+void read_listener_http2(YamlReader& reader, const MapView& map, Listener& listener);
+void read_cluster_protocol(YamlReader& reader, const MapView& map, Cluster& cluster);
 // A route of a virtual host (schema_routes.cpp). Returns whether its match was read, i.e. whether
 // it can take part in the shadowing check; problems with its action are reported either way.
 bool read_route(YamlReader& reader, const Value& value, const Config& config,

@@ -231,6 +231,7 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
     cluster.health_check = read_health_check(reader, *check);
   }
   if (std::optional<Value> tls = map->get("tls")) cluster.tls = read_upstream_tls(reader, *tls);
+  read_cluster_protocol(reader, *map, cluster);
   read_cluster_fastcgi(reader, *map, cluster);
   // Kept even when broken, so that routes naming it are not reported as undefined too; the
   // config is refused anyway.

@@ -12,18 +12,6 @@ namespace {
 
 constexpr std::string_view kFastCgiHint = "e.g. fastcgi: { root: /srv/app, index: index.php }";
 
-// The cluster's `protocol:`. Read here until the HTTP/2 work's reader of it (schema_http2.cpp)
-// is merged; the value names are the same.
-void read_protocol(YamlReader& reader, const Value& value, Cluster& cluster) {
-  static constexpr std::array<std::string_view, 5> kNames{"http1", "h2", "h2c", "auto", "fastcgi"};
-  static constexpr std::array<UpstreamProtocol, 5> kProtocols{
-      UpstreamProtocol::kHttp1, UpstreamProtocol::kH2, UpstreamProtocol::kH2c,
-      UpstreamProtocol::kAuto, UpstreamProtocol::kFastCgi};
-  if (std::optional<std::size_t> index = reader.choice(value, kNames)) {
-    cluster.protocol = kProtocols[*index];
-  }
-}
-
 // An absolute directory on the FastCGI server's side, kept without a trailing '/' so that
 // root + "/x.php" is one path.
 std::optional<std::string> read_root(YamlReader& reader, const Value& value) {
@@ -89,8 +77,8 @@ std::optional<FastCgiSettings> read_settings(YamlReader& reader, const Value& va
 }  // namespace
 
 void read_cluster_fastcgi(YamlReader& reader, const MapView& map, Cluster& cluster) {
+  // `protocol:` itself was read by read_cluster_protocol (schema_http2.cpp).
   const std::optional<Value> protocol = map.get("protocol");
-  if (protocol) read_protocol(reader, *protocol, cluster);
   const std::optional<Value> fastcgi = map.get("fastcgi");
   const bool speaks_fastcgi = cluster.protocol == UpstreamProtocol::kFastCgi;
   if (fastcgi && !speaks_fastcgi) {

@@ -119,8 +119,8 @@ bool same_socket(const net::HostPort& a, const net::HostPort& b) {
 }
 
 void read_listener(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 5> kKeys{"name", "listen", "tls",
-                                                         "redirect_to_https", "virtual_hosts"};
+  static constexpr std::array<std::string_view, 6> kKeys{
+      "name", "listen", "tls", "redirect_to_https", "virtual_hosts", "http2"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Listener listener;
@@ -163,6 +163,7 @@ void read_listener(YamlReader& reader, const Value& value, Config& config) {
   if (!listen_ok) listener.listen.port = 0;
   // Before the virtual hosts: their routes are checked against it.
   if (std::optional<Value> tls = map->get("tls")) listener.tls = read_listener_tls(reader, *tls);
+  read_listener_http2(reader, *map, listener);
   if (std::optional<Value> redirect = map->get("redirect_to_https")) {
     listener.redirect_to_https = read_redirect_to_https(reader, *redirect, map->has("tls"));
     if (std::optional<Value> hosts = map->get("virtual_hosts")) {

@@ -29,7 +29,8 @@ struct ClientSession::Stream : detail::StreamCommon {
   std::size_t header_count = 0;
   bool oversized = false;
   bool bad_status = false;
-  bool final_seen = false;  // on_response was called
+  bool final_seen = false;                 // on_response was called
+  std::uint32_t error = NGHTTP2_NO_ERROR;  // why we reset it, reported even if it ended first
 };
 
 ClientSession::ClientSession(const SessionSettings& settings, ClientHandler& handler)
@@ -53,7 +54,8 @@ ClientSession::ClientSession(const SessionSettings& settings, ClientHandler& han
   const std::array<nghttp2_settings_entry, 4> entries{{
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initial_stream_window},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(settings.max_header_bytes)},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+       static_cast<std::uint32_t>(settings.max_header_bytes)},
       {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
   }};
   submit_local_settings(entries);
@@ -75,8 +77,8 @@ core::Result<void> ClientSession::feed(std::span<const char> bytes) {
 
 core::Result<std::int32_t> ClientSession::submit_request(const RequestHead& head,
                                                          std::string_view authority,
-                                                         std::string_view scheme,
-                                                         bool end_stream, core::Arena& arena) {
+                                                         std::string_view scheme, bool end_stream,
+                                                         core::Arena& arena) {
   if (authority.empty()) authority = head.headers.get("host");
   block_.clear();
   block_.add(":method", head.method_token);
@@ -85,8 +87,8 @@ core::Result<std::int32_t> ClientSession::submit_request(const RequestHead& head
   } else {
     block_.add(":scheme", scheme);
     block_.add(":authority", authority);
-    block_.add(":path", head.target_form == TargetForm::kAsterisk ? std::string_view("*")
-                                                                  : head.path);
+    block_.add(":path",
+               head.target_form == TargetForm::kAsterisk ? std::string_view("*") : head.path);
     if (!head.protocol.empty()) block_.add(":protocol", head.protocol);
   }
   block_.add_fields(head.headers, HeaderBlock::Kind::kRequest);
@@ -145,6 +147,7 @@ void ClientSession::release(Stream& stream) {
   stream.trailers = nullptr;
   stream.header_bytes = stream.header_count = 0;
   stream.oversized = stream.bad_status = stream.final_seen = false;
+  stream.error = NGHTTP2_NO_ERROR;
   free_.push_back(&stream);
 }
 
@@ -191,6 +194,7 @@ int ClientSession::on_header(const nghttp2_frame& frame, std::string_view name,
 
 void ClientSession::finish_head(Stream& stream, bool end_stream) {
   if (stream.oversized || stream.bad_status) {
+    stream.error = NGHTTP2_PROTOCOL_ERROR;
     reset_stream(stream.id, NGHTTP2_PROTOCOL_ERROR);
     return;
   }
@@ -201,6 +205,7 @@ void ClientSession::finish_head(Stream& stream, bool end_stream) {
   }
   auto length = h1::detail::parse_content_length(head.headers);
   if (!length) {
+    stream.error = NGHTTP2_PROTOCOL_ERROR;
     reset_stream(stream.id, NGHTTP2_PROTOCOL_ERROR);
     return;
   }
@@ -226,6 +231,7 @@ int ClientSession::on_frame_recv(const nghttp2_frame& frame) {
         finish_head(*stream, end_stream);
       } else if (stream->trailers != nullptr) {
         if (stream->oversized) {
+          stream->error = NGHTTP2_PROTOCOL_ERROR;
           reset_stream(id, NGHTTP2_PROTOCOL_ERROR);
         } else {
           handler_.on_response_trailers(id, std::move(*stream->trailers));
@@ -266,6 +272,12 @@ int ClientSession::on_data_chunk(std::int32_t stream_id, std::span<const char> d
 int ClientSession::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) {
   auto* stream = static_cast<Stream*>(find(stream_id));
   if (stream == nullptr) return 0;
+  if (stream->error != NGHTTP2_NO_ERROR) {
+    error_code = stream->error;
+  } else if (error_code == NGHTTP2_NO_ERROR && !stream->final_seen) {
+    // Ended cleanly by the backend's flags, but with no response the owner could use.
+    error_code = NGHTTP2_PROTOCOL_ERROR;
+  }
   nghttp2_session_set_stream_user_data(session_, stream_id, nullptr);
   release(*stream);
   handler_.on_stream_closed(stream_id, error_code);
@@ -290,8 +302,8 @@ int ClientSession::frame_recv_cb(nghttp2_session* /*session*/, const nghttp2_fra
 }
 
 int ClientSession::data_chunk_cb(nghttp2_session* /*session*/, std::uint8_t /*flags*/,
-                                 std::int32_t stream_id, const std::uint8_t* data,
-                                 std::size_t len, void* user_data) {
+                                 std::int32_t stream_id, const std::uint8_t* data, std::size_t len,
+                                 void* user_data) {
   return self_of(user_data)->on_data_chunk(
       stream_id, std::span<const char>(reinterpret_cast<const char*>(data), len));
 }

@@ -58,8 +58,7 @@ class ClientSession : public detail::SessionCore {
   // GOAWAY(NO_ERROR): no new streams; the ones in flight finish.
   void goaway();
 
-  // Streams open now, and the most the backend allows (SETTINGS_MAX_CONCURRENT_STREAMS).
-  [[nodiscard]] std::size_t open_streams() const noexcept { return active_.size(); }
+  // The most streams the backend allows at once (SETTINGS_MAX_CONCURRENT_STREAMS).
   [[nodiscard]] std::uint32_t max_streams() const noexcept;
   // A new request may go on this connection: no GOAWAY either way and a free stream slot.
   [[nodiscard]] bool has_capacity() const noexcept;

@@ -29,8 +29,8 @@ void HeaderBlock::clear() noexcept {
 }
 
 void HeaderBlock::add(std::string_view name, std::string_view value) {
-  nva_.push_back(nghttp2_nv{bytes(name), bytes(value), name.size(), value.size(),
-                            NGHTTP2_NV_FLAG_NONE});
+  nva_.push_back(
+      nghttp2_nv{bytes(name), bytes(value), name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
   name_offsets_.push_back(kExternal);
 }
 
@@ -52,7 +52,8 @@ void HeaderBlock::add_fields(const HeaderMap& fields, Kind kind) {
       if (kind != Kind::kRequest || !iequals(trim_ows(field.value), "trailers")) continue;
     }
     if (kind == Kind::kRequest && iequals(field.name, "host")) continue;
-    const bool lower = std::ranges::none_of(field.name, [](char c) { return c >= 'A' && c <= 'Z'; });
+    const bool lower =
+        std::ranges::none_of(field.name, [](char c) { return c >= 'A' && c <= 'Z'; });
     if (lower) {
       add(field.name, field.value);
       continue;

@@ -20,7 +20,7 @@ class RateWindow {
   }
 
  private:
-  Clock::time_point start_{};
+  Clock::time_point start_;
   std::uint32_t count_ = 0;
 };
 

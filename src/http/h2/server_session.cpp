@@ -108,7 +108,8 @@ ServerSession::ServerSession(const SessionSettings& settings, ServerHandler& han
   const std::array<nghttp2_settings_entry, 5> entries{{
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings.max_concurrent_streams},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initial_stream_window},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(settings.max_header_bytes)},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+       static_cast<std::uint32_t>(settings.max_header_bytes)},
       // RFC 8441: WebSocket over HTTP/2 with extended CONNECT.
       {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},
       {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
@@ -178,6 +179,10 @@ std::size_t ServerSession::check_stalls(Clock::time_point now) {
   const std::size_t reset = SessionCore::check_stalls(now);
   stats_.stalled_resets += reset;
   return reset;
+}
+
+void ServerSession::library_goaway() {
+  ++stats_.library_goaways;
 }
 
 void ServerSession::window_open(std::int32_t stream_id) {
@@ -301,8 +306,8 @@ int ServerSession::on_frame_recv(const nghttp2_frame& frame) {
     case NGHTTP2_PING:
       if ((frame.hd.flags & NGHTTP2_FLAG_ACK) != 0 && shutdown_ping_sent_) {
         nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                              nghttp2_session_get_last_proc_stream_id(session_),
-                              NGHTTP2_NO_ERROR, nullptr, 0);
+                              nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                              nullptr, 0);
       }
       return 0;
     default:
@@ -442,8 +447,8 @@ int ServerSession::frame_recv_cb(nghttp2_session* /*session*/, const nghttp2_fra
 }
 
 int ServerSession::data_chunk_cb(nghttp2_session* /*session*/, std::uint8_t /*flags*/,
-                                 std::int32_t stream_id, const std::uint8_t* data,
-                                 std::size_t len, void* user_data) {
+                                 std::int32_t stream_id, const std::uint8_t* data, std::size_t len,
+                                 void* user_data) {
   return self_of(user_data)->on_data_chunk(
       stream_id, std::span<const char>(reinterpret_cast<const char*>(data), len));
 }

@@ -48,15 +48,15 @@ class ServerHandler {
 
 // What the defences did on one connection, for metrics and tests.
 struct ServerStats {
-  std::uint64_t requests = 0;           // delivered to on_request
-  std::uint64_t malformed_requests = 0;  // streams reset with PROTOCOL_ERROR (RFC 9113 §8.1.1)
-  std::uint64_t oversized_headers = 0;  // answered 431: header bytes or count over the limits
-  std::uint64_t resets_received = 0;    // RST_STREAM frames from the client
-  std::uint64_t rapid_reset_goaways = 0;     // resets per second over max_resets_per_second
-  std::uint64_t control_flood_goaways = 0;   // SETTINGS/PING/PRIORITY per second over the limit
+  std::uint64_t requests = 0;               // delivered to on_request
+  std::uint64_t malformed_requests = 0;     // streams reset with PROTOCOL_ERROR (RFC 9113 §8.1.1)
+  std::uint64_t oversized_headers = 0;      // answered 431: header bytes or count over the limits
+  std::uint64_t resets_received = 0;        // RST_STREAM frames from the client
+  std::uint64_t rapid_reset_goaways = 0;    // resets per second over max_resets_per_second
+  std::uint64_t control_flood_goaways = 0;  // SETTINGS/PING/PRIORITY per second over the limit
   std::uint64_t empty_data_flood_goaways = 0;  // empty DATA frames per second over the limit
-  std::uint64_t library_goaways = 0;  // nghttp2's own: ack flood, CONTINUATION flood, ...
-  std::uint64_t stalled_resets = 0;   // zero-window stalls reset by check_stalls
+  std::uint64_t library_goaways = 0;           // nghttp2's own: ack flood, CONTINUATION flood, ...
+  std::uint64_t stalled_resets = 0;            // zero-window stalls reset by check_stalls
 };
 
 class ServerSession : public detail::SessionCore {
@@ -86,6 +86,7 @@ class ServerSession : public detail::SessionCore {
   struct Stream;
 
   void window_open(std::int32_t stream_id) override;
+  void library_goaway() override;
   Stream* acquire(std::int32_t stream_id);
   void release(Stream& stream);
   int on_begin_headers(const nghttp2_frame& frame);

@@ -35,6 +35,21 @@ SessionCore::~SessionCore() {
 
 void SessionCore::set_common_callbacks(nghttp2_session_callbacks* callbacks) {
   nghttp2_session_callbacks_set_data_source_read_length_callback(callbacks, &read_length);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &frame_sent);
+}
+
+int SessionCore::frame_sent(nghttp2_session* /*session*/, const nghttp2_frame* frame,
+                            void* user_data) {
+  auto* self = static_cast<SessionCore*>(user_data);
+  // Some connection errors nghttp2 handles without failing mem_recv (too many SETTINGS entries,
+  // frame size and stream state errors): its GOAWAY is the only sign.
+  if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR &&
+      !self->failed_) {
+    self->failed_ = true;
+    self->failure_ = "HTTP/2 connection error";
+    self->library_goaway();
+  }
+  return 0;
 }
 
 void SessionCore::set_common_options(nghttp2_option* option, const SessionSettings& settings) {
@@ -42,9 +57,8 @@ void SessionCore::set_common_options(nghttp2_option* option, const SessionSettin
   nghttp2_option_set_no_auto_window_update(option, 1);
   // HPACK: our encoder's table stays small whatever table size the peer offers.
   nghttp2_option_set_max_deflate_dynamic_table_size(option, 4096);
-  nghttp2_option_set_max_send_header_block_length(option, std::max<std::size_t>(
-                                                              settings.max_header_bytes * 2,
-                                                              std::size_t{64} * 1024));
+  nghttp2_option_set_max_send_header_block_length(
+      option, std::max<std::size_t>(settings.max_header_bytes * 2, std::size_t{64} * 1024));
   nghttp2_option_set_no_closed_streams(option, 1);
 }
 
@@ -98,8 +112,8 @@ bool SessionCore::want_write() const noexcept {
 }
 
 StreamCommon* SessionCore::find(std::int32_t stream_id) const noexcept {
-  if (auto* stream = static_cast<StreamCommon*>(
-          nghttp2_session_get_stream_user_data(session_, stream_id))) {
+  if (auto* stream =
+          static_cast<StreamCommon*>(nghttp2_session_get_stream_user_data(session_, stream_id))) {
     return stream;
   }
   // A client's stream exists in nghttp2 only once its HEADERS went out; until then the owner may
@@ -125,6 +139,7 @@ void SessionCore::untrack(StreamCommon& stream) {
     stream.unconsumed = 0;
   }
   stream.stalled_since.reset();
+  stream.stall_reset = false;
   stream.out.clear();
   if (stream.out.bytes.capacity() > settings_.send_low_water * 4) {
     std::string().swap(stream.out.bytes);
@@ -213,19 +228,18 @@ std::size_t SessionCore::check_stalls(Clock::time_point now) {
   const std::int32_t connection_window = nghttp2_session_get_remote_window_size(session_);
   std::size_t reset = 0;
   for (StreamCommon* stream : active_) {
-    const bool blocked =
-        stream->out.size() > 0 &&
-        (connection_window <= 0 ||
-         nghttp2_session_get_stream_remote_window_size(session_, stream->id) <= 0);
+    const bool blocked = stream->out.size() > 0 &&
+                         (connection_window <= 0 ||
+                          nghttp2_session_get_stream_remote_window_size(session_, stream->id) <= 0);
     if (!blocked) {
       stream->stalled_since.reset();
       continue;
     }
     if (!stream->stalled_since) {
       stream->stalled_since = now;
-    } else if (now - *stream->stalled_since >= settings_.stall_timeout) {
-      // Reset once: the stream stays in active_ until nghttp2 closes it.
-      stream->stalled_since = Clock::time_point::max();
+    } else if (!stream->stall_reset && now - *stream->stalled_since >= settings_.stall_timeout) {
+      // Once: the stream stays in active_ until nghttp2 closes it.
+      stream->stall_reset = true;
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream->id, NGHTTP2_CANCEL);
       ++reset;
     }
@@ -276,8 +290,8 @@ core::Error SessionCore::receive_error(ssize_t rv) {
   return core::Error{ErrorKind::kBadRequest, failure_};
 }
 
-ssize_t SessionCore::read_body(nghttp2_session* session, std::int32_t stream_id,
-                               std::uint8_t* buf, std::size_t length, std::uint32_t* flags,
+ssize_t SessionCore::read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
+                               std::size_t length, std::uint32_t* flags,
                                nghttp2_data_source* source, void* user_data) {
   auto* self = static_cast<SessionCore*>(user_data);
   auto* stream = static_cast<StreamCommon*>(source->ptr);
@@ -321,8 +335,7 @@ ssize_t SessionCore::read_length(nghttp2_session* /*session*/, std::uint8_t /*fr
                                  void* user_data) {
   const auto* self = static_cast<const SessionCore*>(user_data);
   const std::int64_t window = std::min(session_window, stream_window);
-  const std::int64_t frame =
-      std::min<std::int64_t>(peer_max_frame, self->settings_.max_frame_size);
+  const std::int64_t frame = std::min<std::int64_t>(peer_max_frame, self->settings_.max_frame_size);
   return static_cast<ssize_t>(std::max<std::int64_t>(1, std::min(window, frame)));
 }
 

@@ -29,8 +29,8 @@ namespace detail {
 // A stream's body waiting to go out, and its trailers.
 struct OutboundBody {
   std::string bytes;
-  std::size_t head = 0;  // bytes before it were sent
-  bool end = false;      // the owner queued the last byte
+  std::size_t head = 0;   // bytes before it were sent
+  bool end = false;       // the owner queued the last byte
   bool provider = false;  // HEADERS went out with a data provider reading this queue
   bool deferred = false;  // the provider told nghttp2 to wait (queue empty, end not reached)
   bool full = false;      // reached send_low_water since on_window_open was last due
@@ -45,6 +45,7 @@ struct StreamCommon {
   OutboundBody out;
   std::uint64_t unconsumed = 0;  // DATA bytes handed to the owner that it has not consumed yet
   std::optional<Clock::time_point> stalled_since;
+  bool stall_reset = false;      // check_stalls reset it already
   std::size_t active_index = 0;  // in SessionCore::active_
 };
 
@@ -72,11 +73,14 @@ class SessionCore {
   // The owner forwarded `n` bytes of a stream's DATA: reopen the peer's windows by as much
   // (WINDOW_UPDATE), so a slow reader slows the sender. Unknown or closed streams are ignored.
   void consume(std::int32_t stream_id, std::size_t n);
+  // Streams open now (submitted or received, not yet closed).
+  [[nodiscard]] std::size_t open_streams() const noexcept { return active_.size(); }
   // Body bytes queued for the stream and not yet sent (for backpressure).
   [[nodiscard]] std::size_t queued_bytes(std::int32_t stream_id) const noexcept;
   // Since when the stream has had body queued while the peer's window (stream or connection)
   // was closed, as last seen by check_stalls(); empty when not stalled.
-  [[nodiscard]] std::optional<Clock::time_point> stalled_since(std::int32_t stream_id) const noexcept;
+  [[nodiscard]] std::optional<Clock::time_point> stalled_since(
+      std::int32_t stream_id) const noexcept;
   // Notes which streams are stalled at `now` and resets (CANCEL) those stalled for
   // stall_timeout or longer; returns how many were reset. Call it from a timer.
   std::size_t check_stalls(Clock::time_point now);
@@ -96,6 +100,8 @@ class SessionCore {
   void untrack(StreamCommon& stream);
   nghttp2_data_provider provider_for(StreamCommon& stream) noexcept;
   virtual void window_open(std::int32_t stream_id) = 0;
+  // nghttp2 ended the session itself for something the peer did.
+  virtual void library_goaway() {}
 
   // Ends the session with GOAWAY(`error_code`) from inside a callback; the callback returns
   // NGHTTP2_ERR_CALLBACK_FAILURE so that the feed stops and reports `why`.
@@ -112,12 +118,13 @@ class SessionCore {
 
  private:
   static ssize_t read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
-                        std::size_t length, std::uint32_t* flags, nghttp2_data_source* source,
-                        void* user_data);
+                           std::size_t length, std::uint32_t* flags, nghttp2_data_source* source,
+                           void* user_data);
+  static int frame_sent(nghttp2_session* session, const nghttp2_frame* frame, void* user_data);
   static ssize_t read_length(nghttp2_session* session, std::uint8_t frame_type,
-                          std::int32_t stream_id, std::int32_t session_window,
-                          std::int32_t stream_window, std::uint32_t peer_max_frame,
-                          void* user_data);
+                             std::int32_t stream_id, std::int32_t session_window,
+                             std::int32_t stream_window, std::uint32_t peer_max_frame,
+                             void* user_data);
 
   std::string output_;
   bool send_failed_ = false;

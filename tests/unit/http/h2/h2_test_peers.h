@@ -24,7 +24,8 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 
 inline Fields copy_fields(const HeaderMap& map) {
   Fields out;
-  for (const HeaderField& field : map) out.emplace_back(field.name, field.value);
+  for (const HeaderField& field : map)
+    out.emplace_back(field.name, field.value);
   return out;
 }
 
@@ -223,8 +224,8 @@ inline std::vector<Frame> parse_frames(std::string_view bytes) {
     Frame frame;
     frame.type = u(3);
     frame.flags = u(4);
-    frame.stream_id = static_cast<std::int32_t>(((u(5) & 0x7FU) << 24) | (u(6) << 16) |
-                                                (u(7) << 8) | u(8));
+    frame.stream_id =
+        static_cast<std::int32_t>(((u(5) & 0x7FU) << 24) | (u(6) << 16) | (u(7) << 8) | u(8));
     frame.payload = std::string(bytes.substr(9, length));
     frames.push_back(std::move(frame));
     bytes.remove_prefix(std::min(bytes.size(), 9 + length));
@@ -233,7 +234,9 @@ inline std::vector<Frame> parse_frames(std::string_view bytes) {
 }
 
 inline std::uint32_t be32(std::string_view bytes, std::size_t at) {
-  const auto u = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[at + i])); };
+  const auto u = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[at + i]));
+  };
   return (u(0) << 24) | (u(1) << 16) | (u(2) << 8) | u(3);
 }
 
@@ -306,7 +309,8 @@ class RawClient {
   }
   static std::string rst(std::int32_t stream_id, std::uint32_t code) {
     std::string payload;
-    for (int shift = 24; shift >= 0; shift -= 8) payload.push_back(static_cast<char>(code >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      payload.push_back(static_cast<char>(code >> shift));
     return frame(NGHTTP2_RST_STREAM, 0, stream_id, payload);
   }
 
@@ -315,7 +319,9 @@ class RawClient {
 };
 
 inline Fields get_request(std::string path = "/") {
-  return {{":method", "GET"}, {":scheme", "https"}, {":authority", "example.com"},
+  return {{":method", "GET"},
+          {":scheme", "https"},
+          {":authority", "example.com"},
           {":path", std::move(path)}};
 }
 

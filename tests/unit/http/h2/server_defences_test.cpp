@@ -28,7 +28,7 @@ class H2ServerRaw : public ::testing::Test {
   }
 
   // Feeds one request's HEADERS on stream 1; returns the server's answer.
-  std::string send(const Fields& fields, bool end_stream = true, std::string more = "") {
+  std::string send(const Fields& fields, bool end_stream = true, const std::string& more = "") {
     const std::string bytes = raw_.headers(1, fields, end_stream) + more;
     feed_result_ = server_.feed(bytes);
     EXPECT_TRUE(feed_result_.has_value()) << feed_result_.error().detail;
@@ -95,12 +95,15 @@ TEST_F(H2ServerRaw, NeitherAuthorityNorHostIsMalformed) {
   expect_malformed({{":method", "GET"}, {":scheme", "https"}, {":path", "/"}});
 }
 TEST_F(H2ServerRaw, AuthorityWithUserinfoIsMalformed) {
-  expect_malformed({{":method", "GET"}, {":scheme", "https"}, {":authority", "good@evil"},
-                    {":path", "/"}});
+  expect_malformed(
+      {{":method", "GET"}, {":scheme", "https"}, {":authority", "good@evil"}, {":path", "/"}});
 }
 TEST_F(H2ServerRaw, PseudoHeaderAfterRegularFieldIsMalformed) {
-  expect_malformed({{":method", "GET"}, {":scheme", "https"}, {"accept", "*/*"},
-                    {":authority", "example.com"}, {":path", "/"}});
+  expect_malformed({{":method", "GET"},
+                    {":scheme", "https"},
+                    {"accept", "*/*"},
+                    {":authority", "example.com"},
+                    {":path", "/"}});
 }
 TEST_F(H2ServerRaw, DifferentContentLengthsAreMalformed) {
   const std::string out =
@@ -112,7 +115,8 @@ TEST_F(H2ServerRaw, DifferentContentLengthsAreMalformed) {
 TEST_F(H2ServerRaw, ContentLengthLargerThanDataIsMalformed) {
   Fields post = get_request();
   post[0].second = "POST";
-  std::string out = send(with(post, "content-length", "10"), false, RawClient::data(1, "12345", true));
+  std::string out =
+      send(with(post, "content-length", "10"), false, RawClient::data(1, "12345", true));
   EXPECT_EQ(rst_code(out, 1), NGHTTP2_PROTOCOL_ERROR);
   // The request was delivered before its body proved short: the owner hears of the reset.
   ASSERT_EQ(handler_.requests.count(1), 1U);
@@ -174,7 +178,7 @@ class H2HeaderLimits : public H2ServerRaw {
   H2HeaderLimits() : H2ServerRaw(settings()) {}
   static SessionSettings settings() {
     SessionSettings settings;
-    settings.max_header_bytes = 8 * 1024;
+    settings.max_header_bytes = std::size_t{8} * 1024;
     settings.max_header_count = 20;
     settings.connection_window = 65'535;
     return settings;
@@ -205,7 +209,8 @@ TEST_F(H2HeaderLimits, DataForARefusedStreamReopensTheWindow) {
   Fields post = with(get_request(), "x-big", std::string(9000, '~'));
   post[0].second = "POST";
   std::string bytes = raw_.headers(1, post, false);
-  for (int i = 0; i < 4; ++i) bytes += RawClient::data(1, std::string(16'000, 'b'), false);
+  for (int i = 0; i < 4; ++i)
+    bytes += RawClient::data(1, std::string(16'000, 'b'), false);
   ASSERT_TRUE(server_.feed(bytes));
   const std::string out = testing::drain(server_);
   EXPECT_TRUE(answered_431(out));
@@ -219,7 +224,8 @@ TEST_F(H2HeaderLimits, DataForARefusedStreamReopensTheWindow) {
 
 TEST_F(H2HeaderLimits, TooManyFieldsIsAnswered431) {
   Fields fields = get_request();
-  for (int i = 0; i < 20; ++i) fields.emplace_back("x-f" + std::to_string(i), "v");
+  for (int i = 0; i < 20; ++i)
+    fields.emplace_back("x-f" + std::to_string(i), "v");
   EXPECT_TRUE(answered_431(send(fields)));
   EXPECT_EQ(server_.stats().oversized_headers, 1U);
 }
@@ -229,13 +235,15 @@ TEST_F(H2HeaderLimits, HpackBombIsCutOffAndTheConnectionGoesOn) {
   // :authority example.com (literal, not indexed), then a literal with incremental indexing,
   // new name "x-bomb", a 3000-byte value (HPACK integer 127 + 57 + 22 * 128), then 2,000
   // one-byte references to it (index 62): 5 KiB on the wire, 6 MB decoded.
-  const std::string authority("\x01\x0b" "example.com", 13);
+  const std::string authority(
+      "\x01\x0b"
+      "example.com",
+      13);
   std::string block = std::string("\x82\x87\x84", 3) + authority;
   block += std::string("\x40\x06x-bomb\x7f\xb9\x16", 11) + std::string(3000, 'b');
   block.append(2000, static_cast<char>(0x80 | 62));
-  const std::string frame =
-      RawClient::frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1,
-                       block);
+  const std::string frame = RawClient::frame(
+      NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1, block);
   ASSERT_TRUE(server_.feed(frame));
   const std::string out = testing::drain(server_);
   EXPECT_TRUE(answered_431(out));
@@ -293,14 +301,16 @@ TEST_F(H2Floods, ResetsUnderTheLimitAreFine) {
 
 TEST_F(H2Floods, PingFloodEndsTheConnection) {
   std::string bytes;
-  for (int i = 0; i < 150; ++i) bytes += RawClient::frame(NGHTTP2_PING, 0, 0, "12345678");
+  for (int i = 0; i < 150; ++i)
+    bytes += RawClient::frame(NGHTTP2_PING, 0, 0, "12345678");
   expect_calm_goaway(bytes);
   EXPECT_EQ(server_.stats().control_flood_goaways, 1U);
 }
 
 TEST_F(H2Floods, SettingsFloodEndsTheConnection) {
   std::string bytes;
-  for (int i = 0; i < 150; ++i) bytes += RawClient::frame(NGHTTP2_SETTINGS, 0, 0, "");
+  for (int i = 0; i < 150; ++i)
+    bytes += RawClient::frame(NGHTTP2_SETTINGS, 0, 0, "");
   expect_calm_goaway(bytes);
   EXPECT_EQ(server_.stats().control_flood_goaways, 1U);
 }
@@ -308,7 +318,8 @@ TEST_F(H2Floods, SettingsFloodEndsTheConnection) {
 TEST_F(H2Floods, PriorityFloodEndsTheConnection) {
   std::string bytes;
   const std::string priority("\x00\x00\x00\x00\x10", 5);
-  for (int i = 0; i < 150; ++i) bytes += RawClient::frame(NGHTTP2_PRIORITY, 0, 1 + 2 * i, priority);
+  for (int i = 0; i < 150; ++i)
+    bytes += RawClient::frame(NGHTTP2_PRIORITY, 0, 1 + 2 * i, priority);
   expect_calm_goaway(bytes);
   EXPECT_EQ(server_.stats().control_flood_goaways, 1U);
 }
@@ -317,7 +328,8 @@ TEST_F(H2Floods, EmptyDataFloodEndsTheConnection) {
   Fields post = get_request();
   post[0].second = "POST";
   std::string bytes = raw_.headers(1, post, false);
-  for (int i = 0; i < 150; ++i) bytes += RawClient::data(1, "", false);
+  for (int i = 0; i < 150; ++i)
+    bytes += RawClient::data(1, "", false);
   expect_calm_goaway(bytes);
   EXPECT_EQ(server_.stats().empty_data_flood_goaways, 1U);
 }
@@ -333,6 +345,29 @@ TEST_F(H2Floods, ContinuationFloodEndsTheConnection) {
   EXPECT_TRUE(handler_.requests.empty());
 }
 
+class H2StreamLimit : public H2ServerRaw {
+ protected:
+  H2StreamLimit() : H2ServerRaw(settings()) {}
+  static SessionSettings settings() {
+    SessionSettings settings;
+    settings.max_concurrent_streams = 2;
+    return settings;
+  }
+};
+
+// Streams over SETTINGS_MAX_CONCURRENT_STREAMS are refused before any of them costs an arena.
+TEST_F(H2StreamLimit, StreamsOverTheLimitAreRefused) {
+  std::string bytes;
+  for (std::int32_t id = 1; id <= 5; id += 2)
+    bytes += raw_.headers(id, get_request(), false);
+  ASSERT_TRUE(server_.feed(bytes));
+  const std::string out = testing::drain(server_);
+  EXPECT_EQ(handler_.requests.size(), 2U);
+  EXPECT_EQ(handler_.arenas_given, 2U);
+  EXPECT_EQ(rst_code(out, 5), NGHTTP2_REFUSED_STREAM);
+  EXPECT_EQ(server_.open_streams(), 2U);
+}
+
 class H2AckFlood : public H2ServerRaw {
  protected:
   H2AckFlood() : H2ServerRaw(settings()) {}
@@ -346,11 +381,24 @@ class H2AckFlood : public H2ServerRaw {
 // A client that never reads makes the acknowledgements pile up (CVE-2019-9512, -9515).
 TEST_F(H2AckFlood, UnreadAcknowledgementsEndTheConnection) {
   std::string bytes;
-  for (int i = 0; i < 1200; ++i) bytes += RawClient::frame(NGHTTP2_PING, 0, 0, "12345678");
+  for (int i = 0; i < 1200; ++i)
+    bytes += RawClient::frame(NGHTTP2_PING, 0, 0, "12345678");
   auto result = server_.feed(bytes);
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(server_.stats().library_goaways, 1U);
   EXPECT_EQ(server_.stats().control_flood_goaways, 0U);
+}
+
+TEST_F(H2ServerRaw, SettingsWithTooManyEntriesEndTheConnection) {
+  std::string payload;
+  for (int i = 0; i < 40; ++i)
+    payload += std::string("\x00\x03\x00\x00\x00\x64", 6);
+  // nghttp2 answers with GOAWAY itself and reports success; the GOAWAY going out tells.
+  EXPECT_TRUE(server_.feed(RawClient::frame(NGHTTP2_SETTINGS, 0, 0, payload)));
+  EXPECT_EQ(goaway_code(testing::drain(server_)), NGHTTP2_ENHANCE_YOUR_CALM);
+  EXPECT_EQ(server_.stats().library_goaways, 1U);
+  EXPECT_FALSE(server_.want_read());
+  EXPECT_FALSE(server_.feed(RawClient::preface()).has_value());
 }
 
 TEST_F(H2ServerRaw, GarbageInsteadOfAPrefaceFails) {

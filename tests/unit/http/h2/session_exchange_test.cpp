@@ -33,8 +33,8 @@ class H2Exchange : public ::testing::Test {
   }
 
   std::int32_t submit(const RequestHead& head, bool end_stream) {
-    auto id = client_.submit_request(head, "", "https", end_stream,
-                                     client_handler_.arena_for_next());
+    auto id =
+        client_.submit_request(head, "", "https", end_stream, client_handler_.arena_for_next());
     EXPECT_TRUE(id.has_value());
     return id.value_or(-1);
   }
@@ -85,8 +85,7 @@ TEST_F(H2Exchange, GetIsDeliveredAsTheHttp1ParserWouldFillIt) {
   EXPECT_EQ(got.framing, BodyFraming::kContentLength);
   EXPECT_EQ(got.body, "hello");
   EXPECT_TRUE(got.body_ended);
-  ASSERT_TRUE(got.closed.has_value());
-  EXPECT_EQ(*got.closed, NGHTTP2_NO_ERROR);
+  EXPECT_EQ(got.closed, std::optional<std::uint32_t>(NGHTTP2_NO_ERROR));
   EXPECT_EQ(server_handler_.closed, std::vector<std::int32_t>{id});
   EXPECT_FALSE(server_handler_.requests[id].reset.has_value());
 }
@@ -140,8 +139,7 @@ TEST_F(H2Exchange, TrailersGoBothWays) {
   const auto& seen = server_handler_.requests[id];
   EXPECT_EQ(find_field(seen.headers, "te"), "trailers");
   EXPECT_EQ(seen.body, "req");
-  ASSERT_TRUE(seen.trailers.has_value());
-  EXPECT_EQ(find_field(*seen.trailers, "x-checksum"), "abc");
+  EXPECT_EQ(find_field(seen.trailers.value_or(testing::Fields{}), "x-checksum"), "abc");
 
   ASSERT_TRUE(server_.submit_response(id, ok(), false));
   ASSERT_TRUE(server_.send_data(id, std::span<const char>("resp", 4), false));
@@ -152,10 +150,8 @@ TEST_F(H2Exchange, TrailersGoBothWays) {
 
   const auto& got = client_handler_.responses[id];
   EXPECT_EQ(got.body, "resp");
-  ASSERT_TRUE(got.trailers.has_value());
-  EXPECT_EQ(find_field(*got.trailers, "grpc-status"), "0");
-  ASSERT_TRUE(got.closed.has_value());
-  EXPECT_EQ(*got.closed, NGHTTP2_NO_ERROR);
+  EXPECT_EQ(find_field(got.trailers.value_or(testing::Fields{}), "grpc-status"), "0");
+  EXPECT_EQ(got.closed, std::optional<std::uint32_t>(NGHTTP2_NO_ERROR));
 }
 
 TEST_F(H2Exchange, ConnectionSpecificFieldsAreDroppedAndNamesLowerCased) {
@@ -181,8 +177,7 @@ TEST_F(H2Exchange, ConnectionSpecificFieldsAreDroppedAndNamesLowerCased) {
   pump(client_, server_);
   const auto& got = client_handler_.responses[id];
   EXPECT_EQ(got.status, 200);
-  EXPECT_EQ(got.headers,
-            (testing::Fields{{"content-length", "0"}, {"server-timing", "db;dur=1"}}));
+  EXPECT_EQ(got.headers, (testing::Fields{{"content-length", "0"}, {"server-timing", "db;dur=1"}}));
 }
 
 TEST_F(H2Exchange, InformationalResponsesComeBeforeTheFinalOne) {
@@ -293,14 +288,13 @@ TEST_F(H2FlowControl, ZeroWindowStallIsResetAfterTheTimeout) {
   pump(client_, server_);
   const Clock::time_point start = Clock::now();
   EXPECT_EQ(server_.check_stalls(start), 0U);
-  ASSERT_TRUE(server_.stalled_since(id).has_value());
-  EXPECT_EQ(*server_.stalled_since(id), start);
+  EXPECT_EQ(server_.stalled_since(id), std::optional<Clock::time_point>(start));
   EXPECT_EQ(server_.check_stalls(start + std::chrono::seconds(29)), 0U);
   EXPECT_EQ(server_.check_stalls(start + std::chrono::seconds(30)), 1U);
+  EXPECT_EQ(server_.check_stalls(start + std::chrono::seconds(31)), 0U) << "reset once";
   pump(client_, server_);
   EXPECT_EQ(server_.stats().stalled_resets, 1U);
-  ASSERT_TRUE(client_handler_.responses[id].closed.has_value());
-  EXPECT_EQ(*client_handler_.responses[id].closed, NGHTTP2_CANCEL);
+  EXPECT_EQ(client_handler_.responses[id].closed, std::optional<std::uint32_t>(NGHTTP2_CANCEL));
   EXPECT_EQ(server_handler_.requests[id].reset, NGHTTP2_CANCEL);
   EXPECT_TRUE(server_handler_.requests[id].closed);
 }
@@ -377,7 +371,9 @@ TEST_F(H2Exchange, PingIsAnswered) {
 
 TEST_F(H2Exchange, ManyStreamsAreMultiplexed) {
   std::vector<std::int32_t> ids;
-  for (int i = 0; i < 20; ++i) ids.push_back(submit(get("/" + std::to_string(i)), true));
+  ids.reserve(20);
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(submit(get("/" + std::to_string(i)), true));
   pump(client_, server_);
   ASSERT_EQ(server_handler_.requests.size(), 20U);
   for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -385,7 +381,8 @@ TEST_F(H2Exchange, ManyStreamsAreMultiplexed) {
     ASSERT_TRUE(server_.submit_response(ids[i], ok("0"), true));
   }
   pump(client_, server_);
-  for (const std::int32_t id : ids) EXPECT_EQ(client_handler_.responses[id].status, 200);
+  for (const std::int32_t id : ids)
+    EXPECT_EQ(client_handler_.responses[id].status, 200);
   EXPECT_EQ(server_handler_.closed.size(), 20U);
   EXPECT_EQ(client_.open_streams(), 0U);
 }
@@ -395,8 +392,8 @@ TEST_F(H2Exchange, ServerResetReachesTheClient) {
   pump(client_, server_);
   server_.reset_stream(id, NGHTTP2_REFUSED_STREAM);
   pump(client_, server_);
-  ASSERT_TRUE(client_handler_.responses[id].closed.has_value());
-  EXPECT_EQ(*client_handler_.responses[id].closed, NGHTTP2_REFUSED_STREAM);
+  EXPECT_EQ(client_handler_.responses[id].closed,
+            std::optional<std::uint32_t>(NGHTTP2_REFUSED_STREAM));
   EXPECT_EQ(server_handler_.requests[id].reset, NGHTTP2_REFUSED_STREAM);
   EXPECT_FALSE(server_.send_data(id, std::span<const char>("x", 1), true));
 }
