@@ -149,7 +149,7 @@ void read_endpoints(YamlReader& reader, const Value& value, Cluster& cluster) {
 }
 
 void read_cluster(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 15> kKeys{"name",
+  static constexpr std::array<std::string_view, 16> kKeys{"name",
                                                           "balancer",
                                                           "hash_key",
                                                           "hash_balance_factor",
@@ -163,7 +163,8 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
                                                           "sticky",
                                                           "dns",
                                                           "health_check",
-                                                          "tls"};
+                                                          "tls",
+                                                          "send_proxy_protocol"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Cluster cluster;
@@ -229,6 +230,7 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
     cluster.health_check = read_health_check(reader, *check);
   }
   if (std::optional<Value> tls = map->get("tls")) cluster.tls = read_upstream_tls(reader, *tls);
+  read_send_proxy_protocol(reader, *map, cluster);
   // Kept even when broken, so that routes naming it are not reported as undefined too; the
   // config is refused anyway.
   config.clusters.push_back(std::move(cluster));

@@ -16,6 +16,7 @@
 #include "http/path_normalizer.h"
 #include "net/tls/ktls.h"
 #include "proxy/error_page.h"
+#include "proxy/l4/proxy_protocol_io.h"
 #include "proxy/io.h"
 #include "proxy/tls_headers.h"
 #include "proxy/upstream_leg.h"
@@ -104,6 +105,42 @@ void DownstreamConnection::operator delete(void* block) noexcept {
 }
 
 void DownstreamConnection::start(std::unique_ptr<DownstreamConnection> self) {
+  const std::optional<config::ProxyProtocolAccept>& proxied = self->listener_->spec->proxy_protocol;
+  if (proxied && is_proxy_source(*proxied, self->client_address_)) {
+    asio::io_context& io = self->worker_.io;
+    asio::co_spawn(io, start_proxied(std::move(self)), asio::detached);
+    return;
+  }
+  start_serving(std::move(self));
+}
+
+core::Task<void> DownstreamConnection::start_proxied(std::unique_ptr<DownstreamConnection> self) {
+  DownstreamConnection& connection = *self;
+  // Labelled idle: a drain closes a connection that has not sent its header.
+  connection.deadline_.wait_for(Waiting::kIdle, connection.listener_->spec->proxy_protocol->timeout);
+  auto header = co_await receive_proxy_header(connection.transport_.socket());
+  connection.deadline_.clear();
+  if (!header) {
+    BULWARK_LOG_DEBUG("PROXY header from {} refused: {}", connection.client_address_.to_string(),
+                      header.error());
+    co_return;
+  }
+  if (!header->local) {
+    connection.client_address_ = unmap(header->source.address());
+    connection.client_port_ = header->source.port();
+    connection.destination_ = header->destination;
+    connection.trusted_ = connection.snapshot_->trusts(connection.client_address_);
+  }
+  start_serving(std::move(self));
+}
+
+asio::ip::tcp::endpoint DownstreamConnection::destination() {
+  if (destination_.port() != 0) return destination_;
+  asio::error_code ignored;
+  return transport_.socket().local_endpoint(ignored);
+}
+
+void DownstreamConnection::start_serving(std::unique_ptr<DownstreamConnection> self) {
   bool refused = false;
   if (self->worker_.limiter.enabled()) {
     self->counted_ = self->worker_.limiter.try_open(self->client_address_);

@@ -53,6 +53,8 @@ class DownstreamConnection {
 
   // Takes a new connection over; from now on it owns itself until it closes.
   static void start(std::unique_ptr<DownstreamConnection> self);
+  // Where the client connected to: a PROXY header's destination, else this socket's address.
+  [[nodiscard]] asio::ip::tcp::endpoint destination();
 
   // What the UpstreamLeg of a stream uses of its connection.
   net::Transport& transport() noexcept { return transport_; }
@@ -88,6 +90,10 @@ class DownstreamConnection {
   static void park(std::unique_ptr<DownstreamConnection> self);
   // Serves requests from the bytes in `in_` until the connection is idle again or closes.
   static core::Task<void> serve(std::unique_ptr<DownstreamConnection> self);
+  // After the PROXY header of a trusted source (or none): the per-IP limit, TLS, requests.
+  static void start_serving(std::unique_ptr<DownstreamConnection> self);
+  // Reads the PROXY header a trusted source starts with; its client replaces the peer.
+  static core::Task<void> start_proxied(std::unique_ptr<DownstreamConnection> self);
   // Answers 429 when the client has too many connections open.
   static core::Task<void> refuse(std::unique_ptr<DownstreamConnection> self);
   // A TLS listener's connection: the handshake, then the requests (or the refusal).
@@ -151,6 +157,7 @@ class DownstreamConnection {
   std::unique_ptr<net::tls::ClientIdentity> client_identity_;
   asio::ip::address client_address_;
   std::uint16_t client_port_ = 0;
+  asio::ip::tcp::endpoint destination_;  // from a PROXY header; unset (port 0) otherwise
   std::uint32_t requests_ = 0;
   bool trusted_ = false;
   bool counted_ = false;  // counted by the per-IP connection limiter

@@ -9,6 +9,7 @@
 #include "http/h1/serializer.h"
 #include "proxy/body_relay.h"
 #include "proxy/downstream_connection.h"
+#include "proxy/l4/proxy_protocol_io.h"
 #include "proxy/error_page.h"
 #include "proxy/io.h"
 #include "proxy/worker_context.h"
@@ -330,6 +331,18 @@ core::Task<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointPool& 
     asio::error_code ignored;
     connection_->transport.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     if (breaker.max_connections > 0) connection_->count_in(cluster_.counters);
+    // Before TLS: the header is the connection's first bytes. A pooled connection keeps it.
+    if (spec_.send_proxy_protocol) {
+      const StreamInfo& info = stream_.info();
+      const std::error_code sent = co_await send_proxy_header(
+          connection_->transport.socket(), *spec_.send_proxy_protocol,
+          {info.client_address, info.client_port}, client_.destination());
+      if (sent) {
+        release_connection(false);
+        co_return core::fail(core::ErrorKind::kUpstreamConnectFailed,
+                             "no upstream server could be reached");
+      }
+    }
     if (cluster_.tls) co_return co_await start_tls();
     co_return core::Result<void>{};
   }
