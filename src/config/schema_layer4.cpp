@@ -90,8 +90,8 @@ void read_sni_route(YamlReader& reader, const Value& value, const Config& config
         const auto first = std::ranges::find(owners, name, &NameOwner::name);
         if (first != owners.end()) {
           reader.error(item.mark,
-                       fmt::format("{}: server name '{}' is listed twice (first at {})",
-                                   item.what, name, line_of(first->mark, item.mark)),
+                       fmt::format("{}: server name '{}' is listed twice (first at {})", item.what,
+                                   name, line_of(first->mark, item.mark)),
                        "each server name belongs to one SNI route");
           continue;
         }
@@ -106,8 +106,7 @@ void read_sni_route(YamlReader& reader, const Value& value, const Config& config
   layer4.sni_routes.push_back(std::move(route));
 }
 
-void read_layer4(YamlReader& reader, const Value& value, const Config& config,
-                 Listener& listener) {
+void read_layer4(YamlReader& reader, const Value& value, const Config& config, Listener& listener) {
   static constexpr std::array<std::string_view, 3> kKeys{"cluster", "sni_routes", "idle_timeout"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;

@@ -120,8 +120,8 @@ bool same_socket(const net::HostPort& a, const net::HostPort& b) {
 
 void read_listener(YamlReader& reader, const Value& value, Config& config) {
   static constexpr std::array<std::string_view, 8> kKeys{
-      "name",          "listen",   "tls",           "redirect_to_https",
-      "virtual_hosts", "protocol", "layer4",        "proxy_protocol"};
+      "name",          "listen",   "tls",    "redirect_to_https",
+      "virtual_hosts", "protocol", "layer4", "proxy_protocol"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Listener listener;

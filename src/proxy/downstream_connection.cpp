@@ -16,8 +16,8 @@
 #include "http/path_normalizer.h"
 #include "net/tls/ktls.h"
 #include "proxy/error_page.h"
-#include "proxy/l4/proxy_protocol_io.h"
 #include "proxy/io.h"
+#include "proxy/l4/proxy_protocol_io.h"
 #include "proxy/tls_headers.h"
 #include "proxy/upstream_leg.h"
 #include "proxy/worker_context.h"
@@ -117,7 +117,8 @@ void DownstreamConnection::start(std::unique_ptr<DownstreamConnection> self) {
 core::Task<void> DownstreamConnection::start_proxied(std::unique_ptr<DownstreamConnection> self) {
   DownstreamConnection& connection = *self;
   // Labelled idle: a drain closes a connection that has not sent its header.
-  connection.deadline_.wait_for(Waiting::kIdle, connection.listener_->spec->proxy_protocol->timeout);
+  connection.deadline_.wait_for(Waiting::kIdle,
+                                connection.listener_->spec->proxy_protocol->timeout);
   auto header = co_await receive_proxy_header(connection.transport_.socket());
   connection.deadline_.clear();
   if (!header) {

@@ -98,7 +98,8 @@ core::Task<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
 
 void Worker::serve(const Acceptor& acceptor, core::TcpSocket socket,
                    const asio::ip::tcp::endpoint& peer) {
-  if (acceptor.snapshot->listeners[acceptor.index].spec->protocol != config::ListenerProtocol::kHttp) {
+  if (acceptor.snapshot->listeners[acceptor.index].spec->protocol !=
+      config::ListenerProtocol::kHttp) {
     proxy::TcpProxyConnection::start(std::make_unique<proxy::TcpProxyConnection>(
         context_, acceptor.snapshot, acceptor.index, std::move(socket), peer));
     return;

@@ -7,7 +7,6 @@
 #include <asio/write.hpp>
 #include <cerrno>
 
-
 namespace bulwark::proxy {
 
 bool is_proxy_source(const config::ProxyProtocolAccept& accept,

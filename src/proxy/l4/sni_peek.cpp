@@ -124,9 +124,9 @@ SniPeek peek_server_name(std::span<const char> bytes) {
     }
     if (record.size() >= 2 && record[1] != 3) return failure("not a TLS handshake");
     if (record.size() < kRecordHeader) return SniPeek{};
-    const std::size_t length = (static_cast<std::size_t>(static_cast<unsigned char>(record[3]))
-                                << 8) |
-                               static_cast<unsigned char>(record[4]);
+    const std::size_t length =
+        (static_cast<std::size_t>(static_cast<unsigned char>(record[3])) << 8) |
+        static_cast<unsigned char>(record[4]);
     if (length == 0 || length > kMaxRecord) return failure("a TLS record has an invalid length");
     if (record.size() < kRecordHeader + length) return SniPeek{};
     handshake.append(record.substr(kRecordHeader, length));

@@ -64,10 +64,10 @@ TcpProxyConnection::TcpProxyConnection(WorkerContext& worker, SnapshotPtr snapsh
 TcpProxyConnection::~TcpProxyConnection() {
   if (endpoint_) {
     if (upstream::EndpointPicker* picker = worker_.picker(*snapshot_, cluster_)) {
-      picker->on_request_end(*endpoint_,
-                             std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 core::Clock::now() - connected_at_),
-                             true);
+      picker->on_request_end(
+          *endpoint_,
+          std::chrono::duration_cast<std::chrono::nanoseconds>(core::Clock::now() - connected_at_),
+          true);
     }
   }
   if (counted_) worker_.limiter.close(client_endpoint_.address());
@@ -87,7 +87,8 @@ core::Task<void> TcpProxyConnection::run(std::unique_ptr<TcpProxyConnection> sel
     if (!co_await connection.accept_proxy_header()) co_return;
   }
   if (connection.worker_.limiter.enabled()) {
-    connection.counted_ = connection.worker_.limiter.try_open(connection.client_endpoint_.address());
+    connection.counted_ =
+        connection.worker_.limiter.try_open(connection.client_endpoint_.address());
     if (!connection.counted_) co_return;  // too many connections from this client
   }
   std::optional<std::size_t> cluster = listener.layer4.cluster_index;
@@ -128,9 +129,8 @@ core::Task<std::optional<std::size_t>> TcpProxyConnection::route_client_hello() 
   for (;;) {
     const std::size_t had = early_.size();
     early_.resize(had + kReadChunk);
-    auto [ec, received] =
-        co_await client_.async_read_some(asio::buffer(early_.data() + had, kReadChunk),
-                                         core::kAsTuple);
+    auto [ec, received] = co_await client_.async_read_some(
+        asio::buffer(early_.data() + had, kReadChunk), core::kAsTuple);
     early_.resize(had + received);
     if (ec) {
       deadline_.disarm();
@@ -140,10 +140,10 @@ core::Task<std::optional<std::size_t>> TcpProxyConnection::route_client_hello() 
     if (peek.status == SniPeek::Status::kNeedMore && early_.size() < kMaxEarlyBytes) continue;
     deadline_.disarm();
     if (peek.status != SniPeek::Status::kDone) {
-      BULWARK_LOG_DEBUG("{}: ClientHello from {} refused: {}", listener_.name,
-                        client_endpoint_.address().to_string(),
-                        peek.status == SniPeek::Status::kError ? peek.error
-                                                               : "the ClientHello is too large");
+      BULWARK_LOG_DEBUG(
+          "{}: ClientHello from {} refused: {}", listener_.name,
+          client_endpoint_.address().to_string(),
+          peek.status == SniPeek::Status::kError ? peek.error : "the ClientHello is too large");
       co_return std::nullopt;
     }
     std::optional<std::size_t> cluster = route_server_name(listener_.layer4, peek.server_name);
@@ -198,8 +198,8 @@ core::Task<bool> TcpProxyConnection::connect(std::size_t cluster_index) {
                              upstream::AttemptOutcome::kGatewayError, now);
     if (picker != nullptr) {
       picker->on_request_start(i);
-      picker->on_request_end(
-          i, std::chrono::duration_cast<std::chrono::nanoseconds>(now - started), false);
+      picker->on_request_end(i, std::chrono::duration_cast<std::chrono::nanoseconds>(now - started),
+                             false);
     }
     picked = picker != nullptr ? picker->pick_other(context, now, i) : (i + 1) % count;
   }
@@ -212,9 +212,8 @@ core::Task<bool> TcpProxyConnection::send_preamble(const config::Cluster& spec) 
       asio::error_code ignored;
       destination_ = client_.local_endpoint(ignored);
     }
-    const std::error_code ec =
-        co_await send_proxy_header(upstream_, *spec.send_proxy_protocol, client_endpoint_,
-                                   destination_);
+    const std::error_code ec = co_await send_proxy_header(upstream_, *spec.send_proxy_protocol,
+                                                          client_endpoint_, destination_);
     if (ec) co_return false;
   }
   if (early_.empty()) co_return true;

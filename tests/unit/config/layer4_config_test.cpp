@@ -182,8 +182,7 @@ TEST(Layer4ConfigTest, SniRouteAndProxyProtocolMistakes) {
 }
 
 TEST(Layer4ConfigTest, SendProxyProtocolVersion) {
-  EXPECT_THAT(
-      errors_of(R"(  - name: other
+  EXPECT_THAT(errors_of(R"(  - name: other
     endpoints: [127.0.0.1:1]
     send_proxy_protocol: v3
 listeners:
@@ -192,8 +191,8 @@ listeners:
     protocol: tcp
     layer4: { cluster: other }
 )"),
-      ElementsAre("t.yaml:12:26: send_proxy_protocol: unknown value 'v3'"
-                  "\n  hint: did you mean 'v1'? (the choices are: v1, v2)"));
+              ElementsAre("t.yaml:12:26: send_proxy_protocol: unknown value 'v3'"
+                          "\n  hint: did you mean 'v1'? (the choices are: v1, v2)"));
 }
 
 }  // namespace

@@ -72,7 +72,8 @@ TEST(ProxyProtocolTest, V1Rejections) {
   EXPECT_EQ(error_of("PROXZ"), "not a PROXY protocol header (bad v1 signature)");
   EXPECT_EQ(error_of("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n"), "a PROXY v1 header must end in CRLF");
   EXPECT_EQ(error_of("PROXY TCP4 1.2.3.4\rX"), "a PROXY v1 header must end in CRLF");
-  EXPECT_EQ(error_of(std::string_view("PROXY TCP4 1.2.3.4\0", 19)), "a PROXY v1 header is printable ASCII");
+  EXPECT_EQ(error_of(std::string_view("PROXY TCP4 1.2.3.4\0", 19)),
+            "a PROXY v1 header is printable ASCII");
   EXPECT_EQ(error_of("PROXY " + std::string(101, 'A')), "the PROXY v1 header is over 107 bytes");
   EXPECT_EQ(error_of("PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n"),
             "the PROXY v1 protocol must be TCP4, TCP6 or UNKNOWN");

@@ -28,9 +28,9 @@ std::string server_name_extension(std::string_view name) {
 // A ClientHello handshake message with `extensions` (none when nullopt-like empty marker).
 std::string client_hello(std::string_view extensions, bool with_extensions = true) {
   std::string body = "\x03\x03" + std::string(32, 'r');
-  body += std::string(1, '\x20') + std::string(32, 's');         // session id
-  body += u16(4) + std::string("\x13\x01\x13\x02", 4);            // cipher suites
-  body += std::string("\x01\x00", 2);                              // compression: null
+  body += std::string(1, '\x20') + std::string(32, 's');  // session id
+  body += u16(4) + std::string("\x13\x01\x13\x02", 4);    // cipher suites
+  body += std::string("\x01\x00", 2);                     // compression: null
   if (with_extensions) body += u16(extensions.size()) + std::string(extensions);
   return std::string(1, '\x01') + u24(body.size()) + body;
 }
@@ -57,8 +57,8 @@ TEST(SniPeekTest, FindsTheServerNameByteByByte) {
 
 TEST(SniPeekTest, HandshakeSplitAcrossRecords) {
   const std::string message = client_hello(server_name_extension("b.example"));
-  const std::string hello = record(message.substr(0, 3)) + record(message.substr(3, 50)) +
-                            record(message.substr(53));
+  const std::string hello =
+      record(message.substr(0, 3)) + record(message.substr(3, 50)) + record(message.substr(53));
   const SniPeek done = peek(hello);
   ASSERT_EQ(done.status, SniPeek::Status::kDone);
   EXPECT_EQ(done.server_name, "b.example");
