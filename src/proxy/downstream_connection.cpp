@@ -108,17 +108,18 @@ void DownstreamConnection::start(std::unique_ptr<DownstreamConnection> self) {
   const std::optional<config::ProxyProtocolAccept>& proxied = self->listener_->spec->proxy_protocol;
   if (proxied && is_proxy_source(*proxied, self->client_address_)) {
     asio::io_context& io = self->worker_.io;
-    asio::co_spawn(io, start_proxied(std::move(self)), asio::detached);
+    const config::Duration timeout = proxied->timeout;
+    asio::co_spawn(io, start_proxied(std::move(self), timeout), asio::detached);
     return;
   }
   start_serving(std::move(self));
 }
 
-core::Task<void> DownstreamConnection::start_proxied(std::unique_ptr<DownstreamConnection> self) {
+core::Task<void> DownstreamConnection::start_proxied(std::unique_ptr<DownstreamConnection> self,
+                                                     config::Duration timeout) {
   DownstreamConnection& connection = *self;
   // Labelled idle: a drain closes a connection that has not sent its header.
-  connection.deadline_.wait_for(Waiting::kIdle,
-                                connection.listener_->spec->proxy_protocol->timeout);
+  connection.deadline_.wait_for(Waiting::kIdle, timeout);
   auto header = co_await receive_proxy_header(connection.transport_.socket());
   connection.deadline_.clear();
   if (!header) {

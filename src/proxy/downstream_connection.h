@@ -93,7 +93,8 @@ class DownstreamConnection {
   // After the PROXY header of a trusted source (or none): the per-IP limit, TLS, requests.
   static void start_serving(std::unique_ptr<DownstreamConnection> self);
   // Reads the PROXY header a trusted source starts with; its client replaces the peer.
-  static core::Task<void> start_proxied(std::unique_ptr<DownstreamConnection> self);
+  static core::Task<void> start_proxied(std::unique_ptr<DownstreamConnection> self,
+                                        config::Duration timeout);
   // Answers 429 when the client has too many connections open.
   static core::Task<void> refuse(std::unique_ptr<DownstreamConnection> self);
   // A TLS listener's connection: the handshake, then the requests (or the refusal).

@@ -5,6 +5,7 @@ the TLS session end to end between the client and the backend."""
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -219,6 +220,45 @@ def test_idle_timeout_closes_a_quiet_tunnel(bulwark, redis):
         started = time.monotonic()
         assert closed_without_data(s)
         assert time.monotonic() - started < 3
+
+
+def test_drain_keeps_tunnels_until_the_deadline(bulwark, redis):
+    r = redis()
+    port = find_free_port()
+    b = bulwark(config=tcp_config(port, [r.hostport]) | {"timeouts": {"drain": "1500ms"}}, port=port)
+    with socket.create_connection(("127.0.0.1", b.port), timeout=10) as s:
+        assert command(s, "PING") == b"+PONG\r\n"
+        started = time.monotonic()
+        b.signal(signal.SIGTERM)
+        time.sleep(0.3)
+        # Draining: the tunnel still carries traffic, and no new connection is taken.
+        assert command(s, "ECHO", "still here") == b"$10\r\nstill here\r\n"
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", b.port), timeout=2).close()
+        assert b.wait(10) == 0
+        assert 1.2 <= time.monotonic() - started <= 5
+        assert closed_without_data(s)
+
+
+def test_per_client_connection_limit(bulwark, redis):
+    r = redis()
+    port = find_free_port()
+    b = bulwark(config=tcp_config(port, [r.hostport]) | {"workers": 1, "limits": {"max_connections_per_ip": 2}},
+                port=port)
+    first = socket.create_connection(("127.0.0.1", b.port), timeout=10)
+    second = socket.create_connection(("127.0.0.1", b.port), timeout=10)
+    try:
+        assert command(first, "PING") == b"+PONG\r\n"
+        assert command(second, "PING") == b"+PONG\r\n"
+        with socket.create_connection(("127.0.0.1", b.port), timeout=10) as third:
+            third.sendall(encode("PING"))
+            assert closed_without_data(third)
+    finally:
+        first.close()
+        second.close()
+    time.sleep(0.2)
+    with socket.create_connection(("127.0.0.1", b.port), timeout=10) as again:
+        assert command(again, "PING") == b"+PONG\r\n"
 
 
 def test_tcp_listener_config_errors(bulwark, tmp_path):

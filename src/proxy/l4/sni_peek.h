@@ -13,7 +13,7 @@ namespace bulwark::proxy {
 
 // The ClientHello may span records; a client that needs more than this before its server name
 // is known is refused (real ClientHellos, post-quantum key shares included, stay under 2 KiB).
-inline constexpr std::size_t kMaxClientHelloBytes = 16 * 1024;
+inline constexpr std::size_t kMaxClientHelloBytes = std::size_t{16} * 1024;
 
 struct SniPeek {
   enum class Status : std::uint8_t { kNeedMore, kError, kDone };

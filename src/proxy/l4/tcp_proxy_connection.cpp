@@ -62,14 +62,6 @@ TcpProxyConnection::TcpProxyConnection(WorkerContext& worker, SnapshotPtr snapsh
 }
 
 TcpProxyConnection::~TcpProxyConnection() {
-  if (endpoint_) {
-    if (upstream::EndpointPicker* picker = worker_.picker(*snapshot_, cluster_)) {
-      picker->on_request_end(
-          *endpoint_,
-          std::chrono::duration_cast<std::chrono::nanoseconds>(core::Clock::now() - connected_at_),
-          true);
-    }
-  }
   if (counted_) worker_.limiter.close(client_endpoint_.address());
   worker_.open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -82,9 +74,9 @@ void TcpProxyConnection::start(std::unique_ptr<TcpProxyConnection> self) {
 core::Task<void> TcpProxyConnection::run(std::unique_ptr<TcpProxyConnection> self) {
   TcpProxyConnection& connection = *self;
   const config::Listener& listener = connection.listener_;
-  if (listener.proxy_protocol &&
-      is_proxy_source(*listener.proxy_protocol, connection.client_endpoint_.address())) {
-    if (!co_await connection.accept_proxy_header()) co_return;
+  const std::optional<config::ProxyProtocolAccept>& proxied = listener.proxy_protocol;
+  if (proxied && is_proxy_source(*proxied, connection.client_endpoint_.address())) {
+    if (!co_await connection.accept_proxy_header(proxied->timeout)) co_return;
   }
   if (connection.worker_.limiter.enabled()) {
     connection.counted_ =
@@ -98,18 +90,31 @@ core::Task<void> TcpProxyConnection::run(std::unique_ptr<TcpProxyConnection> sel
   }
   if (!co_await connection.connect(*cluster)) co_return;
   const config::Cluster& spec = connection.snapshot_->config->clusters[*cluster];
-  if (!co_await connection.send_preamble(spec)) co_return;
-  [[maybe_unused]] const TunnelBytes moved =
-      co_await tunnel(connection.client_, connection.upstream_, connection.worker_.buffers,
-                      connection.deadline_, listener.layer4.idle_timeout);
-  BULWARK_LOG_DEBUG("{} {} -> {}: {} bytes up, {} down{}", listener.name,
-                    connection.client_endpoint_.address().to_string(), connection.upstream_label_,
-                    moved.from_client, moved.from_upstream,
-                    connection.deadline_.expired() ? " (idle timeout)" : "");
+  if (co_await connection.send_preamble(spec)) {
+    [[maybe_unused]] const TunnelBytes moved =
+        co_await tunnel(connection.client_, connection.upstream_, connection.worker_.buffers,
+                        connection.deadline_, listener.layer4.idle_timeout);
+    BULWARK_LOG_DEBUG("{} {} -> {}: {} bytes up, {} down{}", listener.name,
+                      connection.client_endpoint_.address().to_string(), connection.upstream_label_,
+                      moved.from_client, moved.from_upstream,
+                      connection.deadline_.expired() ? " (idle timeout)" : "");
+  }
+  connection.end_balancing();
 }
 
-core::Task<bool> TcpProxyConnection::accept_proxy_header() {
-  deadline_.wait_for(listener_.proxy_protocol->timeout, true);
+// Here rather than in the destructor: a connection still open when the worker stops is destroyed
+// with the worker's loop, after the pickers.
+void TcpProxyConnection::end_balancing() {
+  upstream::EndpointPicker* picker = worker_.picker(*snapshot_, cluster_);
+  if (picker == nullptr || !endpoint_) return;
+  picker->on_request_end(
+      *endpoint_,
+      std::chrono::duration_cast<std::chrono::nanoseconds>(core::Clock::now() - connected_at_),
+      true);
+}
+
+core::Task<bool> TcpProxyConnection::accept_proxy_header(config::Duration timeout) {
+  deadline_.wait_for(timeout, true);
   auto header = co_await receive_proxy_header(client_);
   deadline_.disarm();
   if (!header) {

@@ -33,7 +33,7 @@ class TcpProxyConnection {
  private:
   static core::Task<void> run(std::unique_ptr<TcpProxyConnection> self);
   // The PROXY header of a trusted source; false when it did not come or was bad.
-  core::Task<bool> accept_proxy_header();
+  core::Task<bool> accept_proxy_header(config::Duration timeout);
   // Reads the ClientHello (kept in `early_` to be forwarded) and picks the cluster its server
   // name routes to; nullopt closes the connection.
   core::Task<std::optional<std::size_t>> route_client_hello();
@@ -41,6 +41,8 @@ class TcpProxyConnection {
   core::Task<bool> connect(std::size_t cluster);
   // The PROXY header when the cluster sends one, then the bytes read before connecting.
   core::Task<bool> send_preamble(const config::Cluster& spec);
+  // Tells the balancer the connection to `endpoint_` ended.
+  void end_balancing();
 
   WorkerContext& worker_;
   SnapshotPtr snapshot_;
