@@ -184,6 +184,20 @@ def test_backend_down_tries_the_next_endpoint(bulwark, redis):
     assert "connect failed" in b.stderr_text()
 
 
+def test_connect_failures_eject_the_endpoint(bulwark, redis):
+    """Outlier detection counts refused connects: after one, the dead endpoint is not tried again."""
+    r = redis()
+    dead = f"127.0.0.1:{find_free_port()}"
+    port = find_free_port()
+    cfg = tcp_config(port, [dead, r.hostport]) | {"workers": 1}
+    cfg["clusters"][0]["outlier_detection"] = {"consecutive_gateway_errors": 1}
+    b = bulwark(config=cfg, port=port)
+    for _ in range(8):
+        with socket.create_connection(("127.0.0.1", b.port), timeout=10) as s:
+            assert command(s, "PING") == b"+PONG\r\n"
+    assert b.stderr_text().count("connect failed") == 1, b.stderr_text()
+
+
 def test_every_backend_down_closes_the_connection(bulwark, redis):
     r = redis()
     port = find_free_port()

@@ -308,6 +308,26 @@ def test_http_upstream_gets_a_header_per_connection(bulwark, proxy_origin, versi
                       "source_port": client_port, "destination_port": b.port}
 
 
+def test_without_pooling_every_client_gets_its_own_header(bulwark, proxy_origin):
+    o = proxy_origin()
+    b = bulwark([o.hostport], clusters=[{"name": "backend", "endpoints": [o.hostport],
+                                         "send_proxy_protocol": "v1",
+                                         "pool": {"max_idle_per_endpoint": 0}}])
+    ports = []
+    for _ in range(2):
+        with socket.create_connection(("127.0.0.1", b.port), timeout=10) as s:
+            ports.append(s.getsockname()[1])
+            s.sendall(GET)
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        assert json.loads(data.split(b"\r\n\r\n", 1)[1])["source_port"] == ports[-1]
+    assert [h["source_port"] for h in o.headers] == ports
+
+
 def test_received_address_is_passed_on(bulwark, proxy_origin):
     """PROXY in from a trusted balancer, PROXY out to the backend: the backend sees the client."""
     o = proxy_origin()
