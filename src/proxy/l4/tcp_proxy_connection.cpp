@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "proxy/l4/proxy_protocol_io.h"
 #include "proxy/l4/sni_peek.h"
+#include "proxy/l4/sni_routes.h"
 #include "proxy/worker_context.h"
 #include "upstream/outlier_detector.h"
 
@@ -23,27 +24,6 @@ asio::ip::address unmap(const asio::ip::address& address) {
     return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
   }
   return address;
-}
-
-// Exact names first, then the longest "*.suffix" that matches; else the listener's cluster.
-std::optional<std::size_t> route_server_name(const config::Layer4& layer4, std::string_view name) {
-  const config::SniRoute* wildcard = nullptr;
-  std::size_t wildcard_length = 0;
-  for (const config::SniRoute& route : layer4.sni_routes) {
-    for (const std::string& pattern : route.server_names) {
-      if (pattern == name) return route.cluster_index;
-      if (!pattern.starts_with("*.")) continue;
-      const std::string_view suffix = std::string_view(pattern).substr(1);  // ".b.example"
-      if (name.size() > suffix.size() && name.ends_with(suffix) &&
-          suffix.size() > wildcard_length) {
-        wildcard = &route;
-        wildcard_length = suffix.size();
-      }
-    }
-  }
-  if (wildcard != nullptr) return wildcard->cluster_index;
-  if (!layer4.cluster.empty()) return layer4.cluster_index;
-  return std::nullopt;
 }
 
 }  // namespace

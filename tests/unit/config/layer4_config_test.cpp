@@ -33,6 +33,7 @@ std::vector<std::string> errors_of(std::string_view listeners) {
   const LoadResult result = load(listeners);
   EXPECT_EQ(result.config, nullptr);
   std::vector<std::string> lines;
+  lines.reserve(result.errors.size());
   for (const Diagnostic& d : result.errors)
     lines.push_back(d.format());
   return lines;
@@ -63,8 +64,8 @@ TEST(Layer4ConfigTest, TcpAndPassthroughListeners) {
   EXPECT_EQ(tcp.layer4.cluster_index, 0U);
   EXPECT_EQ(tcp.layer4.idle_timeout, std::chrono::seconds(30));
   ASSERT_TRUE(tcp.proxy_protocol.has_value());
-  EXPECT_EQ(tcp.proxy_protocol->trusted_sources.size(), 2U);
-  EXPECT_EQ(tcp.proxy_protocol->timeout, std::chrono::seconds(2));
+  EXPECT_EQ(tcp.proxy_protocol.value().trusted_sources.size(), 2U);
+  EXPECT_EQ(tcp.proxy_protocol.value().timeout, std::chrono::seconds(2));
   const Listener& sni = config.listeners[1];
   EXPECT_EQ(sni.protocol, ListenerProtocol::kTlsPassthrough);
   EXPECT_EQ(sni.layer4.cluster_index, 1U);
@@ -89,7 +90,7 @@ TEST(Layer4ConfigTest, ProxyProtocolOnAnHttpListener) {
 )");
   ASSERT_NE(result.config, nullptr);
   EXPECT_EQ(result.config->listeners[0].protocol, ListenerProtocol::kHttp);
-  EXPECT_EQ(result.config->listeners[0].proxy_protocol->timeout, std::chrono::seconds(5));
+  EXPECT_EQ(result.config->listeners[0].proxy_protocol.value().timeout, std::chrono::seconds(5));
 }
 
 TEST(Layer4ConfigTest, ListenerMistakes) {
