@@ -64,8 +64,8 @@ TEST(Layer4ConfigTest, TcpAndPassthroughListeners) {
   EXPECT_EQ(tcp.layer4.cluster_index, 0U);
   EXPECT_EQ(tcp.layer4.idle_timeout, std::chrono::seconds(30));
   ASSERT_TRUE(tcp.proxy_protocol.has_value());
-  EXPECT_EQ(tcp.proxy_protocol.value().trusted_sources.size(), 2U);
-  EXPECT_EQ(tcp.proxy_protocol.value().timeout, std::chrono::seconds(2));
+  EXPECT_EQ(tcp.proxy_protocol.value_or(ProxyProtocolAccept{}).trusted_sources.size(), 2U);
+  EXPECT_EQ(tcp.proxy_protocol.value_or(ProxyProtocolAccept{}).timeout, std::chrono::seconds(2));
   const Listener& sni = config.listeners[1];
   EXPECT_EQ(sni.protocol, ListenerProtocol::kTlsPassthrough);
   EXPECT_EQ(sni.layer4.cluster_index, 1U);
@@ -90,7 +90,8 @@ TEST(Layer4ConfigTest, ProxyProtocolOnAnHttpListener) {
 )");
   ASSERT_NE(result.config, nullptr);
   EXPECT_EQ(result.config->listeners[0].protocol, ListenerProtocol::kHttp);
-  EXPECT_EQ(result.config->listeners[0].proxy_protocol.value().timeout, std::chrono::seconds(5));
+  EXPECT_EQ(result.config->listeners[0].proxy_protocol.value_or(ProxyProtocolAccept{}).timeout,
+            std::chrono::seconds(5));
 }
 
 TEST(Layer4ConfigTest, ListenerMistakes) {
