@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
@@ -23,39 +24,60 @@ struct Ends {
   }
 };
 
+// Bytes a quiet direction waits with: most messages of request/response protocols fit, so they
+// go through without a pooled buffer.
+constexpr std::size_t kSmallRead = 512;
+
+// Writes what was read; false when the other side failed (both ways are then closed).
+core::Task<bool> forward(core::TcpSocket& to, const char* data, std::size_t size, Ends& ends,
+                         TunnelDeadline& deadline, core::Clock::duration idle,
+                         std::uint64_t& moved) {
+  deadline.wait_for(idle, false);
+  auto [ec, written] = co_await asio::async_write(to, asio::buffer(data, size), core::kAsTuple);
+  if (ec) {
+    ends.abort();
+    co_return false;
+  }
+  moved += written;
+  deadline.wait_for(idle, false);
+  co_return true;
+}
+
 core::Task<void> relay(core::TcpSocket& from, core::TcpSocket& to, Ends& ends,
                        core::BufferPool& buffers, TunnelDeadline& deadline,
                        core::Clock::duration idle, std::uint64_t& moved) {
+  std::array<char, kSmallRead> small{};
   for (;;) {
-    auto [ec] = co_await from.async_wait(asio::socket_base::wait_read, core::kAsTuple);
+    // A read that finds nothing waits on the reactor as it is (no epoll_ctl, as a wait for
+    // readability would cost), holding no pooled buffer.
+    auto [ec, received] = co_await from.async_read_some(asio::buffer(small), core::kAsTuple);
+    if (ec == asio::error::eof) {  // the other side learns it, and may still answer
+      asio::error_code ignored;
+      to.shutdown(asio::socket_base::shutdown_send, ignored);
+      co_return;
+    }
     if (ec) break;
+    if (!co_await forward(to, small.data(), received, ends, deadline, idle, moved)) co_return;
+    if (received < small.size()) continue;  // a short read emptied the socket
+    // More is waiting: through a pooled buffer until the socket is empty.
     core::Buffer buffer = buffers.take();
     const std::span<char> space = buffer.writable();
-    // Everything the socket holds, chunk by chunk, before waiting again (the reactor is
-    // edge-triggered).
     for (;;) {
-      const ssize_t received = ::recv(from.native_handle(), space.data(), space.size(), 0);
-      if (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      if (received < 0 && errno == EINTR) continue;
-      if (received < 0) {
-        ends.abort();
-        co_return;
-      }
-      if (received == 0) {  // end of stream: the other side learns it, and may still answer
+      const ssize_t got = ::recv(from.native_handle(), space.data(), space.size(), 0);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (got == 0) {
         asio::error_code ignored;
         to.shutdown(asio::socket_base::shutdown_send, ignored);
         co_return;
       }
-      deadline.wait_for(idle, false);
-      const auto size = static_cast<std::size_t>(received);
-      auto [write_error, written] =
-          co_await asio::async_write(to, asio::buffer(space.data(), size), core::kAsTuple);
-      if (write_error) {
+      if (got < 0) {
         ends.abort();
         co_return;
       }
-      moved += written;
-      deadline.wait_for(idle, false);
+      const auto size = static_cast<std::size_t>(got);
+      if (!co_await forward(to, space.data(), size, ends, deadline, idle, moved)) co_return;
+      if (size < space.size()) break;
     }
   }
   ends.abort();

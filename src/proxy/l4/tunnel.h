@@ -1,9 +1,11 @@
 #pragma once
 // Carries bytes both ways between a client and a backend as they come, for layer-4 listeners.
-// Each direction waits for its socket to become readable holding no buffer, then moves what is
-// there through a pooled one: an idle tunnel costs no buffer memory. A direction writes what it
-// read before it reads again, so a slow reader holds back its writer (backpressure). An end of
-// stream is passed on as a half close; a reset or error closes both ways.
+// A quiet direction waits with a read into a small buffer of its own (the messages of
+// request/response protocols fit it whole); only when more is waiting does it take a pooled
+// buffer, until the socket is empty: an idle tunnel holds no pooled buffer, and a busy one makes
+// no syscall beyond its reads and writes. A direction writes what it read before it reads again,
+// so a slow reader holds back its writer (backpressure). An end of stream is passed on as a half
+// close; a reset or error closes both ways.
 
 #include <cstdint>
 
