@@ -55,6 +55,9 @@ struct RequestHead {
   // when it is empty); for authority- and asterisk-form the target itself.
   std::string_view path;
   std::uint8_t version_minor = 1;  // HTTP/1.<minor>; HTTP/2 sets 1 as well
+  bool http2 = false;              // came over HTTP/2 (h2::ServerSession)
+  // HTTP/2 extended CONNECT (RFC 8441): the :protocol, e.g. "websocket"; `upgrade` is set too.
+  std::string_view protocol;
   HeaderMap headers;
 
   // Derived by the codec from the headers (the filters must not have to re-derive them).

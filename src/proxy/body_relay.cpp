@@ -123,9 +123,10 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
     }
 
     if (!gather.empty()) {
-      if (writes == 1 && ends.nodelay_done != nullptr && !*ends.nodelay_done) {
+      if (writes == 1 && ends.nodelay_done != nullptr && !*ends.nodelay_done &&
+          ends.sink.transport != nullptr) {
         asio::error_code ignored;
-        ends.sink.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+        ends.sink.transport->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
         *ends.nodelay_done = true;
       }
       if (ends.keep != nullptr) ends.keep->append(gather.pieces());

@@ -20,6 +20,7 @@
 #include "proxy/connection_deadline.h"
 #include "proxy/filter/body_chunk.h"
 #include "proxy/filter/verdict.h"
+#include "proxy/stream_pipe.h"
 
 namespace bulwark::proxy {
 
@@ -40,6 +41,7 @@ enum class RelayOutcome : std::uint8_t {
   kMalformed,      // the source's framing is invalid (`error` says how)
   kTooLarge,       // more body bytes than `max_bytes`
   kFilterStopped,  // a filter did not continue (it responded locally)
+  kHeadRejected,   // the response head could not be sent (too large): nothing went out
 };
 
 struct RelayResult {
@@ -59,12 +61,12 @@ struct KeptBytes {
 };
 
 struct RelayEnds {
-  net::Transport& source;
+  BodyPort source;
   // Holds source bytes already received after the head. Bytes before `floor` (the head, whose
   // views are still in use) are never moved or overwritten.
   core::Buffer& buffer;
   std::size_t floor;
-  net::Transport& sink;
+  BodyPort sink;
   http::h1::BodyDecoder& decoder;
   bool sink_chunked;        // re-encode as chunked (else the bytes go as they are)
   std::string_view prefix;  // written before the body (a serialized head), in the same write
@@ -75,12 +77,24 @@ struct RelayEnds {
   core::Clock::duration write_timeout;
   std::uint64_t max_bytes = 0;  // 0: no limit
   BodyTap* tap = nullptr;
-  // Set TCP_NODELAY on the sink before its second write (a body that needs several writes must
-  // not wait for delayed ACKs); *nodelay_done remembers it per connection.
+  // Set TCP_NODELAY on the sink (a socket) before its second write (a body that needs several
+  // writes must not wait for delayed ACKs); *nodelay_done remembers it per connection.
   bool* nodelay_done = nullptr;
   KeptBytes* keep = nullptr;  // copies of the writes, for a resend
 };
 
 core::Task<RelayResult> relay_body(RelayEnds ends);
+
+// An upstream response on its way to the client (ClientSide::relay_response).
+struct ResponseRelay {
+  http::ResponseHead& head;  // the filters have seen it; framing as the upstream sent it
+  BodyPort source;
+  core::Buffer& buffer;  // response bytes received after the head
+  http::h1::BodyDecoder& decoder;
+  BodyTap* tap;
+  core::Clock::duration read_timeout;
+  bool request_done;        // the request body was read to its end
+  bool keep_alive = false;  // out: the client connection stays open (HTTP/1.1)
+};
 
 }  // namespace bulwark::proxy

@@ -1,14 +1,16 @@
 #pragma once
-// The one deadline of a client connection. At most one I/O operation of a connection is pending
-// at a time, so one deadline is enough: before each wait the connection says what it waits for
-// and for how long; when the time is up, the tick cancels the sockets and the waiting coroutine
-// finds out what expired (and so which status to answer: 408, 504, or none).
+// The one deadline of a client connection (HTTP/1.1) or of one stream (HTTP/2). At most one I/O
+// operation of either is pending at a time, so one deadline is enough: before each wait the
+// connection says what it waits for and for how long; when the time is up, the tick cancels the
+// client's socket (or stream) and the upstream socket, and the waiting coroutine finds out what
+// expired (and so which status to answer: 408, 504, or none).
 
 #include <asio/ip/tcp.hpp>
 #include <cstdint>
 
 #include "core/io.h"
 #include "core/timeout_list.h"
+#include "proxy/stream_pipe.h"
 
 namespace bulwark::proxy {
 
@@ -27,7 +29,11 @@ enum class Waiting : std::uint8_t {
 class ConnectionDeadline final : public core::TimeoutEntry {
  public:
   ConnectionDeadline(core::TimeoutList& list, core::TcpSocket& client) noexcept
-      : list_(list), client_(client) {
+      : list_(list), client_(&client) {
+    list_.link(*this);
+  }
+  ConnectionDeadline(core::TimeoutList& list, StreamPipe& stream) noexcept
+      : list_(list), stream_(&stream) {
     list_.link(*this);
   }
   ConnectionDeadline(const ConnectionDeadline&) = delete;
@@ -52,20 +58,29 @@ class ConnectionDeadline final : public core::TimeoutEntry {
   // An idle connection closes at once when the worker drains; a busy one finishes its response.
   void on_drain() noexcept override {
     if (waiting_ != Waiting::kIdle && waiting_ != Waiting::kIdleHot) return;
-    asio::error_code ignored;
-    client_.cancel(ignored);
+    cancel_client();
   }
 
   void on_timeout() noexcept override {
     expired_ = waiting_;
+    cancel_client();
     asio::error_code ignored;
-    client_.cancel(ignored);
     if (upstream_ != nullptr) upstream_->cancel(ignored);
   }
 
  private:
+  void cancel_client() noexcept {
+    if (stream_ != nullptr) {
+      stream_->cancel();
+      return;
+    }
+    asio::error_code ignored;
+    client_->cancel(ignored);
+  }
+
   core::TimeoutList& list_;
-  core::TcpSocket& client_;
+  core::TcpSocket* client_ = nullptr;
+  StreamPipe* stream_ = nullptr;
   core::TcpSocket* upstream_ = nullptr;
   Waiting waiting_ = Waiting::kNothing;
   Waiting expired_ = Waiting::kNothing;

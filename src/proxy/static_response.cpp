@@ -9,18 +9,14 @@
 #include <memory_resource>
 #include <vector>
 
-#include "http/h1/serializer.h"
-#include "net/send_file.h"
-#include "net/tls/secure_send_file.h"
-#include "proxy/downstream_connection.h"
-#include "proxy/worker_context.h"
+#include "proxy/stream_handler.h"
 #include "router/static/static_file_resolver.h"
 
 namespace bulwark::proxy {
 
-core::Task<bool> DownstreamConnection::serve_static(Stream& stream,
-                                                    const config::StaticAction& action,
-                                                    const config::Route& route, bool keep_alive) {
+core::Task<bool> StreamHandler::serve_static(const config::StaticAction& action,
+                                             const config::Route& route, bool keep_alive) {
+  Stream& stream = stream_;
   const http::RequestHead& request = stream.request;
   // In the stream's arena, not in this coroutine's frame (see serve_stream). The deleter only
   // runs the destructor, which closes the file.
@@ -40,8 +36,8 @@ core::Task<bool> DownstreamConnection::serve_static(Stream& stream,
     fields.reserve(reply->headers.size());
     for (const router::ReplyHeader& field : reply->headers)
       fields.push_back({field.name, field.value});
-    co_return co_await send_local_reply(
-        stream, {.status = reply->status, .detail = reply->detail, .headers = fields}, keep_alive);
+    co_return co_await this->reply(
+        {.status = reply->status, .detail = reply->detail, .headers = fields}, keep_alive);
   }
 
   http::ResponseHead& response = stream.response;
@@ -66,54 +62,32 @@ core::Task<bool> DownstreamConnection::serve_static(Stream& stream,
     response.framing = http::BodyFraming::kContentLength;
     response.content_length = reply->content_length;
   }
-  finish_local_head(stream, keep_alive, reply->body.empty());
-
-  core::Buffer out = worker_.buffers.take();
-  const std::size_t head_size = http::h1::write_response_head(response, out.writable());
-  if (head_size == 0) co_return false;  // headers larger than a buffer: nothing sane to send
+  finish_local_head(client_, stream, keep_alive, reply->body.empty());
+  // Headers larger than a buffer: nothing sane to send.
+  if (!client_.begin_response(response)) co_return false;
 
   // Text waits here to go out with what follows: the head and the first multipart boundary go
   // with the first bytes of the file, in the same TCP segments.
-  std::array<asio::const_buffer, net::kMaxPrefixBuffers> pending{
-      asio::const_buffer(out.writable().data(), head_size)};
-  std::size_t pending_count = 1;
+  std::array<asio::const_buffer, net::kMaxPrefixBuffers - 1> pending{};
+  std::size_t pending_count = 0;
   std::uint64_t pending_body = 0;
-  const auto flush = [&]() -> core::Task<bool> {
-    const bool written = co_await write({pending.data(), pending_count});
+  const auto flush = [&](bool end_stream) -> core::Task<bool> {
+    const bool written = co_await client_.send_body({pending.data(), pending_count}, end_stream);
     if (written) stream.body_bytes_sent += pending_body;
     pending_count = 0;
     pending_body = 0;
     co_return written;
   };
-  const core::Clock::duration send_timeout = snapshot_->config->timeouts.send;
   for (const router::BodyPiece& piece : reply->body) {
     if (const auto* text = std::get_if<std::pmr::string>(&piece)) {
-      if (pending_count == pending.size() && !co_await flush()) co_return false;
+      if (pending_count == pending.size() && !co_await flush(false)) co_return false;
       pending[pending_count++] = asio::const_buffer(text->data(), text->size());
       pending_body += text->size();
       continue;
     }
-    if (!nodelay_done_) {
-      // The file leaves in several segments: the last must not wait for a delayed ACK.
-      asio::error_code ignored;
-      transport_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-      nodelay_done_ = true;
-    }
     const auto& segment = std::get<router::FileSegment>(piece);
-    const std::span<const asio::const_buffer> prefix(pending.data(), pending_count);
-    const auto before_wait = [this, send_timeout] {
-      deadline_.wait_for(Waiting::kClientWrite, send_timeout);
-    };
-    // Not a conditional expression: g++ 12 miscompiles co_await in both of its arms.
-    net::SendFileResult sent;
-    if (transport_.secure()) {
-      sent = co_await net::send_file_secure(transport_, prefix, segment.fd, segment.offset,
-                                            segment.length, before_wait);
-    } else {
-      sent = co_await net::send_file(transport_.socket(), prefix, segment.fd, segment.offset,
-                                     segment.length, before_wait);
-    }
-    deadline_.clear();
+    const net::SendFileResult sent = co_await client_.send_file(
+        {pending.data(), pending_count}, segment.fd, segment.offset, segment.length);
     stream.body_bytes_sent += sent.sent + (sent.error ? 0 : pending_body);
     pending_count = 0;
     pending_body = 0;
@@ -124,7 +98,7 @@ core::Task<bool> DownstreamConnection::serve_static(Stream& stream,
       co_return false;
     }
   }
-  if (pending_count != 0 && !co_await flush()) co_return false;
+  if (!co_await flush(true)) co_return false;
   co_return response.keep_alive;
 }
 

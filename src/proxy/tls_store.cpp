@@ -7,10 +7,10 @@
 
 namespace bulwark::proxy {
 
-const std::vector<std::string>& TlsStore::alpn_protocols() {
-  // h2 joins when HTTP/2 is served.
-  static const std::vector<std::string> protocols{"http/1.1"};
-  return protocols;
+const std::vector<std::string>& TlsStore::alpn_protocols(const config::Listener& listener) {
+  static const std::vector<std::string> with_h2{"h2", "http/1.1"};
+  static const std::vector<std::string> http1_only{"http/1.1"};
+  return listener.http2.enabled ? with_h2 : http1_only;
 }
 
 TlsStore::FileStamp TlsStore::stamp(const std::string& path) {
@@ -51,7 +51,7 @@ std::shared_ptr<const TlsContexts> TlsStore::contexts_for(const config::ConfigPt
     auto& context = contexts->listeners.emplace_back();
     if (!listener.tls) continue;
     std::string reason;
-    context = net::tls::ServerContext::build(*listener.tls, alpn_protocols(),
+    context = net::tls::ServerContext::build(*listener.tls, alpn_protocols(listener),
                                              ticket_keys_for(listener), reason);
     if (!context) {
       error = fmt::format("listener '{}': {}", listener.name, reason);

@@ -27,8 +27,8 @@ struct TlsContexts {
 
 class TlsStore {
  public:
-  // The protocols listeners offer by ALPN, in preference order.
-  static const std::vector<std::string>& alpn_protocols();
+  // The protocols a listener offers by ALPN, in preference order: h2 first where enabled.
+  static const std::vector<std::string>& alpn_protocols(const config::Listener& listener);
 
   // The contexts for `config`: those built last time when it is the same configuration and
   // none of their files changed, else new ones. nullptr with `error` naming the listener or

@@ -8,18 +8,17 @@
 #include "core/log.h"
 #include "http/h1/serializer.h"
 #include "proxy/body_relay.h"
-#include "proxy/downstream_connection.h"
+#include "proxy/client_side.h"
 #include "proxy/error_page.h"
 #include "proxy/io.h"
 #include "proxy/l4/proxy_protocol_io.h"
+#include "proxy/stream_handler.h"
 #include "proxy/worker_context.h"
 #include "upstream/lb/hash_key.h"
 #include "upstream/retry_policy.h"
 
 namespace bulwark::proxy {
 namespace {
-
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // The filters of one direction (a FilterChain body hook), as the relay sees them.
 template <Verdict (FilterChain::*kHook)(BodyChunk&, bool, Context&)>
@@ -38,8 +37,8 @@ using ResponseBodyTap = ChainTap<&FilterChain::response_body>;
 
 }  // namespace
 
-UpstreamLeg::UpstreamLeg(DownstreamConnection& client, Stream& stream,
-                         const upstream::Cluster& cluster, const config::ProxyAction& action)
+UpstreamLeg::UpstreamLeg(ClientSide& client, Stream& stream, const upstream::Cluster& cluster,
+                         const config::ProxyAction& action)
     : client_(client),
       stream_(stream),
       cluster_(cluster),
@@ -270,8 +269,8 @@ core::Task<bool> UpstreamLeg::overflow(std::string_view detail) {
   const std::array<http::HeaderField, 1> headers = {
       http::HeaderField{"retry-after", stream_.arena().copy(std::to_string(seconds))}};
   BULWARK_LOG_DEBUG("cluster {}: {}", cluster_.name, detail);
-  co_return co_await client_.send_local_reply(
-      stream_, {.status = 503, .detail = detail, .headers = headers},
+  co_return co_await send_local_reply(
+      client_, stream_, {.status = 503, .detail = detail, .headers = headers},
       request_body_done_ || stream_.request.framing == http::BodyFraming::kNone);
 }
 
@@ -333,10 +332,13 @@ core::Task<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointPool& 
     if (breaker.max_connections > 0) connection_->count_in(cluster_.counters);
     // Before TLS: the header is the connection's first bytes. A pooled connection keeps it.
     if (spec_.send_proxy_protocol) {
-      const StreamInfo& info = stream_.info();
-      const std::error_code sent = co_await send_proxy_header(
-          connection_->transport.socket(), *spec_.send_proxy_protocol,
-          {info.client_address, info.client_port}, client_.destination());
+      const ClientPeer& peer = client_.peer();
+      // Without a PROXY header of its own, the client connected to the listener's address.
+      const asio::ip::tcp::endpoint destination =
+          peer.destination.port() != 0 ? peer.destination : client_.listener().endpoint;
+      const std::error_code sent =
+          co_await send_proxy_header(connection_->transport.socket(), *spec_.send_proxy_protocol,
+                                     {peer.address, peer.port}, destination);
       if (sent) {
         release_connection(false);
         co_return core::fail(core::ErrorKind::kUpstreamConnectFailed,
@@ -400,7 +402,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
   sent_ = true;
   // A retry of a request whose body went out already sends the copy kept of it.
   const bool resend = body_started_ && kept_.has_value();
-  if (request.framing == http::BodyFraming::kNone || client_.request_body().done() || resend) {
+  if (request.framing == http::BodyFraming::kNone || stream_.request_body.done() || resend) {
     const std::string_view bytes = resend ? std::string_view(kept_->bytes) : head;
     deadline.wait_for(Waiting::kUpstreamWrite, write_timeout_);
     auto [ec, written] = co_await connection_->transport.write(asio::buffer(bytes));
@@ -417,11 +419,8 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
     co_return core::Result<void>{};
   }
 
-  if (send_continue && client_.input().empty()) {
-    const std::array<asio::const_buffer, 1> interim = {asio::buffer(kContinue)};
-    if (!co_await client_.write(interim)) {
-      co_return core::fail(core::ErrorKind::kDownstreamClosed, "the client went away");
-    }
+  if (send_continue && !co_await client_.send_continue()) {
+    co_return core::fail(core::ErrorKind::kDownstreamClosed, "the client went away");
   }
   body_started_ = true;
   // A body small enough is kept (as the filters passed it) when the request may be resent.
@@ -430,12 +429,13 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
     kept_.emplace().limit = head.size() + retry_policy_.max_body_bytes;
   }
   RequestBodyTap tap(stream_);
+  const RequestBodySource source = client_.request_body_source();
   const RelayResult relayed = co_await relay_body({
-      .source = client_.transport(),
-      .buffer = client_.input(),
-      .floor = client_.body_start(),
-      .sink = connection_->transport,
-      .decoder = client_.request_body(),
+      .source = source.port,
+      .buffer = source.buffer,
+      .floor = source.floor,
+      .sink = {.transport = &connection_->transport},
+      .decoder = stream_.request_body,
       .sink_chunked = request.framing == http::BodyFraming::kChunked,
       .prefix = head,
       .deadline = deadline,
@@ -475,6 +475,8 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
                            "the request body is larger than allowed");
     case RelayOutcome::kFilterStopped:
       co_return core::fail(core::ErrorKind::kInternal, "a filter stopped the request body");
+    case RelayOutcome::kHeadRejected:
+      break;  // only responses have heads to reject
   }
   co_return core::fail(core::ErrorKind::kInternal, "unknown relay outcome");
 }
@@ -522,7 +524,7 @@ core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
       // 1xx: 100 answers an Expect that bulwark removed; other interim responses (103 Early
       // Hints) go on to clients that understand them.
       if (status != 100 && stream_.request.version_minor == 1 &&
-          !co_await forward_informational()) {
+          !co_await client_.send_interim(stream_.response)) {
         co_return core::fail(core::ErrorKind::kDownstreamClosed, "the client went away");
       }
       response_.consume(*parsed);
@@ -539,23 +541,10 @@ core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
   }
 }
 
-core::Task<bool> UpstreamLeg::forward_informational() {
-  http::ResponseHead& interim = stream_.response;
-  interim.framing = http::BodyFraming::kNone;
-  interim.keep_alive = true;
-  core::Buffer out = client_.worker().buffers.take();
-  const std::size_t size = http::h1::write_response_head(interim, out.writable());
-  if (size == 0) co_return true;  // too large to pass on; interim responses are optional
-  const std::array<asio::const_buffer, 1> pieces = {
-      asio::const_buffer(out.writable().data(), size)};
-  co_return co_await client_.write(pieces);
-}
-
 core::Task<bool> UpstreamLeg::relay_response() {
   const config::Config& config = *client_.snapshot().config;
   WorkerContext& worker = client_.worker();
   http::ResponseHead& response = stream_.response;
-  const http::RequestHead& request = stream_.request;
   stream_.upstream_status = response.status;
   stream_.info().upstream_address = stream_.upstream_label;
   const bool upstream_keeps_alive =
@@ -583,58 +572,26 @@ core::Task<bool> UpstreamLeg::relay_response() {
     if (verdict != Verdict::kRespond) {
       stream_.respond({.status = 500, .detail = "response buffering is not available"});
     }
-    co_return co_await client_.send_local_reply(stream_, *stream_.local_reply, request_body_done_);
+    co_return co_await send_local_reply(client_, stream_, *stream_.local_reply, request_body_done_);
   }
 
-  client_.add_listener_headers(response);
+  add_listener_headers(client_.listener(), response);
 
-  // The client's framing: HTTP/1.0 clients cannot take chunks, so an unknown length ends with
-  // the close; HTTP/1.1 clients get chunks and keep the connection.
-  bool keep_alive = request.keep_alive && request_body_done_ && !client_.closing();
-  bool sink_chunked = false;
-  if (response.framing == http::BodyFraming::kChunked ||
-      response.framing == http::BodyFraming::kUntilClose) {
-    if (request.version_minor == 0) {
-      response.framing = http::BodyFraming::kUntilClose;
-      keep_alive = false;
-    } else {
-      response.framing = http::BodyFraming::kChunked;
-      sink_chunked = true;
-    }
-  }
-  response.keep_alive = keep_alive;
-  response.version_minor = request.version_minor;
-
-  core::Buffer out = worker.buffers.take();
-  const std::size_t head_size = http::h1::write_response_head(response, out.writable());
-  if (head_size == 0) {
-    release_connection(false);
-    co_return co_await fail(
-        {core::ErrorKind::kUpstreamProtocol, "the upstream response head is too large"});
-  }
   ResponseBodyTap tap(stream_);
-  const RelayResult relayed = co_await relay_body({
-      .source = connection_->transport,
-      .buffer = response_,
-      .floor = response_.offset(),
-      .sink = client_.transport(),
-      .decoder = response_body_,
-      .sink_chunked = sink_chunked,
-      .prefix = std::string_view(out.writable().data(), head_size),
-      .deadline = client_.deadline(),
-      .read_wait = Waiting::kUpstreamRead,
-      .read_timeout = read_timeout_,
-      .write_wait = Waiting::kClientWrite,
-      .write_timeout = config.timeouts.send,
-      .tap = &tap,
-      .nodelay_done = &client_.nodelay_done(),
-  });
+  ResponseRelay relay{.head = response,
+                      .source = {.transport = &connection_->transport},
+                      .buffer = response_,
+                      .decoder = response_body_,
+                      .tap = &tap,
+                      .read_timeout = read_timeout_,
+                      .request_done = request_body_done_};
+  const RelayResult relayed = co_await client_.relay_response(relay);
   stream_.body_bytes_sent = relayed.body_bytes;
   switch (relayed.outcome) {
     case RelayOutcome::kDone:
       // Bytes after the response would be a backend bug; such a connection is not reused.
       release_connection(upstream_keeps_alive && response_.empty());
-      co_return keep_alive;
+      co_return relay.keep_alive;
     case RelayOutcome::kSinkFailed:
       stream_.failure = "the client went away during the response";
       break;
@@ -653,6 +610,10 @@ core::Task<bool> UpstreamLeg::relay_response() {
     case RelayOutcome::kFilterStopped:
       stream_.failure = "the response body was stopped";
       break;
+    case RelayOutcome::kHeadRejected:
+      release_connection(false);
+      co_return co_await fail(
+          {core::ErrorKind::kUpstreamProtocol, "the upstream response head is too large"});
   }
   // The head is out: the only way left to say the response is incomplete is to close.
   release_connection(false);
@@ -667,8 +628,9 @@ core::Task<bool> UpstreamLeg::fail(const core::Error& error) {
   if (error.fault() == core::Fault::kUpstream) {
     BULWARK_LOG_WARN("upstream {}: {} ({})", stream_.upstream_label, error.detail, error.name());
   }
-  co_return co_await client_.send_local_reply(
-      stream_, {.status = static_cast<std::uint16_t>(error.http_status()), .detail = error.detail},
+  co_return co_await send_local_reply(
+      client_, stream_,
+      {.status = static_cast<std::uint16_t>(error.http_status()), .detail = error.detail},
       request_body_done_ || stream_.request.framing == http::BodyFraming::kNone);
 }
 

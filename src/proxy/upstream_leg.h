@@ -26,12 +26,12 @@
 
 namespace bulwark::proxy {
 
-class DownstreamConnection;
+class ClientSide;
 
 class UpstreamLeg {
  public:
   // `action` is the route's: its timeouts and retry policy override the cluster's.
-  UpstreamLeg(DownstreamConnection& client, Stream& stream, const upstream::Cluster& cluster,
+  UpstreamLeg(ClientSide& client, Stream& stream, const upstream::Cluster& cluster,
               const config::ProxyAction& action);
   UpstreamLeg(const UpstreamLeg&) = delete;
   UpstreamLeg& operator=(const UpstreamLeg&) = delete;
@@ -69,13 +69,12 @@ class UpstreamLeg {
   core::Task<bool> overflow(std::string_view detail);
   core::Task<core::Result<void>> send_request(bool send_continue);
   core::Task<core::Result<void>> read_response_head();
-  core::Task<bool> forward_informational();
   core::Task<bool> relay_response();
   // Answers the client for a failure before any response byte was sent to it.
   core::Task<bool> fail(const core::Error& error);
   void release_connection(bool reusable);
 
-  DownstreamConnection& client_;
+  ClientSide& client_;
   Stream& stream_;
   const upstream::Cluster& cluster_;
   const std::size_t cluster_index_;

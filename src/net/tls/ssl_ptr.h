@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace bulwark::net::tls {
 
@@ -26,5 +27,13 @@ using SslSessionPtr = std::unique_ptr<SSL_SESSION, OpenSslDeleter<SSL_SESSION_fr
 // Empties the calling thread's OpenSSL error queue into one line ("reason; reason"), or
 // `fallback` when it was empty.
 std::string take_openssl_errors(const char* fallback = "unknown error");
+
+// The protocol ALPN chose in the handshake ("h2", "http/1.1"); empty when none was.
+inline std::string_view selected_alpn(const SSL* ssl) noexcept {
+  const unsigned char* name = nullptr;
+  unsigned int size = 0;
+  if (ssl != nullptr) SSL_get0_alpn_selected(ssl, &name, &size);
+  return {reinterpret_cast<const char*>(name), size};
+}
 
 }  // namespace bulwark::net::tls
