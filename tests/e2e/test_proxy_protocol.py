@@ -188,6 +188,43 @@ def test_header_comes_before_tls(bulwark, origin, pki):
     assert o.requests[0].header("x-forwarded-for") == "192.0.2.77"
 
 
+def test_http2_streams_get_the_real_client_address(bulwark, origin, pki):
+    import h2.connection
+    import h2.events
+    o = origin(O.echo())
+    port = find_free_port()
+    tls = {"certificates": [{"cert": str(pki.a.cert), "key": str(pki.a.key)}]}
+    cfg = accepting(port, tls=tls) | {"clusters": [{"name": "backend", "endpoints": [o.hostport]}]}
+    b = bulwark(config=cfg, port=port)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(cafile=str(pki.ca_bundle))
+    ctx.set_alpn_protocols(["h2"])
+    with socket.create_connection(("127.0.0.1", b.port), timeout=10) as raw:
+        raw.sendall(v1("198.51.100.33"))
+        with ctx.wrap_socket(raw, server_hostname="a.test") as s:
+            assert s.selected_alpn_protocol() == "h2"
+            conn = h2.connection.H2Connection()
+            conn.initiate_connection()
+            for stream in (1, 3):
+                conn.send_headers(stream, [(":method", "GET"), (":path", f"/h2/{stream}"), (":scheme", "https"),
+                                           (":authority", "a.test")], end_stream=True)
+            s.sendall(conn.data_to_send())
+            statuses = {}
+            ended = set()
+            while len(ended) < 2:
+                data = s.recv(65536)
+                assert data, "closed before both responses"
+                for event in conn.receive_data(data):
+                    if isinstance(event, h2.events.ResponseReceived):
+                        statuses[event.stream_id] = dict(event.headers)[b":status"]
+                    elif isinstance(event, h2.events.StreamEnded):
+                        ended.add(event.stream_id)
+                s.sendall(conn.data_to_send())
+    assert statuses == {1: b"200", 3: b"200"}
+    assert o.wait_for_requests(2)
+    assert [r.header("x-forwarded-for") for r in o.requests] == ["198.51.100.33"] * 2
+
+
 # ---------------------------------------------------------------------------------------
 # sending
 # ---------------------------------------------------------------------------------------
