@@ -105,6 +105,22 @@ def test_real_address_is_used_for_route_matching(bulwark, origin):
     assert exchange(b.port, v1("192.0.2.50") + GET).endswith(b"from the origin")
 
 
+def test_per_client_limit_counts_the_real_address(bulwark, origin):
+    o = origin(O.echo())
+    port = find_free_port()
+    cfg = accepting(port) | {"workers": 1, "limits": {"max_connections_per_ip": 1},
+                             "clusters": [{"name": "backend", "endpoints": [o.hostport]}]}
+    b = bulwark(config=cfg, port=port)
+    keep_alive = b"GET /who HTTP/1.1\r\nHost: example.test\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", b.port), timeout=10) as first:
+        first.sendall(v1("203.0.113.1") + keep_alive)
+        assert first.recv(65536).startswith(b"HTTP/1.1 200")
+        # Another client behind the same balancer has a connection of its own...
+        assert exchange(b.port, v1("203.0.113.2") + GET).startswith(b"HTTP/1.1 200")
+        # ...while a second one from the first client is over its limit.
+        assert exchange(b.port, v1("203.0.113.1") + GET).startswith(b"HTTP/1.1 429")
+
+
 def test_local_command_keeps_the_peer_address(bulwark, origin):
     o = origin(O.echo())
     port = find_free_port()
