@@ -64,6 +64,13 @@ void read_listeners(YamlReader& reader, const Value& value, Config& config);
 // auto need the cluster's tls, h2c forbids it.
 void read_listener_http2(YamlReader& reader, const MapView& map, Listener& listener);
 void read_cluster_protocol(YamlReader& reader, const MapView& map, Cluster& cluster);
+// A listener's protocol, layer4 and proxy_protocol, those that `map` has (schema_layer4.cpp).
+// Returns whether the listener is a layer-4 one (it then has no virtual hosts).
+bool read_listener_protocol(YamlReader& reader, const MapView& map, const Config& config,
+                            Listener& listener);
+// A cluster's send_proxy_protocol.
+void read_send_proxy_protocol(YamlReader& reader, const MapView& map, Cluster& cluster);
+
 // A route of a virtual host (schema_routes.cpp). Returns whether its match was read, i.e. whether
 // it can take part in the shadowing check; problems with its action are reported either way.
 bool read_route(YamlReader& reader, const Value& value, const Config& config,

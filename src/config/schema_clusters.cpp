@@ -149,7 +149,7 @@ void read_endpoints(YamlReader& reader, const Value& value, Cluster& cluster) {
 }
 
 void read_cluster(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 17> kKeys{"name",
+  static constexpr std::array<std::string_view, 18> kKeys{"name",
                                                           "balancer",
                                                           "hash_key",
                                                           "hash_balance_factor",
@@ -165,7 +165,8 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
                                                           "health_check",
                                                           "tls",
                                                           "protocol",
-                                                          "fastcgi"};
+                                                          "fastcgi",
+                                                          "send_proxy_protocol"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Cluster cluster;
@@ -233,6 +234,7 @@ void read_cluster(YamlReader& reader, const Value& value, Config& config) {
   if (std::optional<Value> tls = map->get("tls")) cluster.tls = read_upstream_tls(reader, *tls);
   read_cluster_protocol(reader, *map, cluster);
   read_cluster_fastcgi(reader, *map, cluster);
+  read_send_proxy_protocol(reader, *map, cluster);
   // Kept even when broken, so that routes naming it are not reported as undefined too; the
   // config is refused anyway.
   config.clusters.push_back(std::move(cluster));

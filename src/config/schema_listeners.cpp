@@ -119,8 +119,9 @@ bool same_socket(const net::HostPort& a, const net::HostPort& b) {
 }
 
 void read_listener(YamlReader& reader, const Value& value, Config& config) {
-  static constexpr std::array<std::string_view, 6> kKeys{
-      "name", "listen", "tls", "redirect_to_https", "virtual_hosts", "http2"};
+  static constexpr std::array<std::string_view, 9> kKeys{
+      "name",   "listen",         "tls",  "redirect_to_https", "virtual_hosts", "protocol",
+      "layer4", "proxy_protocol", "http2"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   Listener listener;
@@ -164,7 +165,10 @@ void read_listener(YamlReader& reader, const Value& value, Config& config) {
   // Before the virtual hosts: their routes are checked against it.
   if (std::optional<Value> tls = map->get("tls")) listener.tls = read_listener_tls(reader, *tls);
   read_listener_http2(reader, *map, listener);
-  if (std::optional<Value> redirect = map->get("redirect_to_https")) {
+  const bool layer4 = read_listener_protocol(reader, *map, config, listener);
+  if (layer4) {
+    // Neither virtual hosts nor a redirect (read_listener_protocol reported them).
+  } else if (std::optional<Value> redirect = map->get("redirect_to_https")) {
     listener.redirect_to_https = read_redirect_to_https(reader, *redirect, map->has("tls"));
     if (std::optional<Value> hosts = map->get("virtual_hosts")) {
       reader.error(hosts->mark, "virtual_hosts: a listener with redirect_to_https routes nothing",

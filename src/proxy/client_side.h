@@ -7,6 +7,7 @@
 
 #include <asio/buffer.hpp>
 #include <asio/ip/address.hpp>
+#include <asio/ip/tcp.hpp>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -32,6 +33,8 @@ struct ClientPeer {
   asio::ip::address address;
   std::uint16_t port = 0;
   bool trusted = false;  // inside the configured trusted networks (forwarding headers kept)
+  // Where the client connected to, as a PROXY header said (port 0: no header said).
+  asio::ip::tcp::endpoint destination;
   // The verified client certificate's identity (mTLS listeners only).
   const net::tls::ClientIdentity* identity = nullptr;
   bool certificate_rejected = false;  // presented one that did not verify

@@ -15,6 +15,7 @@
 #include "net/tls/secure_send_file.h"
 #include "proxy/h2_connection.h"
 #include "proxy/io.h"
+#include "proxy/l4/proxy_protocol_io.h"
 #include "proxy/stream_handler.h"
 #include "proxy/worker_context.h"
 
@@ -81,6 +82,39 @@ void DownstreamConnection::operator delete(void* block) noexcept {
 }
 
 void DownstreamConnection::start(std::unique_ptr<DownstreamConnection> self) {
+  const std::optional<config::ProxyProtocolAccept>& proxied = self->listener_->spec->proxy_protocol;
+  if (proxied && is_proxy_source(*proxied, self->peer_.address)) {
+    asio::io_context& io = self->worker().io;
+    const config::Duration timeout = proxied->timeout;
+    asio::co_spawn(io, start_proxied(std::move(self), timeout), asio::detached);
+    return;
+  }
+  start_serving(std::move(self));
+}
+
+core::Task<void> DownstreamConnection::start_proxied(std::unique_ptr<DownstreamConnection> self,
+                                                     config::Duration timeout) {
+  DownstreamConnection& connection = *self;
+  // Labelled idle: a drain closes a connection that has not sent its header.
+  connection.deadline_.wait_for(Waiting::kIdle, timeout);
+  auto header = co_await receive_proxy_header(connection.transport_.socket());
+  connection.deadline_.clear();
+  if (!header) {
+    BULWARK_LOG_DEBUG("PROXY header from {} refused: {}", connection.peer_.address.to_string(),
+                      header.error());
+    co_return;
+  }
+  if (!header->local) {
+    ClientPeer& peer = connection.peer_;
+    peer.address = unmap(header->source.address());
+    peer.port = header->source.port();
+    peer.destination = header->destination;
+    peer.trusted = connection.snapshot_->trusts(peer.address);
+  }
+  start_serving(std::move(self));
+}
+
+void DownstreamConnection::start_serving(std::unique_ptr<DownstreamConnection> self) {
   bool refused = false;
   if (self->worker().limiter.enabled()) {
     self->counted_ = self->worker().limiter.try_open(self->peer_.address);

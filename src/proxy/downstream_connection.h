@@ -92,6 +92,11 @@ class DownstreamConnection final : public ClientSide {
   static void park(std::unique_ptr<DownstreamConnection> self);
   // Serves requests from the bytes in `in_` until the connection is idle again or closes.
   static core::Task<void> serve(std::unique_ptr<DownstreamConnection> self);
+  // After the PROXY header of a trusted source (or none): the per-IP limit, TLS, requests.
+  static void start_serving(std::unique_ptr<DownstreamConnection> self);
+  // Reads the PROXY header a trusted source starts with; its client replaces the peer.
+  static core::Task<void> start_proxied(std::unique_ptr<DownstreamConnection> self,
+                                        config::Duration timeout);
   // Answers 429 when the client has too many connections open.
   static core::Task<void> refuse(std::unique_ptr<DownstreamConnection> self);
   // A TLS listener's connection: the handshake, then the requests (or the refusal).

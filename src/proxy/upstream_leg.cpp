@@ -11,6 +11,7 @@
 #include "proxy/client_side.h"
 #include "proxy/error_page.h"
 #include "proxy/io.h"
+#include "proxy/l4/proxy_protocol_io.h"
 #include "proxy/stream_handler.h"
 #include "proxy/worker_context.h"
 #include "upstream/lb/hash_key.h"
@@ -350,6 +351,21 @@ core::Task<core::Result<void>> UpstreamLeg::connect_new(upstream::EndpointPool& 
     asio::error_code ignored;
     connection_->transport.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     if (breaker.max_connections > 0) connection_->count_in(cluster_.counters);
+    // Before TLS: the header is the connection's first bytes. A pooled connection keeps it.
+    if (spec_.send_proxy_protocol) {
+      const ClientPeer& peer = client_.peer();
+      // Without a PROXY header of its own, the client connected to the listener's address.
+      const asio::ip::tcp::endpoint destination =
+          peer.destination.port() != 0 ? peer.destination : client_.listener().endpoint;
+      const std::error_code sent =
+          co_await send_proxy_header(connection_->transport.socket(), *spec_.send_proxy_protocol,
+                                     {peer.address, peer.port}, destination);
+      if (sent) {
+        release_connection(false);
+        co_return core::fail(core::ErrorKind::kUpstreamConnectFailed,
+                             "no upstream server could be reached");
+      }
+    }
     if (cluster_.tls) co_return co_await start_tls();
     co_return core::Result<void>{};
   }

@@ -15,6 +15,7 @@
 #include "net/listener.h"
 #include "proxy/downstream_connection.h"
 #include "proxy/io.h"
+#include "proxy/l4/tcp_proxy_connection.h"
 
 namespace bulwark::server {
 namespace {
@@ -97,6 +98,12 @@ core::Task<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
 
 void Worker::serve(const Acceptor& acceptor, core::TcpSocket socket,
                    const asio::ip::tcp::endpoint& peer) {
+  if (acceptor.snapshot->listeners[acceptor.index].spec->protocol !=
+      config::ListenerProtocol::kHttp) {
+    proxy::TcpProxyConnection::start(std::make_unique<proxy::TcpProxyConnection>(
+        context_, acceptor.snapshot, acceptor.index, std::move(socket), peer));
+    return;
+  }
   proxy::DownstreamConnection::start(std::make_unique<proxy::DownstreamConnection>(
       context_, acceptor.snapshot, acceptor.index, std::move(socket), peer));
 }
