@@ -65,10 +65,38 @@ void read_upstream_timeouts(YamlReader& reader, const Value& value, UpstreamTime
   }
 }
 
+// websocket: off | { enabled, allowed_origins: [https://app.example], idle_timeout: 10m }
+void read_websocket(YamlReader& reader, const Value& value, WebSocketSettings& websocket) {
+  if (value.node.IsScalar() && value.node.Scalar() == "off") {
+    websocket.enabled = false;
+    return;
+  }
+  static constexpr std::array<std::string_view, 3> kKeys{"enabled", "allowed_origins",
+                                                         "idle_timeout"};
+  std::optional<MapView> map = reader.map(value, kKeys);
+  if (!map) return;
+  if (std::optional<Value> enabled = map->get("enabled")) {
+    websocket.enabled = reader.boolean(*enabled).value_or(true);
+  }
+  if (std::optional<Value> origins = map->get("allowed_origins")) {
+    for (const Value& item : reader.list(*origins).value_or(std::vector<Value>{})) {
+      if (std::optional<std::string> origin = reader.string(item)) {
+        websocket.allowed_origins.push_back(std::move(*origin));
+      }
+    }
+  }
+  if (std::optional<Value> idle = map->get("idle_timeout")) {
+    constexpr Duration kDay{24 * 3'600'000};
+    websocket.idle_timeout =
+        reader.duration(*idle, Duration{1}, kDay).value_or(websocket.idle_timeout);
+  }
+}
+
 void read_proxy(YamlReader& reader, const Value& value, const Config& config,
                 const RouteMatch& match, ProxyAction& proxy) {
-  static constexpr std::array<std::string_view, 6> kKeys{
-      "cluster", "prefix_rewrite", "regex_rewrite", "host_rewrite", "timeouts", "retry"};
+  static constexpr std::array<std::string_view, 7> kKeys{
+      "cluster",  "prefix_rewrite", "regex_rewrite", "host_rewrite",
+      "timeouts", "retry",          "websocket"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   if (std::optional<Value> cluster = reader.require(*map, "cluster")) {
@@ -103,6 +131,9 @@ void read_proxy(YamlReader& reader, const Value& value, const Config& config,
         proxy.cluster.empty() ? RetryPolicy{} : config.clusters[proxy.cluster_index].retry;
     read_retry_policy(reader, *retry, policy);
     proxy.retry = std::move(policy);
+  }
+  if (std::optional<Value> websocket = map->get("websocket")) {
+    read_websocket(reader, *websocket, proxy.websocket);
   }
 }
 

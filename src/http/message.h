@@ -56,7 +56,8 @@ struct RequestHead {
   std::string_view path;
   std::uint8_t version_minor = 1;  // HTTP/1.<minor>; HTTP/2 sets 1 as well
   bool http2 = false;              // came over HTTP/2 (h2::ServerSession)
-  // HTTP/2 extended CONNECT (RFC 8441): the :protocol, e.g. "websocket"; `upgrade` is set too.
+  // The protocol an upgrade asks for: HTTP/1.1's Upgrade field, HTTP/2 extended CONNECT's
+  // :protocol (RFC 8441), e.g. "websocket"; `upgrade` is set too.
   std::string_view protocol;
   HeaderMap headers;
 

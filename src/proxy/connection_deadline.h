@@ -63,6 +63,10 @@ class ConnectionDeadline final : public core::TimeoutEntry {
 
   void on_timeout() noexcept override {
     expired_ = waiting_;
+    cancel_now();
+  }
+  // Ends the pending waits of both sides at once (an upgraded exchange whose one way ended).
+  void cancel_now() noexcept {
     cancel_client();
     asio::error_code ignored;
     if (upstream_ != nullptr) upstream_->cancel(ignored);

@@ -138,7 +138,8 @@ core::Task<bool> StreamHandler::serve() {
                      stream.arena());
   if (hit.route != nullptr) stream.info().route_name = hit.route->name;
 
-  if (request.method == http::Method::kConnect) {
+  // Only extended CONNECT (RFC 8441: a WebSocket over HTTP/2) opens a tunnel, on a proxy route.
+  if (request.method == http::Method::kConnect && request.protocol.empty()) {
     co_return co_await reply({.status = 501, .detail = "CONNECT tunnels are not supported"}, false);
   }
   if (config.limits.max_body_bytes != 0 && request.framing == http::BodyFraming::kContentLength &&

@@ -52,6 +52,7 @@ UpstreamLeg::UpstreamLeg(ClientSide& client, Stream& stream, const upstream::Clu
       write_timeout_(
           action.timeouts.write.value_or(client.snapshot().config->timeouts.upstream_write)),
       head_timeout_(retry_policy_.per_try_timeout.value_or(read_timeout_)),
+      websocket_(action.websocket),
       response_parser_(client.snapshot().parser_limits),
       response_body_(client.snapshot().parser_limits),
       started_(core::Clock::now()) {
@@ -132,9 +133,11 @@ core::Task<bool> UpstreamLeg::run() {
   if (request.target_form == http::TargetForm::kAbsolute)
     request.headers.set("host", request.authority);
 
-  // Upgrades arrive with the protocols work; until then the request goes on as a plain one (the
-  // forwarding filter removed its Upgrade field).
-  request.upgrade = false;
+  if (request.upgrade) {
+    if (std::optional<LocalReply> refusal = prepare_upgrade()) {
+      co_return co_await send_local_reply(client_, stream_, *refusal, false);
+    }
+  }
   // The upstream connection's persistence is bulwark's business, not the client's: a client's
   // "Connection: close" must not cost a pooled connection.
   const bool client_keep_alive = request.keep_alive;
@@ -215,6 +218,7 @@ core::Task<bool> UpstreamLeg::run() {
   }
   answered_ = true;
   stream_.upstream_time = core::Clock::now() - started_;
+  if (stream_.response.status == 101) co_return co_await switch_protocols();
   co_return co_await relay_response();
 }
 
@@ -546,8 +550,12 @@ core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
         co_return core::Result<void>{};
       }
       if (status == 101) {
-        co_return core::fail(core::ErrorKind::kUpstreamProtocol,
-                             "the upstream server switched protocols unasked");
+        if (!stream_.request.upgrade) {
+          co_return core::fail(core::ErrorKind::kUpstreamProtocol,
+                               "the upstream server switched protocols unasked");
+        }
+        response_.consume(*parsed);
+        co_return core::Result<void>{};
       }
       // 1xx: 100 answers an Expect that bulwark removed; other interim responses (103 Early
       // Hints) go on to clients that understand them.

@@ -71,6 +71,13 @@ class UpstreamLeg {
   core::Task<core::Result<void>> send_request(bool send_continue);
   core::Task<core::Result<void>> read_response_head();
   core::Task<bool> relay_response();
+  // A request asking for an upgrade (WebSocket): the route's checks, and for an HTTP/2 extended
+  // CONNECT the HTTP/1.1 handshake the backend expects (RFC 8441 §5). A refusal to send, or
+  // nothing when the request goes on (as an upgrade, or as a plain request).
+  std::optional<LocalReply> prepare_upgrade();
+  // The backend switched protocols: the client gets 101 (HTTP/1.1) or 200 (HTTP/2), then the
+  // bytes flow both ways until either side ends or the WebSocket idle timeout passes.
+  core::Task<bool> switch_protocols();
   // Answers the client for a failure before any response byte was sent to it.
   core::Task<bool> fail(const core::Error& error);
   void release_connection(bool reusable);
@@ -85,6 +92,8 @@ class UpstreamLeg {
   const config::Duration read_timeout_;
   const config::Duration write_timeout_;
   const config::Duration head_timeout_;  // the per-try timeout, else the read timeout
+  const config::WebSocketSettings& websocket_;
+  std::string websocket_key_;  // the Sec-WebSocket-Key bulwark made for an extended CONNECT
   std::size_t endpoint_index_ = 0;
   std::optional<std::size_t> sticky_bound_;  // the endpoint the client's sticky cookie names
   std::size_t tracked_endpoint_ = 0;  // the endpoint the balancer counts this request against

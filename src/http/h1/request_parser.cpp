@@ -197,6 +197,8 @@ void derive_connection(RequestHead& out) {
     }
   }
   out.upgrade = out.headers.has("upgrade") && detail::connection_has(out.headers, "upgrade");
+  // Kept apart from the Upgrade field, which is hop-by-hop and goes before any filter runs.
+  if (out.upgrade) out.protocol = out.headers.get("upgrade");
 }
 
 }  // namespace

@@ -108,7 +108,9 @@ std::size_t write_request_head(const RequestHead& head, std::span<char> out) noe
   put_framing(w, head.framing, head.content_length);
   // Upstream connections are HTTP/1.1, where persistence is the default.
   if (head.upgrade) {
-    w.put("Connection: upgrade\r\n");
+    w.put("Upgrade: ");
+    w.put(head.protocol);
+    w.put("\r\nConnection: upgrade\r\n");
   } else if (!head.keep_alive) {
     w.put("Connection: close\r\n");
   }

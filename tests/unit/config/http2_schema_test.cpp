@@ -145,7 +145,7 @@ TEST(Http2SchemaTest, ClusterProtocols) {
       {"    protocol: h2c\n", UpstreamProtocol::kH2c},
       {"    protocol: h2\n    tls: true\n", UpstreamProtocol::kH2},
       {"    protocol: auto\n    tls: { verify: false }\n", UpstreamProtocol::kAuto},
-      {"    protocol: fastcgi\n", UpstreamProtocol::kFastCgi},
+      {"    protocol: fastcgi\n    fastcgi: { root: /srv }\n", UpstreamProtocol::kFastCgi},
   };
   for (const auto& [lines, protocol] : cases) {
     const ConfigPtr config = load_ok(with_cluster(lines));
