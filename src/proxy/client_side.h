@@ -43,8 +43,8 @@ struct ClientPeer {
 // Where a request body comes from, for the body relay.
 struct RequestBodySource {
   BodyPort port;
-  core::Buffer& buffer;  // bytes already received; the relay reads more into it
-  std::size_t floor;     // bytes before it are not the body's (the head) and stay
+  core::Buffer& buffer;   // bytes already received; the relay reads more into it
+  std::size_t floor = 0;  // bytes before it are not the body's (the head) and stay
 };
 
 class ClientSide {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/log.h"
 #include "proxy/h2_connection.h"
 #include "proxy/io.h"
 #include "proxy/worker_context.h"
@@ -230,8 +231,10 @@ core::Task<net::SendFileResult> H2StreamSide::send_file(std::span<const asio::co
 
 core::Task<bool> H2StreamSide::send_interim(http::ResponseHead& head) {
   if (reset_) co_return false;
-  // Interim responses are optional: one the codec refuses is dropped.
-  (void)connection_.session().submit_informational(id_, head);
+  // Interim responses are optional: one the codec refuses is dropped, and the stream goes on.
+  const core::Result<void> submitted = connection_.session().submit_informational(id_, head);
+  if (!submitted)
+    BULWARK_LOG_DEBUG("HTTP/2: interim response dropped: {}", submitted.error().detail);
   connection_.flush();
   co_return true;
 }
