@@ -67,13 +67,14 @@ void read_upstream_timeouts(YamlReader& reader, const Value& value, UpstreamTime
 
 // websocket: off | { enabled, allowed_origins: [https://app.example], idle_timeout: 10m }
 void read_websocket(YamlReader& reader, const Value& value, WebSocketSettings& websocket) {
-  if (value.node.IsScalar() && value.node.Scalar() == "off") {
+  static constexpr std::array<std::string_view, 3> kKeys{"enabled", "allowed_origins",
+                                                         "idle_timeout"};
+  bool off = false;
+  std::optional<MapView> map = read_map_or_off(reader, value, kKeys, off);
+  if (off) {
     websocket.enabled = false;
     return;
   }
-  static constexpr std::array<std::string_view, 3> kKeys{"enabled", "allowed_origins",
-                                                         "idle_timeout"};
-  std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   if (std::optional<Value> enabled = map->get("enabled")) {
     websocket.enabled = reader.boolean(*enabled).value_or(true);
