@@ -65,6 +65,12 @@ class DownstreamConnection final : public ClientSide {
   // last response on its way.
   core::Task<void> linger_close();
 
+  // Moves the connection to the worker's newest snapshot between requests (HTTP/2: before each
+  // new stream), so that a reload reaches long-lived clients too. A connection whose listener the
+  // reload removed stays on the snapshot it has, and closes.
+  void adopt_current_snapshot();
+  [[nodiscard]] const SnapshotPtr& snapshot_ptr() const noexcept { return snapshot_; }
+
   // ClientSide
   [[nodiscard]] ConnectionDeadline& deadline() noexcept override { return deadline_; }
   [[nodiscard]] const ProxySnapshot& snapshot() const noexcept override { return *snapshot_; }
@@ -124,10 +130,6 @@ class DownstreamConnection final : public ClientSide {
   core::Task<bool> write(std::span<const asio::const_buffer> pieces);
   void start_stream();
   void finish_stream();
-  // Moves the connection to the worker's newest snapshot between requests, so that a reload
-  // reaches keep-alive clients too. A connection whose listener the reload removed stays on the
-  // snapshot it has.
-  void adopt_current_snapshot();
 
   SnapshotPtr snapshot_;
   const ListenerRuntime* listener_;

@@ -46,7 +46,6 @@ core::Task<void> H2Connection::serve(std::unique_ptr<DownstreamConnection> h1) {
 core::Task<void> H2Connection::read_loop() {
   DownstreamConnection& base = *h1_;
   ConnectionDeadline& deadline = base.deadline();
-  const config::Timeouts& timeouts = base.snapshot().config->timeouts;
   // Bytes read before the protocol was known (the h2c preface) come first.
   in_ = base.take_input();
   bool first = true;
@@ -77,7 +76,9 @@ core::Task<void> H2Connection::read_loop() {
         }
         break;
       }
-      // Labelled idle: a drain ends the wait, and then the GOAWAY above.
+      // Labelled idle: a drain ends the wait, and then the GOAWAY above. (The timeouts are read
+      // each time: a reload may have moved the connection to another snapshot.)
+      const config::Timeouts& timeouts = base.snapshot().config->timeouts;
       deadline.wait_for(Waiting::kIdle, first ? timeouts.header_read : timeouts.idle);
     } else if (closing() && !goaway_sent_) {
       // Streams in flight finish; the client opens no more (RFC 9113 §6.8).
@@ -90,7 +91,8 @@ core::Task<void> H2Connection::read_loop() {
     deadline.clear();
     if (ec == asio::error::operation_aborted && !closed_ && base.worker().draining) continue;
     if (ec || received == 0) {
-      BULWARK_LOG_DEBUG("HTTP/2: read ended: {} ({} streams)", ec ? ec.message() : "eof", streams_.size());
+      BULWARK_LOG_DEBUG("HTTP/2: read ended: {} ({} streams)", ec ? ec.message() : "eof",
+                        streams_.size());
       peer_closed_ = !ec;
       break;
     }
@@ -157,6 +159,7 @@ H2StreamSide* H2Connection::find(std::int32_t stream_id) const noexcept {
 
 core::Arena& H2Connection::stream_arena(std::int32_t stream_id) {
   WorkerContext& worker = h1_->worker();
+  h1_->adopt_current_snapshot();  // a reload reaches new streams of long-lived connections
   std::unique_ptr<Stream> stream = worker.take_stream();
   stream->prepare(h1_->snapshot().parser_limits);
   auto side = std::make_unique<H2StreamSide>(*this, stream_id, std::move(stream));

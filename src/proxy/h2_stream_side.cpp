@@ -24,19 +24,13 @@ H2StreamSide::H2StreamSide(H2Connection& connection, std::int32_t id,
     : ClientSide(connection.base().worker()),
       connection_(connection),
       id_(id),
+      snapshot_(connection.base().snapshot_ptr()),
+      listener_(connection.base().listener()),
       stream_(std::move(stream)),
       deadline_(connection.base().worker().timeouts, static_cast<StreamPipe&>(*this)),
       signal_(connection.base().worker().io) {}
 
 H2StreamSide::~H2StreamSide() = default;
-
-const ProxySnapshot& H2StreamSide::snapshot() const noexcept {
-  return connection_.base().snapshot();
-}
-
-const ListenerRuntime& H2StreamSide::listener() const noexcept {
-  return connection_.base().listener();
-}
 
 const ClientPeer& H2StreamSide::peer() const noexcept {
   return connection_.base().peer();

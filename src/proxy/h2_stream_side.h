@@ -45,8 +45,8 @@ class H2StreamSide final : public ClientSide, public StreamPipe {
 
   // ClientSide
   [[nodiscard]] ConnectionDeadline& deadline() noexcept override { return deadline_; }
-  [[nodiscard]] const ProxySnapshot& snapshot() const noexcept override;
-  [[nodiscard]] const ListenerRuntime& listener() const noexcept override;
+  [[nodiscard]] const ProxySnapshot& snapshot() const noexcept override { return *snapshot_; }
+  [[nodiscard]] const ListenerRuntime& listener() const noexcept override { return listener_; }
   [[nodiscard]] const ClientPeer& peer() const noexcept override;
   [[nodiscard]] bool secure() const noexcept override;
   [[nodiscard]] bool multiplexed() const noexcept override { return true; }
@@ -79,6 +79,9 @@ class H2StreamSide final : public ClientSide, public StreamPipe {
 
   H2Connection& connection_;
   const std::int32_t id_;
+  // The snapshot the stream started on, kept until it ends, whatever reloads happen meanwhile.
+  const SnapshotPtr snapshot_;
+  const ListenerRuntime& listener_;
   std::unique_ptr<Stream> stream_;
   ConnectionDeadline deadline_;
   core::SteadyTimer signal_;

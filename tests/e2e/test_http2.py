@@ -11,6 +11,7 @@ import time
 import pytest
 from hyperframe.frame import ContinuationFrame, HeadersFrame, PingFrame, RstStreamFrame, SettingsFrame
 
+from conftest import yaml_dump
 from h2_client import H2Client, status
 from origins import chunked, echo, fixed, huge_download, slow
 from tls_support import client_context, listener_tls, tls_config
@@ -276,3 +277,23 @@ def test_nghttp_multiplexes_and_gets_every_response(h2_proxy):
     assert out.count(":status: 200") == 20
     assert out.count("send HEADERS frame") == 20 and "recv SETTINGS" in out
     assert len(b.origin.requests) == 20
+
+
+def test_reload_reaches_new_streams_of_an_open_connection(bulwark, pki, free_port):
+    def config(body):
+        cfg = tls_config(free_port, listener_tls(pki.a), [], routes=[
+            {"match": {"prefix": "/"}, "direct_response": {"status": 200, "body": body}}])
+        cfg["clusters"] = []
+        return cfg
+
+    b = bulwark(config=config("before"), port=free_port)
+    c = H2Client(b.port, tls_ctx=client_context(pki))
+    assert c.get("/")["body"] == b"before"
+    b.config_path.write_text(yaml_dump(config("after")))
+    b.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "applied" not in b.stderr_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # The same connection: its next stream runs on the new configuration.
+    assert c.get("/")["body"] == b"after"
+    c.close()
