@@ -8,7 +8,9 @@
 
 #include "filters/request_id/request_id_filter.h"
 #include "http/path_normalizer.h"
+#include "http/status.h"
 #include "proxy/error_page.h"
+#include "proxy/grpc_reply.h"
 #include "proxy/tls_headers.h"
 #include "proxy/upstream_leg.h"
 #include "proxy/worker_context.h"
@@ -235,6 +237,9 @@ core::Task<bool> send_local_reply(ClientSide& client, Stream& stream, const Loca
   StreamInfo& info = stream.info();
   if (info.request_id.empty()) info.request_id = filters::generate_request_id(stream.arena());
 
+  if (reply.status >= 400 && is_grpc_request(stream.request)) {
+    co_return co_await send_grpc_error(client, stream, reply, keep_alive);
+  }
   std::string_view body = reply.body;
   std::string_view content_type = reply.content_type;
   if (body.empty() && reply.status >= 400) {
@@ -273,6 +278,25 @@ core::Task<bool> send_local_reply(ClientSide& client, Stream& stream, const Loca
       asio::const_buffer(body.data(), head_only ? 0 : body.size())};
   const bool written = co_await client.send_body(pieces, true);
   stream.body_bytes_sent = head_only ? 0 : body.size();
+  co_return written&& response.keep_alive;
+}
+
+core::Task<bool> send_grpc_error(ClientSide& client, Stream& stream, const LocalReply& reply,
+                                 bool keep_alive) {
+  http::ResponseHead& response = stream.response;
+  core::Arena& arena = stream.arena();
+  response.status = 200;
+  response.framing = http::BodyFraming::kContentLength;
+  response.content_length = 0;
+  response.headers.add("content-type", "application/grpc");
+  response.headers.add("grpc-status", arena.copy(std::to_string(grpc_status_for(reply.status))));
+  const std::string_view text =
+      reply.detail.empty() ? http::reason_phrase(reply.status) : reply.detail;
+  response.headers.add("grpc-message", arena.copy(grpc_message(text)));
+  finish_local_head(client, stream, keep_alive, true);
+  stream.failure = text;
+  if (!client.begin_response(response)) co_return false;
+  const bool written = co_await client.send_body({}, true);
   co_return written&& response.keep_alive;
 }
 
