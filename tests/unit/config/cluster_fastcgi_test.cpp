@@ -90,7 +90,7 @@ TEST(ClusterFastCgiConfigTest, Mistakes) {
                           "t.yaml:17:48: unknown key 'rot' in fastcgi\n"
                           "  hint: did you mean 'root'?",
                           "t.yaml:20:15: protocol: unknown value 'fastcgy'\n"
-                          "  hint: did you mean 'fastcgi'? (the choices are: http1, h2, h2c, "
+                          "  hint: did you mean 'fastcgi'? (the choices are: http1.1, h2, h2c, "
                           "auto, fastcgi)",
                           "t.yaml:25:19: health_check: a FastCGI cluster can only be checked "
                           "over TCP\n  hint: remove http: from the health check"));
