@@ -122,7 +122,7 @@ void AccessLogWriter::append_combined(const AccessRecord& r) {
   append_escaped(buffer_, r.method);
   buffer_.push_back(' ');
   append_escaped(buffer_, r.target);
-  fmt::format_to(out, " HTTP/1.{}\" {} {} \"", r.version_minor, r.status, r.bytes_sent);
+  fmt::format_to(out, " {}\" {} {} \"", r.protocol, r.status, r.bytes_sent);
   append_escaped(buffer_, r.referer.empty() ? "-" : r.referer);
   buffer_ += "\" \"";
   append_escaped(buffer_, r.user_agent.empty() ? "-" : r.user_agent);
@@ -144,8 +144,8 @@ void AccessLogWriter::append_json(const AccessRecord& r) {
   field("remote_addr", r.remote_addr);
   field("method", r.method);
   field("path", r.target);
-  fmt::format_to(out, ",\"protocol\":\"HTTP/1.{}\",\"status\":{},\"bytes_sent\":{}",
-                 r.version_minor, r.status, r.bytes_sent);
+  fmt::format_to(out, ",\"protocol\":\"{}\",\"status\":{},\"bytes_sent\":{}", r.protocol, r.status,
+                 r.bytes_sent);
   fmt::format_to(out, ",\"duration_ms\":{:.3f}", to_ms(r.duration));
   field("request_id", r.request_id);
   field("host", r.host);

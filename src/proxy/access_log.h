@@ -19,7 +19,7 @@ struct AccessRecord {
   std::string_view remote_addr;
   std::string_view method;
   std::string_view target;
-  std::uint8_t version_minor = 1;
+  std::string_view protocol = "HTTP/1.1";  // as the request line names it: HTTP/1.0, 1.1, 2.0
   std::uint16_t status = 0;
   std::uint64_t bytes_sent = 0;
   std::string_view referer;

@@ -47,7 +47,9 @@ void log_stream(WorkerContext& worker, Stream& stream) {
       .remote_addr = info.client_address_text,
       .method = request.method_token,
       .target = request.target,
-      .version_minor = request.version_minor,
+      .protocol = request.http2                ? std::string_view("HTTP/2.0")
+                  : request.version_minor == 0 ? std::string_view("HTTP/1.0")
+                                               : std::string_view("HTTP/1.1"),
       .status = stream.response.status,
       .bytes_sent = stream.body_bytes_sent,
       .referer = request.headers.get("referer"),

@@ -52,8 +52,9 @@ def curl(pki, port, *args, path="/"):
     return int(code), version, body
 
 
-def test_curl_negotiates_h2_and_the_backend_gets_http11_with_host(h2_proxy, pki):
-    b = h2_proxy()
+def test_curl_negotiates_h2_and_the_backend_gets_http11_with_host(h2_proxy, pki, tmp_path):
+    log = tmp_path / "access.log"
+    b = h2_proxy(extra={"access_log": {"path": str(log)}})
     code, version, body = curl(pki, b.port, path="/hello?x=1")
     assert (code, version) == (200, "2")
     seen = json.loads(body)
@@ -61,6 +62,9 @@ def test_curl_negotiates_h2_and_the_backend_gets_http11_with_host(h2_proxy, pki)
     headers = {k.lower(): v for k, v in seen["headers"]}
     assert headers["host"] == f"a.test:{b.port}"  # :authority becomes Host
     assert headers["x-forwarded-proto"] == "https"
+    assert headers["via"] == "2 bulwark"  # the version the request came in
+    b.stop()
+    assert '"GET /hello?x=1 HTTP/2.0" 200' in log.read_text()
 
 
 def test_post_body_and_large_download_are_byte_identical(h2_proxy, pki, tmp_path):

@@ -85,11 +85,13 @@ void extend_or_set(http::HeaderMap& headers, std::string_view name, std::string_
   headers.set(name, to_arena(ctx, text));
 }
 
-void add_via(http::HeaderMap& headers, std::uint8_t version_minor, std::string_view via,
+// `version`: the protocol version of the message as received ("1.0", "1.1" or "2").
+void add_via(http::HeaderMap& headers, std::string_view version, std::string_view via,
              proxy::Context& ctx) {
   if (via.empty()) return;
   fmt::memory_buffer hop;
-  hop.append(std::string_view(version_minor == 0 ? "1.0 " : "1.1 "));
+  hop.append(version);
+  hop.push_back(' ');
   hop.append(via);
   // Via is a list that every intermediary extends; earlier hops are never dropped.
   extend_or_set(headers, "via", to_arena(ctx, hop), true, ctx);
@@ -132,7 +134,11 @@ void remove_hop_by_hop(http::HeaderMap& headers) {
 proxy::Verdict ForwardingFilter::on_request_headers(http::RequestHead& head, bool /*end_stream*/,
                                                     proxy::Context& ctx) {
   remove_hop_by_hop(head.headers);
-  add_via(head.headers, head.version_minor, settings_.via, ctx);
+  add_via(head.headers,
+          head.http2                ? "2"
+          : head.version_minor == 0 ? "1.0"
+                                    : "1.1",
+          settings_.via, ctx);
 
   const proxy::StreamInfo& info = ctx.info();
   const bool trusted = info.client_trusted;
@@ -174,7 +180,8 @@ proxy::Verdict ForwardingFilter::on_request_headers(http::RequestHead& head, boo
 proxy::Verdict ForwardingFilter::on_response_headers(http::ResponseHead& head, bool /*end_stream*/,
                                                      proxy::Context& ctx) {
   remove_hop_by_hop(head.headers);
-  add_via(head.headers, head.version_minor, settings_.via, ctx);  // the version received
+  // The version received.
+  add_via(head.headers, head.version_minor == 0 ? "1.0" : "1.1", settings_.via, ctx);
   return proxy::Verdict::kContinue;
 }
 

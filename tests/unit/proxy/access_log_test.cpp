@@ -47,7 +47,7 @@ AccessRecord sample_record() {
   r.remote_addr = "192.0.2.10";
   r.method = "GET";
   r.target = "/search?q=1";
-  r.version_minor = 1;
+  r.protocol = "HTTP/1.1";
   r.status = 200;
   r.bytes_sent = 1234;
   r.referer = "https://ref.example/";
@@ -114,7 +114,7 @@ TEST_F(AccessLogTest, CombinedUsesDashesForMissingFields) {
   r.referer = "";
   r.user_agent = "";
   r.request_id = "";
-  r.version_minor = 0;
+  r.protocol = "HTTP/1.0";
   r.status = 404;
   r.bytes_sent = 0;
   const std::string line = one_line(r, config::AccessLogFormat::kCombined);
@@ -202,7 +202,7 @@ TEST_F(AccessLogTest, JsonEscapesQuotesBackslashesAndControlBytes) {
 TEST_F(AccessLogTest, JsonProtocolForHttp10) {
   open_sink();
   AccessRecord r = sample_record();
-  r.version_minor = 0;
+  r.protocol = "HTTP/1.0";
   EXPECT_EQ(json::parse(one_line(r, config::AccessLogFormat::kJson))["protocol"], "HTTP/1.0");
 }
 
