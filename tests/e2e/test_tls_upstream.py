@@ -3,6 +3,7 @@
 connections (issue 5, point 7)."""
 
 import socket
+import threading
 import ssl
 import time
 
@@ -154,9 +155,28 @@ def test_backend_that_never_finishes_the_handshake_gives_504(bulwark, free_port)
         mute.close()
 
 
-def test_plaintext_backend_gives_502(bulwark, origin, free_port):
-    backend = origin()  # speaks HTTP, not TLS
-    b = proxy_to(bulwark, free_port, backend.hostport, {"verify": False})
-    assert get(b).status == 502
-    assert "TLS handshake failed" in b.stderr_text()
-    assert not backend.requests
+def test_plaintext_backend_gives_502(bulwark, free_port):
+    # A backend that speaks HTTP, not TLS: it answers the ClientHello with an HTTP error at once.
+    # (The recording origin would wait for a request head that never comes, and the handshake
+    # would end in a timeout instead.)
+    listener = socket.create_server(("127.0.0.1", 0))
+    seen = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                seen.append(conn.recv(4096))
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        b = proxy_to(bulwark, free_port, f"127.0.0.1:{listener.getsockname()[1]}", {"verify": False})
+        assert get(b).status == 502
+        assert "TLS handshake failed" in b.stderr_text() and "wrong version number" in b.stderr_text()
+        assert seen and seen[0][:1] == b"\x16"  # what it got was a TLS handshake record
+    finally:
+        listener.close()
