@@ -55,7 +55,13 @@ core::Task<void> H2Connection::read_loop() {
       feeding_ = true;
       const core::Result<void> fed = session_.feed({readable.data(), readable.size()});
       feeding_ = false;
-      in_.clear_from(0);
+      // The codec copied what it keeps: a connection with no stream open holds no buffer while
+      // it waits (DESIGN.md §2: idle connections cost little).
+      if (idle()) {
+        in_.release();
+      } else {
+        in_.clear_from(0);
+      }
       flush();
       if (!fed) {
         BULWARK_LOG_DEBUG("HTTP/2 connection from {} closed: {}", base.peer().address.to_string(),
