@@ -38,6 +38,9 @@ H2Connection::H2Connection(std::unique_ptr<DownstreamConnection> h1)
 H2Connection::~H2Connection() = default;
 
 core::Task<void> H2Connection::serve(std::unique_ptr<DownstreamConnection> h1) {
+  // Frames of many streams share the connection: none may wait for a delayed ACK (Nagle).
+  asio::error_code ignored;
+  h1->transport().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   auto* connection = new H2Connection(std::move(h1));
   co_await connection->read_loop();
   connection->release();
@@ -118,7 +121,10 @@ void H2Connection::flush() {
   if (writing_ || feeding_ || !session_.want_write()) return;
   writing_ = true;
   ++refs_;
-  asio::co_spawn(h1_->worker().io, write_loop(), asio::detached);
+  // Posted, not started here: what the streams queue during this turn of the event loop (a
+  // response's HEADERS, DATA and END_STREAM, other streams' frames) goes out in one write.
+  asio::post(h1_->worker().io,
+             [this] { asio::co_spawn(h1_->worker().io, write_loop(), asio::detached); });
 }
 
 core::Task<void> H2Connection::write_loop() {
