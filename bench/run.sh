@@ -705,14 +705,17 @@ if [[ -n "$(git -C "$BENCH_DIR/.." status --porcelain 2>/dev/null | head -n 1)" 
   if [[ $do_tls -eq 1 ]]; then
     seen=""
     for p in "${proxies[@]}"; do seen+="${seen:+; }$p ${TLS_SEEN[$p-tls]:-?}"; done
-    printf 'TLS (d, e, f)\tone ECDSA P-256 certificate; each proxy'"'"'s TLS listener is a second instance of it on its own port (its CPU counted on its own), resumption off (no session cache, no tickets); negotiated with openssl s_client: %s\n' "$seen"
+    tls_scenarios=""
+    for s in "${scenarios[@]}"; do if [[ "$s" == [def] ]]; then tls_scenarios+="${tls_scenarios:+, }$s"; fi; done
+    printf 'TLS (%s)\tone ECDSA P-256 certificate; each proxy'"'"'s TLS listener is a second instance of it on its own port (its CPU counted on its own), resumption off (no session cache, no tickets); negotiated with openssl s_client: %s\n' "$tls_scenarios" "$seen"
   fi
   if [[ ${#H2_SEEN[@]} -gt 0 ]]; then
     seen=""
     for p in "${proxies[@]}"; do seen+="${seen:+; }$p ${H2_SEEN[$p]:-?}"; done
     printf 'HTTP/2 (f)\th2load -c16 -m10 over TLS, checked to negotiate h2 by ALPN in every run; protocol and TLS it saw (last run): %s\n' "$seen"
   fi
-  printf 'CPU per request\tutime+stime of all the proxy'"'"'s processes (/proc/PID/stat, CLK_TCK %s) over the run ÷ requests wrk completed (f: requests h2load saw succeed)\n' "$clk_tck"
+  printf 'CPU per request\tutime+stime of all the proxy'"'"'s processes (/proc/PID/stat, CLK_TCK %s) over the run ÷ requests wrk completed%s\n' "$clk_tck" \
+    "$(has_scenario f && echo " (f: requests h2load saw succeed)")"
 } >"$TMP/meta.tsv"
 
 mkdir -p "$BENCH_DIR/results"
