@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# bulwark vs nginx vs HAProxy, one worker each, proxying to one nginx origin, wrk on loopback.
-# See bench/README.md. Usage:
-#   bench/run.sh BULWARK_BINARY|none [--duration S] [--rounds N] [--only a,b,c,d,e,idle]
+# bulwark vs nginx vs HAProxy (and h2o for HTTP/2), one worker each, proxying to one nginx origin,
+# wrk and h2load on loopback. See bench/README.md. Usage:
+#   bench/run.sh BULWARK_BINARY|none [--duration S] [--rounds N] [--only a,b,c,d,e,f,idle]
 #                [--idle-conns N] [--strict] [--keep-tmp]
-# Environment: BENCH_PROXIES (default bulwark,nginx,haproxy), BULWARK_ARGS (extra bulwark
+# Environment: BENCH_PROXIES (default bulwark,nginx,haproxy,h2o), BULWARK_ARGS (extra bulwark
 # arguments), BENCH_PIN=0 (no CPU pinning), BENCH_PROXY_CPU (0), BENCH_CLIENT_CPU (1).
 set -euo pipefail
 
@@ -25,7 +25,7 @@ die() {
 bulwark_bin=""
 duration=10
 rounds=3
-only="a,b,c,d,e,idle"
+only="a,b,c,d,e,f,idle"
 idle_conns=10000
 strict=0
 keep_tmp=0
@@ -60,33 +60,41 @@ do_idle=0
 IFS=',' read -ra only_items <<<"$only"
 for item in "${only_items[@]}"; do
   case "$item" in
-    a | b | c | d | e) scenarios+=("$item") ;;
+    a | b | c | d | e | f) scenarios+=("$item") ;;
     idle) do_idle=1 ;;
-    *) die "--only takes a comma-separated subset of a,b,c,d,e,idle (got '$item')" ;;
+    *) die "--only takes a comma-separated subset of a,b,c,d,e,f,idle (got '$item')" ;;
   esac
 done
-# d and e run against a second instance of each proxy that terminates TLS (see instance_of).
-do_tls=0
-[[ ",$only," == *,d,* || ",$only," == *,e,* ]] && do_tls=1
 [[ "$idle_conns" -gt 0 ]] || do_idle=0
+has_scenario() { [[ " ${scenarios[*]} " == *" $1 "* ]]; }
+# a, b, c and idle run against each proxy's plain instance; d, e and f against a second instance
+# that terminates TLS (see instance_of). Each is started only when something runs against it.
+do_plain=$do_idle
+has_scenario a || has_scenario b || has_scenario c && do_plain=1
+do_tls=0
+has_scenario d || has_scenario e || has_scenario f && do_tls=1
 
-IFS=',' read -ra proxies <<<"${BENCH_PROXIES:-bulwark,nginx,haproxy}"
-if [[ "$bulwark_bin" == "none" ]]; then
-  filtered=()
-  for p in "${proxies[@]}"; do [[ "$p" == bulwark ]] || filtered+=("$p"); done
-  proxies=("${filtered[@]}")
-fi
-[[ ${#proxies[@]} -gt 0 ]] || die "no proxy to measure"
-for p in "${proxies[@]}"; do
+IFS=',' read -ra listed <<<"${BENCH_PROXIES:-bulwark,nginx,haproxy,h2o}"
+proxies=()
+for p in "${listed[@]}"; do
   case "$p" in
     bulwark)
+      [[ "$bulwark_bin" != none ]] || continue
       [[ -x "$bulwark_bin" ]] || die "bulwark binary '$bulwark_bin' is not executable (pass 'none' or set BENCH_PROXIES=nginx,haproxy to skip it)"
       bulwark_bin=$(realpath "$bulwark_bin")
       ;;
     nginx | haproxy) ;;
-    *) die "unknown proxy '$p' in BENCH_PROXIES (bulwark, nginx, haproxy)" ;;
+    h2o)
+      # h2o is a peer for HTTP/2 only: it is measured in f and nowhere else.
+      has_scenario f || continue
+      command -v h2o >/dev/null || { log "h2o is not installed: scenario f runs without it"; continue; }
+      ;;
+    *) die "unknown proxy '$p' in BENCH_PROXIES (bulwark, nginx, haproxy, h2o)" ;;
   esac
+  proxies+=("$p")
 done
+[[ ${#proxies[@]} -gt 0 ]] || die "no proxy to measure"
+runs_in() { [[ "$2" != h2o || "$1" == f ]]; } # SCENARIO PROXY: whether PROXY is measured in it
 bulwark_args=()
 read -ra bulwark_args <<<"${BULWARK_ARGS:-}"
 
@@ -94,6 +102,7 @@ for tool in nginx haproxy wrk curl taskset pgrep getconf "$PY"; do
   command -v "$tool" >/dev/null || die "$tool is missing (make deps installs it)"
 done
 [[ $do_tls -eq 0 ]] || command -v openssl >/dev/null || die "openssl is missing (make deps installs it)"
+has_scenario f && { command -v h2load >/dev/null || die "h2load is missing (make deps installs nghttp2-client)"; }
 
 # ----------------------------------------------------------------------------- limits, pinning
 # 10,000 idle connections need more than the usual 1024 descriptors, in the proxies and the client.
@@ -291,7 +300,7 @@ EOF
   } >"$d/nginx.conf"
 }
 
-# TLS on the d/e instances, the same on every server: TLS 1.3 negotiated (nginx and HAProxy also
+# TLS on the d/e/f instances, the same on every server: TLS 1.3 negotiated (nginx and HAProxy also
 # accept 1.2; bulwark's quick mode uses its modern profile, 1.3 only), bulwark's TLS 1.3 suites
 # and groups in its order with the server's preference, one ECDSA P-256 certificate, and no
 # resumption (no session cache, no tickets), so every connection is a full handshake.
@@ -308,11 +317,12 @@ write_cert() { # a self-signed ECDSA P-256 certificate for 127.0.0.1, once per r
   chmod -R a+rX "$d"
 }
 
-write_nginx() { # INSTANCE: nginx, or nginx-tls (TLS listener for d and e)
+write_nginx() { # INSTANCE: nginx, or nginx-tls (TLS listener for d, e and f)
   local name=$1 d=$TMP/$1 listen tls=""
   listen="listen 127.0.0.1:${PORT[$name]} backlog=4096;"
   if [[ "$name" == *-tls ]]; then
-    listen="listen 127.0.0.1:${PORT[$name]} ssl backlog=4096;"
+    # http2: h2 for clients that ask for it by ALPN (f); wrk (d, e) offers no ALPN and gets HTTP/1.1.
+    listen="listen 127.0.0.1:${PORT[$name]} ssl http2 backlog=4096;"
     tls="
         ssl_certificate $TMP/tls/cert.pem;
         ssl_certificate_key $TMP/tls/key.pem;
@@ -358,12 +368,12 @@ EOF
   } >"$d/nginx.conf"
 }
 
-write_haproxy() { # INSTANCE: haproxy, or haproxy-tls (TLS listener for d and e)
+write_haproxy() { # INSTANCE: haproxy, or haproxy-tls (TLS listener for d, e and f)
   local name=$1 d=$TMP/$1 bind global_tls=""
   bind="bind 127.0.0.1:${PORT[$name]}"
   if [[ "$name" == *-tls ]]; then
-    # HAProxy prefers the server's cipher order by default.
-    bind+=" ssl crt $TMP/tls/combined.pem ssl-min-ver TLSv1.2 ciphersuites $TLS_SUITES curves $TLS_GROUPS no-tls-tickets"
+    # HAProxy prefers the server's cipher order by default. ALPN h2 for f, as nginx's http2.
+    bind+=" ssl crt $TMP/tls/combined.pem ssl-min-ver TLSv1.2 ciphersuites $TLS_SUITES curves $TLS_GROUPS no-tls-tickets alpn h2,http/1.1"
     global_tls="
     tune.ssl.cachesize 0"
   fi
@@ -398,6 +408,33 @@ backend origin
 EOF
 }
 
+write_h2o() { # h2o-tls: h2o has only a TLS instance, since it is measured only in f
+  local d=$TMP/h2o-tls
+  mkdir -p "$d"
+  # h2o 2.2 cannot set TLS 1.3 suites or groups: OpenSSL's defaults, with the client's preference,
+  # which h2load (f) sets to bulwark's order. Upstream keep-alive is h2o's default.
+  cat >"$d/h2o.conf" <<EOF
+listen:
+  host: 127.0.0.1
+  port: ${PORT[h2o-tls]}
+  ssl:
+    certificate-file: $TMP/tls/cert.pem
+    key-file: $TMP/tls/key.pem
+    min-version: TLSv1.2
+    ocsp-update-interval: 0
+ssl-session-resumption:
+  mode: off
+num-threads: 1
+max-connections: 20000
+error-log: $d/error.log
+hosts:
+  default:
+    paths:
+      /:
+        proxy.reverse.url: http://127.0.0.1:${PORT[origin]}/
+EOF
+}
+
 start() { # NAME: starts it in the foreground of a background job, pinned
   local name=$1 d=$TMP/$1 tls_args=()
   mkdir -p "$d"
@@ -413,6 +450,9 @@ start() { # NAME: starts it in the foreground of a background job, pinned
     haproxy | haproxy-tls)
       "${pin_proxy[@]}" haproxy -f "$d/haproxy.cfg" -db >"$d/stdout.log" 2>&1 &
       ;;
+    h2o-tls)
+      "${pin_proxy[@]}" h2o -c "$d/h2o.conf" >"$d/stdout.log" 2>&1 &
+      ;;
     bulwark | bulwark-tls)
       "${pin_proxy[@]}" "$bulwark_bin" proxy --listen "127.0.0.1:${PORT[$name]}" \
         --to "http://127.0.0.1:${PORT[origin]}" --workers 1 "${tls_args[@]}" "${bulwark_args[@]}" \
@@ -422,18 +462,21 @@ start() { # NAME: starts it in the foreground of a background job, pinned
   PID[$name]=$!
 }
 
-# Scenarios d and e run against each proxy's second instance, "PROXY-tls": its own process on
+# Scenarios d, e and f run against each proxy's second instance, "PROXY-tls": its own process on
 # its own port, terminating TLS, so its CPU is counted on its own and a, b, c and idle measure
 # the plain instances exactly as without TLS.
 instance_of() { # SCENARIO PROXY
   case "$1" in
-    d | e) echo "$2-tls" ;;
+    d | e | f) echo "$2-tls" ;;
     *) echo "$2" ;;
   esac
 }
 
 # ----------------------------------------------------------------------------- start everything
-instances=("${proxies[@]}")
+instances=()
+for p in "${proxies[@]}"; do
+  if [[ $do_plain -eq 1 && "$p" != h2o ]]; then instances+=("$p"); fi
+done
 if [[ $do_tls -eq 1 ]]; then
   for p in "${proxies[@]}"; do instances+=("$p-tls"); done
 fi
@@ -450,6 +493,7 @@ for p in "${instances[@]}"; do
   case "$p" in
     nginx*) write_nginx "$p" ;;
     haproxy*) write_haproxy "$p" ;;
+    h2o*) write_h2o ;;
   esac
   start "$p"
   scheme=http
@@ -546,13 +590,14 @@ idle_test() { # PROXY
 }
 if [[ $do_idle -eq 1 ]]; then
   for p in "${proxies[@]}"; do
+    runs_in idle "$p" || continue
     alive "$p" || { log "$p is not running: idle test skipped"; continue; }
     idle_test "$p"
   done
 fi
 
-# ----------------------------------------------------------------------------- wrk rounds
-scenario_args() { # SCENARIO PORT: prints wrk arguments, one per line
+# ----------------------------------------------------------------------------- wrk/h2load rounds
+scenario_args() { # SCENARIO PORT OUT: prints wrk's (h2load's for f) arguments, one per line
   case "$1" in
     a) printf '%s\n' -t1 -c64 "-d${duration}s" --latency "http://127.0.0.1:$2/1k" ;;
     b) printf '%s\n' -t1 -c64 "-d${duration}s" --latency "http://127.0.0.1:$2/100k" ;;
@@ -561,32 +606,47 @@ scenario_args() { # SCENARIO PORT: prints wrk arguments, one per line
     # (c) over TLS: a new connection, so a full handshake (no resumption anywhere), per request.
     d) printf '%s\n' -t1 -c16 "-d${duration}s" --latency -H "Connection: close" "https://127.0.0.1:$2/1k" ;;
     e) printf '%s\n' -t1 -c64 "-d${duration}s" --latency "https://127.0.0.1:$2/1k" ;;
+    # HTTP/2 over TLS: 16 connections, up to 10 streams in flight on each. h2load offers bulwark's
+    # TLS 1.3 suites in its order, so h2o (which follows the client's order) picks what the others
+    # pick. Its log has every request's time, from which report.py takes p50 and p99.
+    f) printf '%s\n' -t1 -c16 -m10 -D "$duration" "--tls13-ciphers=$TLS_SUITES" "--log-file=$3.log" \
+      "https://127.0.0.1:$2/1k" ;;
   esac
 }
 
 printf 'round\tscenario\tproxy\tstatus\trequests\tseconds\trps\tp50_us\tp99_us\tsocket_errors\tnon2xx\tcpu_ticks\tclk_tck\n' >"$TMP/runs.tsv"
 mkdir -p "$TMP/wrk"
+declare -A H2_SEEN=()
 run_one() { # ROUND SCENARIO PROXY
-  local r=$1 s=$2 p=$3 out="$TMP/wrk/r$1-$2-$3.txt" args=() t0 t1 status=ok i
-  local requests seconds rps p50 p99 serr non2xx
+  local r=$1 s=$2 p=$3 out="$TMP/wrk/r$1-$2-$3.txt" args=() t0 t1 status=ok i tool=wrk
+  local requests seconds rps p50 p99 serr non2xx alpn="" tls=""
+  [[ "$s" == f ]] && tool=h2load
   i=$(instance_of "$s" "$p")
   if ! alive "$i"; then
     log "round $r ($s) $p: not running, skipped"
     printf '%s\t%s\t%s\tdead\t0\t0\t0\t\t\t0\t0\t0\t%s\n' "$r" "$s" "$p" "$clk_tck" >>"$TMP/runs.tsv"
     return 0
   fi
-  mapfile -t args < <(scenario_args "$s" "${PORT[$i]}")
+  mapfile -t args < <(scenario_args "$s" "${PORT[$i]}" "$out")
   t0=$(cpu_ticks "${PID[$i]}")
-  "${pin_client[@]}" wrk "${args[@]}" >"$out" 2>&1 || status=wrkfail
+  "${pin_client[@]}" "$tool" "${args[@]}" >"$out" 2>&1 || status=${tool}fail
   t1=$(cpu_ticks "${PID[$i]}")
   alive "$i" || { status=dead; show_log "$i"; }
-  IFS=$'\t' read -r requests seconds rps p50 p99 serr non2xx < <("$PY" "$BENCH_DIR/report.py" wrk "$out")
+  if [[ "$tool" == h2load ]]; then
+    IFS=$'\t' read -r requests seconds rps p50 p99 serr non2xx alpn tls < <("$PY" "$BENCH_DIR/report.py" h2load "$out" "$out.log")
+    [[ $keep_tmp -eq 1 ]] || rm -f "$out.log" # some 10 MB per run
+    # A client that fell back to HTTP/1.1 would measure the wrong thing.
+    [[ "$alpn" == h2 ]] || status=noth2
+    H2_SEEN[$p]="${alpn:-none} $tls"
+  else
+    IFS=$'\t' read -r requests seconds rps p50 p99 serr non2xx < <("$PY" "$BENCH_DIR/report.py" wrk "$out")
+  fi
   [[ "$requests" -gt 0 ]] || status=norequests
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$s" "$p" "$status" "$requests" "$seconds" \
     "$rps" "$p50" "$p99" "$serr" "$non2xx" "$((t1 - t0))" "$clk_tck" >>"$TMP/runs.tsv"
   local cpu="n/a" warn=""
   [[ "$requests" -gt 0 ]] && cpu=$(awk -v t=$((t1 - t0)) -v hz="$clk_tck" -v n="$requests" 'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
-  [[ "$serr" != 0 || "$non2xx" != 0 || "$status" != ok ]] && warn="  <-- $status, socket errors $serr, non-2xx $non2xx"
+  [[ "$serr" != 0 || "$non2xx" != 0 || "$status" != ok ]] && warn="  <-- $status, socket errors $serr, non-2xx $non2xx${alpn:+, protocol $alpn}"
   log "$(printf 'round %s/%s (%s) %-8s %9.0f req/s  p50 %8.0f us  p99 %8.0f us  CPU %7s us/req%s' \
     "$r" "$rounds" "$s" "$p" "$rps" "${p50/nan/0}" "${p99/nan/0}" "$cpu" "$warn")"
 }
@@ -597,13 +657,17 @@ if [[ ${#scenarios[@]} -gt 0 ]]; then
     scheme=http
     [[ "$p" == *-tls ]] && scheme=https
     "${pin_client[@]}" wrk -t1 -c64 -d1s "$scheme://127.0.0.1:${PORT[$p]}/1k" >/dev/null 2>&1 || true
+    if [[ "$p" == *-tls ]] && has_scenario f; then
+      "${pin_client[@]}" h2load -t1 -c16 -m10 -D 1 "https://127.0.0.1:${PORT[$p]}/1k" >/dev/null 2>&1 || true
+    fi
   done
   # The proxy order rotates from round to round, so no proxy always runs first (or right
   # after the heavy 100 KiB scenario).
   for ((r = 1; r <= rounds; r++)); do
     for s in "${scenarios[@]}"; do
       for ((k = 0; k < ${#proxies[@]}; k++)); do
-        run_one "$r" "$s" "${proxies[$(((k + r - 1) % ${#proxies[@]}))]}"
+        p=${proxies[$(((k + r - 1) % ${#proxies[@]}))]}
+        if runs_in "$s" "$p"; then run_one "$r" "$s" "$p"; fi
       done
     done
   done
@@ -614,6 +678,13 @@ nginx_version=$(nginx -v 2>&1 | sed 's/^nginx version: //')
 # awk, not head: head would leave haproxy writing into a closed pipe (SIGPIPE, and pipefail).
 haproxy_version=$(haproxy -v 2>/dev/null | awk 'NR == 1 { print $3 }')
 wrk_version=$(wrk -v 2>&1 | head -n 1 | awk '{print $2}' || true)
+peers="nginx $nginx_version; HAProxy $haproxy_version"
+load="wrk $wrk_version"
+if has_scenario f; then
+  load+=" (h2load $(h2load --version 2>/dev/null | awk 'NR == 1 { print $2 }') for f)"
+  [[ " ${proxies[*]} " == *" h2o "* ]] &&
+    peers+="; h2o $(h2o --version 2>/dev/null | awk 'NR == 1 { print $3 }') (f only)"
+fi
 bulwark_version="not measured"
 if [[ " ${proxies[*]} " == *" bulwark "* ]]; then
   bulwark_version=$(timeout 5 "$bulwark_bin" --version 2>/dev/null | head -n 1 || true)
@@ -626,17 +697,25 @@ if [[ -n "$(git -C "$BENCH_DIR/.." status --porcelain 2>/dev/null | head -n 1)" 
   printf 'machine\t%s, %s CPUs (%s), kernel %s\n' "$(hostname)" "$(nproc)" \
     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" "$(uname -r)"
   printf 'commit\t%s\n' "$commit"
-  printf 'proxies\tbulwark %s; nginx %s; HAProxy %s; one worker each, upstream keep-alive to one nginx origin (1 worker)\n' \
-    "$bulwark_version" "$nginx_version" "$haproxy_version"
-  printf 'load\twrk %s on loopback, -t1; %s s per run, %s round(s), scenarios and proxies interleaved\n' \
-    "$wrk_version" "$duration" "$rounds"
+  printf 'proxies\tbulwark %s; %s; one worker each, upstream keep-alive to one nginx origin (1 worker)\n' \
+    "$bulwark_version" "$peers"
+  printf 'load\t%s on loopback, -t1; %s s per run, %s round(s), scenarios and proxies interleaved\n' \
+    "$load" "$duration" "$rounds"
   printf 'pinning\t%s\n' "$pinning"
   if [[ $do_tls -eq 1 ]]; then
     seen=""
     for p in "${proxies[@]}"; do seen+="${seen:+; }$p ${TLS_SEEN[$p-tls]:-?}"; done
-    printf 'TLS (d, e)\tone ECDSA P-256 certificate; each proxy'"'"'s TLS listener is a second instance of it on its own port (its CPU counted on its own), resumption off (no session cache, no tickets); negotiated with openssl s_client: %s\n' "$seen"
+    tls_scenarios=""
+    for s in "${scenarios[@]}"; do if [[ "$s" == [def] ]]; then tls_scenarios+="${tls_scenarios:+, }$s"; fi; done
+    printf 'TLS (%s)\tone ECDSA P-256 certificate; each proxy'"'"'s TLS listener is a second instance of it on its own port (its CPU counted on its own), resumption off (no session cache, no tickets); negotiated with openssl s_client: %s\n' "$tls_scenarios" "$seen"
   fi
-  printf 'CPU per request\tutime+stime of all the proxy'"'"'s processes (/proc/PID/stat, CLK_TCK %s) over the run ÷ requests wrk completed\n' "$clk_tck"
+  if [[ ${#H2_SEEN[@]} -gt 0 ]]; then
+    seen=""
+    for p in "${proxies[@]}"; do seen+="${seen:+; }$p ${H2_SEEN[$p]:-?}"; done
+    printf 'HTTP/2 (f)\th2load -c16 -m10 over TLS, checked to negotiate h2 by ALPN in every run; protocol and TLS it saw (last run): %s\n' "$seen"
+  fi
+  printf 'CPU per request\tutime+stime of all the proxy'"'"'s processes (/proc/PID/stat, CLK_TCK %s) over the run ÷ requests wrk completed%s\n' "$clk_tck" \
+    "$(has_scenario f && echo " (f: requests h2load saw succeed)")"
 } >"$TMP/meta.tsv"
 
 mkdir -p "$BENCH_DIR/results"
