@@ -18,6 +18,7 @@ enum class Waiting : std::uint8_t {
   kNothing,
   kIdle,             // keep-alive: no request in progress (parked)
   kIdleHot,          // keep-alive, just after a response: the coroutine waits until the next tick
+  kStreamsOpen,      // an HTTP/2 reader while streams are open: a drain wakes it (to send GOAWAY)
   kRequestHead,      // 408
   kRequestBody,      // 408
   kClientWrite,      // client does not read: close
@@ -57,7 +58,10 @@ class ConnectionDeadline final : public core::TimeoutEntry {
 
   // An idle connection closes at once when the worker drains; a busy one finishes its response.
   void on_drain() noexcept override {
-    if (waiting_ != Waiting::kIdle && waiting_ != Waiting::kIdleHot) return;
+    if (waiting_ != Waiting::kIdle && waiting_ != Waiting::kIdleHot &&
+        waiting_ != Waiting::kStreamsOpen) {
+      return;
+    }
     cancel_client();
   }
 

@@ -13,6 +13,9 @@
 namespace bulwark::proxy {
 namespace {
 
+// The reader's wait while streams are open: "no limit", as far as one connection can tell.
+constexpr std::chrono::hours kStreamsOpenWait{24};
+
 http::h2::SessionSettings session_settings(const ProxySnapshot& snapshot,
                                            const config::Http2Settings& http2) {
   const config::Limits& limits = snapshot.config->limits;
@@ -88,12 +91,17 @@ core::Task<void> H2Connection::read_loop() {
       // Labelled idle: a drain ends the wait, and then the GOAWAY above. (The timeouts are read
       // each time: a reload may have moved the connection to another snapshot.)
       const config::Timeouts& timeouts = base.snapshot().config->timeouts;
+      deadline.reset_expired();
       deadline.wait_for(Waiting::kIdle, first ? timeouts.header_read : timeouts.idle);
     } else if (closing() && !goaway_sent_) {
       // Streams in flight finish; the client opens no more (RFC 9113 §6.8).
       goaway_sent_ = true;
       session_.goaway(true);
       flush();
+    } else if (!goaway_sent_) {
+      // No time limit of its own (each stream has its deadline), but a drain wakes the reader so
+      // that the GOAWAY above goes out at once, not after the streams in flight.
+      deadline.wait_for(Waiting::kStreamsOpen, kStreamsOpenWait);
     }
     if (in_.writable().empty()) in_ = base.worker().buffers.take();
     auto [ec, received] = co_await base.transport().read_some(to_asio(in_.writable()));
@@ -103,6 +111,12 @@ core::Task<void> H2Connection::read_loop() {
       BULWARK_LOG_DEBUG("HTTP/2: read ended: {} ({} streams)", ec ? ec.message() : "eof",
                         streams_.size());
       peer_closed_ = !ec;
+      if (deadline.expired() == Waiting::kIdle && !goaway_sent_) {
+        // Idle too long: the client learns why the connection goes (RFC 9113 §6.8).
+        goaway_sent_ = true;
+        session_.goaway(false);
+        flush();
+      }
       break;
     }
     in_.commit(received);

@@ -246,6 +246,9 @@ def test_sigterm_sends_goaway_and_finishes_streams_in_flight(h2_proxy):
     text = out.decode(errors="replace")
     assert ":status: 200" in text and "finished" in text, text
     assert "recv GOAWAY" in text and "error_code=NO_ERROR" in text, text
+    # The first GOAWAY (last_stream_id 2^31-1) comes at once, before the response in flight.
+    assert text.index("recv GOAWAY") < text.index("recv DATA"), text
+    assert "last_stream_id=2147483647" in text, text
     assert b.wait(10) == 0
 
 
@@ -301,3 +304,13 @@ def test_reload_reaches_new_streams_of_an_open_connection(bulwark, pki, free_por
     # The same connection: its next stream runs on the new configuration.
     assert c.get("/")["body"] == b"after"
     c.close()
+
+
+def test_idle_connection_gets_goaway_and_closes(h2_proxy):
+    b = h2_proxy(fixed(200, b"ok"), timeouts={"idle": "1s"})
+    c = b.client()
+    assert status(c.get("/")) == 200
+    started = time.monotonic()
+    assert c.wait_closed(10)
+    assert 0.5 < time.monotonic() - started < 5
+    assert c.goaway is not None and c.goaway.error_code == 0
