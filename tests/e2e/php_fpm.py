@@ -4,7 +4,6 @@ PhpFpm runs `php-fpm8.2 -R -F -y CONF` (foreground, so its PID is the master) wi
 pool on a free loopback port; the pool has no `user=`, as running as root with -R requires.
 Scripts are written by the tests into `root`."""
 
-import os
 import shutil
 import signal
 import socket

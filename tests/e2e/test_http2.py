@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import pytest
-from hyperframe.frame import ContinuationFrame, HeadersFrame, PingFrame, RstStreamFrame, SettingsFrame
+from hyperframe.frame import ContinuationFrame, HeadersFrame, PingFrame, SettingsFrame
 
 from conftest import yaml_dump
 from h2_client import H2Client, status

@@ -6,7 +6,6 @@ resending a small kept body."""
 
 import concurrent.futures
 import socket
-import threading
 import time
 
 import origins as O

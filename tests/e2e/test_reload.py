@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 import origins as O
-from conftest import find_free_port, yaml_dump
+from conftest import yaml_dump
 from http_client import RawClient, build_request, poll, request
 
 
@@ -296,7 +296,7 @@ def test_listeners_are_added_moved_and_removed_without_dropping_connections(relo
     # "two" moves to another port: the old one closes, the new one answers.
     reloader.reload(make([("one", p1, [("/who", "one")]), ("two", p3, [("/who", "two")])]), via="cli")
     assert body_of(p3, "/who") == (200, b"two")
-    assert refused(p2), f"the old address of a moved listener still accepts"
+    assert refused(p2), "the old address of a moved listener still accepts"
     assert f"moved two to 127.0.0.1:{p3}" in b.stderr_text()
 
     # "one" goes away with a request in flight on it and a keep-alive connection open.

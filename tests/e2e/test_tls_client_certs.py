@@ -1,7 +1,6 @@
 """Client certificates (mTLS): required, optional, per-route requirement, identity headers to the
 backend, forged identity headers removed, revocation by CRL (issue 5, point 6)."""
 
-import re
 import ssl
 
 import pytest

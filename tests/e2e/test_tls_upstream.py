@@ -7,8 +7,6 @@ import threading
 import ssl
 import time
 
-import pytest
-
 from conftest import base_config
 from http_client import RawClient
 from origins import fixed

@@ -176,8 +176,7 @@ def test_http2_extended_connect_to_an_http11_backend(bulwark, echo_server, pki, 
     assert status(c.responses[sid]) == 200, c.responses[sid]
     assert "sec-websocket-accept" not in c.responses[sid]["headers"]
     for message in (b"over h2", b"y" * 70_000):
-        c.conn.send_data(sid, ws_frame(message)) if len(message) < 16000 else c.send_body(sid, ws_frame(message), False)
-        c.flush()
+        c.send_body(sid, ws_frame(message), end_stream=False)  # in window-sized DATA frames
         parsed = None
         while parsed is None and time.monotonic() < deadline + 10:
             c.read_events(timeout=5)
