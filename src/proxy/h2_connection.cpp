@@ -232,11 +232,16 @@ void H2Connection::maybe_erase(H2StreamSide& side) {
     h1_->worker().give_back(std::move(stream));  // refused by the codec: nothing to log
   }
   streams_.erase(side.id());
-  if (streams_.empty() && closing() && !closed_) {
+  if (!streams_.empty() || closed_) return;
+  if (closing()) {
     // Draining and the last stream is done: wake the reader to say goodbye.
     asio::error_code ignored;
     h1_->transport().socket().cancel(ignored);
+    return;
   }
+  // The reader waits without a limit while streams are open: from now on it is an idle
+  // connection's wait (a drain or the idle timeout ends it with GOAWAY).
+  h1_->deadline().wait_for(Waiting::kIdle, h1_->snapshot().config->timeouts.idle);
 }
 
 void H2Connection::on_request_data(std::int32_t stream_id, std::span<const char> data,

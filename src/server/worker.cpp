@@ -60,7 +60,13 @@ void Worker::start() {
   for (const std::shared_ptr<Acceptor>& acceptor : acceptors_)
     asio::co_spawn(io_, accept_loop(acceptor), asio::detached);
   asio::co_spawn(io_, tick_loop(), asio::detached);
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    io_.run();
+    // Connections still open when the loop stops (the drain deadline passed) end here, on this
+    // thread: their memory is in this thread's slabs, which go when the thread does, and their
+    // destructors still reach the worker's state, which outlives this.
+    io_.shutdown();
+  });
 }
 
 core::Task<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {

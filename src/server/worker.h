@@ -26,6 +26,14 @@ struct OpenedListener {
 };
 
 class Worker {
+  // The worker's io_context, whose pending work can be destroyed on the worker's own thread.
+  class Loop : public asio::io_context {
+   public:
+    using asio::io_context::io_context;
+    // Destroys every pending handler, and with them the coroutines of connections still open.
+    using asio::execution_context::shutdown;
+  };
+
  public:
   // Deadlines fire at most one tick late, and a keep-alive connection waits in its coroutine for
   // at most one tick before it is parked. Scanning 10,000 connections takes tens of microseconds.
@@ -88,7 +96,7 @@ class Worker {
   bool apply(const proxy::SnapshotPtr& snapshot, const std::vector<std::string>& close,
              std::vector<HandedOver> opened);
 
-  asio::io_context io_;
+  Loop io_;
   proxy::WorkerContext context_;
   std::vector<std::shared_ptr<Acceptor>> acceptors_;
   core::SteadyTimer tick_;
