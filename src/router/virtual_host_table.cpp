@@ -57,7 +57,8 @@ std::size_t VirtualHostTable::NameHash::operator()(std::string_view name) const 
     mix(word);
   }
   std::uint64_t tail = 0;
-  std::memcpy(&tail, name.data() + at, name.size() - at);
+  // An empty name may have no data pointer at all, which memcpy must not be given.
+  if (name.size() > at) std::memcpy(&tail, name.data() + at, name.size() - at);
   mix(tail);
   return static_cast<std::size_t>(hash);
 }
