@@ -71,8 +71,8 @@ class H2Connection final : public http::h2::ServerHandler {
   ConnectionDeadline write_deadline_;
   std::uint32_t refs_ = 1;  // the reader, each stream coroutine, the writer
   bool writing_ = false;
-  bool feeding_ = false;  // inside session_.feed(): its callbacks run
-  bool closed_ = false;  // the socket failed or the session ended
+  bool feeding_ = false;      // inside session_.feed(): its callbacks run
+  bool closed_ = false;       // the socket failed or the session ended
   bool peer_closed_ = false;  // the client closed its side
   bool goaway_sent_ = false;
 };
