@@ -21,8 +21,9 @@ class GatherList {
   static constexpr std::size_t kMaxPieces = 16;
   static constexpr std::size_t kPiecesPerRun = 3;  // chunk header, data, CRLF
 
+  // Keeps room for the end of the body: a run a filter adds there, and the last chunk.
   [[nodiscard]] bool has_room_for_run() const noexcept {
-    return count_ + kPiecesPerRun + 1 <= kMaxPieces;  // +1 keeps room for the last chunk
+    return count_ + 2 * kPiecesPerRun + 1 <= kMaxPieces;
   }
   [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
   void add(std::string_view bytes) noexcept {
@@ -101,6 +102,23 @@ class SourceDecoding {
   BodySource* other_;
 };
 
+// One run of body bytes in the sink's framing.
+void add_run(GatherList& gather, std::string_view run, SinkFraming framing) {
+  switch (framing) {
+    case SinkFraming::kFastCgiStdin:
+      gather.add_stdin_record(run);
+      return;
+    case SinkFraming::kChunked:
+      gather.add_chunk_header(run.size());
+      gather.add(run);
+      gather.add(http::h1::kCrlf);
+      return;
+    case SinkFraming::kAsIs:
+      gather.add(run);
+      return;
+  }
+}
+
 // A temporary per call rather than a local: the coroutine frame stays as small as it was.
 SourceDecoding decoding(const RelayEnds& ends) noexcept {
   return {ends.decoder, ends.framed_source};
@@ -155,26 +173,28 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
         result.outcome = RelayOutcome::kFilterStopped;
         co_return result;
       }
-      if (chunk.data().empty()) continue;
-      if (ends.sink_framing == SinkFraming::kFastCgiStdin) {
-        gather.add_stdin_record(chunk.data());
-        continue;
-      }
-      if (ends.sink_framing == SinkFraming::kChunked) gather.add_chunk_header(chunk.data().size());
-      gather.add(chunk.data());
-      if (ends.sink_framing == SinkFraming::kChunked) gather.add(http::h1::kCrlf);
+      if (!chunk.data().empty()) add_run(gather, chunk.data(), ends.sink_framing);
     }
     if (ends.buffer.empty()) need_input = !decoding(ends).done();
 
     const bool complete = decoding(ends).done();
     if (complete) {
+      const http::HeaderMap* trailers =
+          ends.source_trailers != nullptr ? ends.source_trailers : &decoding(ends).trailers();
+      if (ends.trailers != nullptr) {
+        for (const http::HeaderField& field : *trailers)
+          ends.trailers->add(field.name, field.value);
+        trailers = ends.trailers;
+      }
       BodyChunk end(std::string_view{});
       if (ends.tap != nullptr && ends.tap->on_chunk(end, true) != Verdict::kContinue) {
         result.outcome = RelayOutcome::kFilterStopped;
         co_return result;
       }
+      // What a filter adds at the end (a compressor's last block, a gRPC-Web trailer frame).
+      if (!end.data().empty()) add_run(gather, end.data(), ends.sink_framing);
       if (ends.sink_framing == SinkFraming::kChunked) {
-        terminator = last_chunk(decoding(ends).trailers());
+        terminator = last_chunk(*trailers);
         gather.add(terminator);
       } else if (ends.sink_framing == SinkFraming::kFastCgiStdin) {
         gather.add(http::fastcgi::kStdinEnd);

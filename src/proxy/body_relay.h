@@ -102,6 +102,12 @@ struct RelayEnds {
   bool* nodelay_done = nullptr;
   KeptBytes* keep = nullptr;            // copies of the writes, for a resend
   BodySource* framed_source = nullptr;  // decodes the source instead of `decoder` when set
+  // The body's trailers when the source delivers them itself (an HTTP/2 stream), not through
+  // `decoder`; complete once the source reports its end.
+  const http::HeaderMap* source_trailers = nullptr;
+  // When set, the source's trailers are copied here before the filters see the end of the body
+  // (they may change them), and the sink gets these.
+  http::HeaderMap* trailers = nullptr;
 };
 
 core::Task<RelayResult> relay_body(RelayEnds ends);
@@ -117,6 +123,8 @@ struct ResponseRelay {
   bool request_done;                    // the request body was read to its end
   bool keep_alive = false;              // out: the client connection stays open (HTTP/1.1)
   BodySource* framed_source = nullptr;  // decodes the source instead of `decoder` (FastCGI)
+  const http::HeaderMap* source_trailers = nullptr;  // see RelayEnds
+  http::HeaderMap* trailers = nullptr;               // see RelayEnds
 };
 
 }  // namespace bulwark::proxy

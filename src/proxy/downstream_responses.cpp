@@ -142,6 +142,8 @@ core::Task<RelayResult> DownstreamConnection::relay_response(ResponseRelay& rela
       .tap = relay.tap,
       .nodelay_done = &nodelay_done_,
       .framed_source = relay.framed_source,
+      .source_trailers = relay.source_trailers,
+      .trailers = relay.trailers,
   });
   head_out_size_ = 0;
   head_out_.release();

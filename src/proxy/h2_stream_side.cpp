@@ -257,10 +257,14 @@ core::Task<RelayResult> H2StreamSide::relay_response(ResponseRelay& relay) {
       .write_timeout = snapshot().config->timeouts.send,
       .tap = relay.tap,
       .framed_source = relay.framed_source,
+      .source_trailers = relay.source_trailers,
+      .trailers = relay.trailers,
   });
   if (relayed.outcome != RelayOutcome::kDone) co_return relayed;
   http::h2::ServerSession& session = connection_.session();
-  const http::HeaderMap& trailers = relay.decoder.trailers();
+  const http::HeaderMap& trailers = relay.trailers != nullptr          ? *relay.trailers
+                                    : relay.source_trailers != nullptr ? *relay.source_trailers
+                                                                       : relay.decoder.trailers();
   bool ended = false;
   if (head_ != nullptr) {
     ended = submit_head(trailers.empty());  // an empty body: the head ends the stream

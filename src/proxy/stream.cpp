@@ -8,7 +8,10 @@
 namespace bulwark::proxy {
 
 Stream::Stream(const core::Executor& executor)
-    : request(arena_.resource()), response(arena_.resource()), resume_signal_(executor) {}
+    : request(arena_.resource()),
+      response(arena_.resource()),
+      response_trailers_(arena_.resource()),
+      resume_signal_(executor) {}
 
 void Stream::prepare(const http::h1::ParserLimits& limits) {
   request_parser = http::h1::RequestParser(limits);
@@ -20,10 +23,12 @@ void Stream::reset() noexcept {
   local_reply.reset();
   request.headers.clear();
   response.headers.clear();
+  response_trailers_.clear();
   arena_.reset();
   // The heads' vectors pointed into the released arena: start them empty on the fresh one.
   request = http::RequestHead(arena_.resource());
   response = http::ResponseHead(arena_.resource());
+  response_trailers_ = http::HeaderMap(arena_.resource());
   info_ = StreamInfo{};
   upstream_label = {};
   upstream_status = 0;

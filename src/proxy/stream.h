@@ -34,6 +34,7 @@ class Stream final : public Context {
   StreamInfo& info() noexcept override { return info_; }
   Verdict respond(const LocalReply& reply) override;
   void resume() override;
+  http::HeaderMap& response_trailers() noexcept override { return response_trailers_; }
 
   // Waits until resume() after a filter paused the chain.
   core::Task<void> wait_for_resume();
@@ -56,6 +57,7 @@ class Stream final : public Context {
 
  private:
   StreamInfo info_;
+  http::HeaderMap response_trailers_;
   core::SteadyTimer resume_signal_;
   bool resumed_ = false;
 };

@@ -622,7 +622,8 @@ core::Task<bool> UpstreamLeg::relay_response() {
                       .tap = &tap,
                       .read_timeout = read_timeout_,
                       .request_done = request_body_done_,
-                      .framed_source = fastcgi_ ? &*fastcgi_ : nullptr};
+                      .framed_source = fastcgi_ ? &*fastcgi_ : nullptr,
+                      .trailers = &stream_.response_trailers()};
   const RelayResult relayed = co_await client_.relay_response(relay);
   stream_.body_bytes_sent = relayed.body_bytes;
   switch (relayed.outcome) {

@@ -36,6 +36,10 @@ class Context {
   virtual Verdict respond(const LocalReply& reply) = 0;
   // Continues the chain after a hook returned kPause. Must be called on the stream's worker.
   virtual void resume() = 0;
+  // The response's trailer fields (HTTP/1.1 chunked trailers, HTTP/2 trailers), complete when
+  // on_response_body sees end_stream; what a filter leaves here is what the client gets (when
+  // its framing can carry trailers). gRPC-Web, for one, moves them into the body.
+  virtual http::HeaderMap& response_trailers() noexcept = 0;
 
  protected:
   ~Context() = default;

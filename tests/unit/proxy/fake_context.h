@@ -33,9 +33,11 @@ class FakeContext final : public Context {
     return Verdict::kRespond;
   }
   void resume() override { ++resume_calls; }
+  http::HeaderMap& response_trailers() noexcept override { return trailers; }
 
   std::vector<RecordedReply> replies;
   int resume_calls = 0;
+  http::HeaderMap trailers;
 
  private:
   core::Arena arena_;
