@@ -16,6 +16,7 @@
 #include "config/protocols.h"
 #include "config/source_mark.h"
 #include "config/tls.h"
+#include "compress/content_coding.h"
 #include "core/log_level.h"
 #include "net/address.h"
 
@@ -275,8 +276,20 @@ struct HeaderRules {
   std::vector<HeaderRule> response;
 };
 
+// compression: the codings offered, in the server's preference (best first), each at its level.
+struct CompressionCoding {
+  compress::Coding coding = compress::Coding::kGzip;
+  int level = 0;
+};
+
+struct Compression {
+  std::vector<CompressionCoding> codings;
+  std::vector<std::string> content_types;  // media ranges, lower case ("text/*", "*/*+json")
+  std::uint64_t min_length = 1024;         // bytes; a shorter Content-Length is sent as it is
+};
+
 // The settings of one configurable filter. Each filter kind adds its settings type here.
-using FilterSettings = std::variant<HeaderRules>;
+using FilterSettings = std::variant<HeaderRules, Compression>;
 
 struct FilterSpec {
   std::string type;  // "headers", ...
