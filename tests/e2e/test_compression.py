@@ -2,6 +2,8 @@
 Debian's command-line decoders, the responses left alone, the header rewrites, streaming from a
 slow backend, HTTP/2 clients and quick mode's --compress."""
 
+import ctypes
+import ctypes.util
 import hashlib
 import random
 import socket
@@ -68,7 +70,7 @@ def site(ex):
             ex.conn.send(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
         ex.conn.send(b"0\r\n\r\n")
         return
-    ex.respond(status, headers, body, head_only=ex.req.method == "HEAD")
+    ex.respond(status, headers, body)
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -362,14 +364,66 @@ def test_a_slow_backends_compressed_runs_reach_the_client_before_it_finishes(com
 
 
 def decode_partial(coding: str, data: bytes) -> bytes:
-    """What a streaming decoder gives for a prefix of the stream (no end needed)."""
-    if not data:
-        return b""
+    """What a streaming decoder gives for a prefix of the stream, without its end. The command-line
+    tools write nothing for an unfinished stream, so brotli and zstd are the libraries themselves."""
     if coding == "gzip":
         return zlib.decompressobj(31).decompress(data)
-    tool = DECODERS[coding]
-    r = subprocess.run(tool, input=data, capture_output=True, timeout=10)
-    return r.stdout  # the tools write what they decoded, then complain about the missing end
+    return (brotli_partial if coding == "br" else zstd_partial)(data)
+
+
+def brotli_partial(data: bytes) -> bytes:
+    lib = ctypes.CDLL(ctypes.util.find_library("brotlidec"))
+    lib.BrotliDecoderCreateInstance.restype = ctypes.c_void_p
+    lib.BrotliDecoderCreateInstance.argtypes = [ctypes.c_void_p] * 3
+    lib.BrotliDecoderDestroyInstance.argtypes = [ctypes.c_void_p]
+    size_p = ctypes.POINTER(ctypes.c_size_t)
+    byte_pp = ctypes.POINTER(ctypes.c_void_p)
+    lib.BrotliDecoderDecompressStream.argtypes = [ctypes.c_void_p, size_p, byte_pp, size_p, byte_pp,
+                                                  ctypes.c_void_p]
+    state = lib.BrotliDecoderCreateInstance(None, None, None)
+    source = ctypes.create_string_buffer(data, len(data))
+    next_in = ctypes.c_void_p(ctypes.addressof(source))
+    left_in = ctypes.c_size_t(len(data))
+    out = bytearray()
+    needs_more_output = 3
+    while True:
+        sink = ctypes.create_string_buffer(1 << 16)
+        next_out = ctypes.c_void_p(ctypes.addressof(sink))
+        left_out = ctypes.c_size_t(len(sink))
+        result = lib.BrotliDecoderDecompressStream(state, ctypes.byref(left_in), ctypes.byref(next_in),
+                                                   ctypes.byref(left_out), ctypes.byref(next_out), None)
+        out += sink.raw[:len(sink) - left_out.value]
+        if result != needs_more_output:
+            break
+    lib.BrotliDecoderDestroyInstance(state)
+    return bytes(out)
+
+
+class _ZstdBuffer(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("size", ctypes.c_size_t), ("pos", ctypes.c_size_t)]
+
+
+def zstd_partial(data: bytes) -> bytes:
+    lib = ctypes.CDLL(ctypes.util.find_library("zstd"))
+    lib.ZSTD_createDCtx.restype = ctypes.c_void_p
+    lib.ZSTD_freeDCtx.argtypes = [ctypes.c_void_p]
+    lib.ZSTD_decompressStream.restype = ctypes.c_size_t
+    lib.ZSTD_decompressStream.argtypes = [ctypes.c_void_p, ctypes.POINTER(_ZstdBuffer),
+                                          ctypes.POINTER(_ZstdBuffer)]
+    lib.ZSTD_isError.argtypes = [ctypes.c_size_t]
+    context = lib.ZSTD_createDCtx()
+    source = ctypes.create_string_buffer(data, len(data))
+    given = _ZstdBuffer(ctypes.addressof(source), len(data), 0)
+    out = bytearray()
+    while True:
+        sink = ctypes.create_string_buffer(1 << 16)
+        taken = _ZstdBuffer(ctypes.addressof(sink), len(sink), 0)
+        hint = lib.ZSTD_decompressStream(context, ctypes.byref(taken), ctypes.byref(given))
+        out += sink.raw[:taken.pos]
+        if lib.ZSTD_isError(hint) or (given.pos == given.size and taken.pos < taken.size):
+            break
+    lib.ZSTD_freeDCtx(context)
+    return bytes(out)
 
 
 # ---- HTTP/2 ----------------------------------------------------------------------------------
