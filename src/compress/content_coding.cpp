@@ -5,7 +5,9 @@
 namespace bulwark::compress {
 namespace {
 
-constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+constexpr bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view text) noexcept {
   while (!text.empty() && is_space(text.front()))

@@ -24,7 +24,9 @@ core::Result<void> GzipEncoder::encode(std::string_view input, std::string& out)
   return run(input, Z_SYNC_FLUSH, out);
 }
 
-core::Result<void> GzipEncoder::finish(std::string& out) { return run({}, Z_FINISH, out); }
+core::Result<void> GzipEncoder::finish(std::string& out) {
+  return run({}, Z_FINISH, out);
+}
 
 core::Result<void> GzipEncoder::run(std::string_view input, int flush, std::string& out) {
   // zlib's interface is not const-correct; it never writes through next_in.

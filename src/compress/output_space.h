@@ -9,8 +9,7 @@ namespace bulwark::compress {
 class OutputSpace {
  public:
   // Makes room for at least `want` more bytes after what `out` holds.
-  OutputSpace(std::string& out, std::size_t want)
-      : out_(out), used_(out.size()), left_(want) {
+  OutputSpace(std::string& out, std::size_t want) : out_(out), used_(out.size()), left_(want) {
     out_.resize(used_ + want);
   }
   OutputSpace(const OutputSpace&) = delete;

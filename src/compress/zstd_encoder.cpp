@@ -11,7 +11,9 @@ constexpr int kWindowLog = 19;
 
 }  // namespace
 
-ZstdEncoder::~ZstdEncoder() { ZSTD_freeCCtx(context_); }
+ZstdEncoder::~ZstdEncoder() {
+  ZSTD_freeCCtx(context_);
+}
 
 bool ZstdEncoder::init(int level) noexcept {
   context_ = ZSTD_createCCtx();
@@ -26,7 +28,9 @@ core::Result<void> ZstdEncoder::encode(std::string_view input, std::string& out)
   return run(input, ZSTD_e_flush, out);
 }
 
-core::Result<void> ZstdEncoder::finish(std::string& out) { return run({}, ZSTD_e_end, out); }
+core::Result<void> ZstdEncoder::finish(std::string& out) {
+  return run({}, ZSTD_e_end, out);
+}
 
 core::Result<void> ZstdEncoder::run(std::string_view input, ZSTD_EndDirective directive,
                                     std::string& out) {

@@ -13,10 +13,10 @@
 #include <variant>
 #include <vector>
 
+#include "compress/content_coding.h"
 #include "config/protocols.h"
 #include "config/source_mark.h"
 #include "config/tls.h"
-#include "compress/content_coding.h"
 #include "core/log_level.h"
 #include "net/address.h"
 

@@ -14,9 +14,8 @@ namespace bulwark::config::schema {
 namespace {
 
 constexpr std::array<std::string_view, 3> kCodingTokens{"zstd", "br", "gzip"};
-constexpr std::array<compress::Coding, 3> kCodings{compress::Coding::kZstd,
-                                                   compress::Coding::kBrotli,
-                                                   compress::Coding::kGzip};
+constexpr std::array<compress::Coding, 3> kCodings{
+    compress::Coding::kZstd, compress::Coding::kBrotli, compress::Coding::kGzip};
 
 // What compresses well and is sent uncompressed by most backends: text, the structured syntaxes
 // written as text, scripts, SVG, WebAssembly and the font formats that are not compressed
@@ -70,7 +69,8 @@ void read_codings(YamlReader& reader, const Value& value, Compression& compressi
     if (std::ranges::any_of(compression.codings, [&](const CompressionCoding& listed) {
           return listed.coding == coding;
         })) {
-      reader.error(item.mark, fmt::format("{}: {} is listed twice", item.what, kCodingTokens[*index]));
+      reader.error(item.mark,
+                   fmt::format("{}: {} is listed twice", item.what, kCodingTokens[*index]));
       continue;
     }
     compression.codings.push_back({coding, compress::level_range(coding).fallback});

@@ -5,7 +5,9 @@
 namespace bulwark::filters {
 namespace {
 
-constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+constexpr bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view text) noexcept {
   while (!text.empty() && is_space(text.front()))
@@ -91,14 +93,15 @@ bool CompressionFilter::compressible(const http::ResponseHead& head) const noexc
       any_field_lists(head.headers, "cache-control", "no-transform")) {
     return false;
   }
-  if (head.framing == http::BodyFraming::kContentLength && head.content_length < policy_.min_length) {
+  if (head.framing == http::BodyFraming::kContentLength &&
+      head.content_length < policy_.min_length) {
     return false;
   }
   return policy_.compresses(head.headers.get("content-type"));
 }
 
-proxy::Verdict CompressionFilter::on_response_headers(http::ResponseHead& head,
-                                                      bool /*end_stream*/, proxy::Context& ctx) {
+proxy::Verdict CompressionFilter::on_response_headers(http::ResponseHead& head, bool /*end_stream*/,
+                                                      proxy::Context& ctx) {
   if (ctx.info().local_response || !compressible(head)) return proxy::Verdict::kContinue;
   // Caches must know the body depends on Accept-Encoding, whether this client gets it encoded
   // or not (RFC 9110 §12.5.5).

@@ -111,9 +111,10 @@ TEST(CompressionConfigErrorsTest, Encodings) {
               ElementsAre("t.yaml:4:25: encodings[1]: unknown value 'deflate'\n  hint: the "
                           "choices are: zstd, br, gzip",
                           "t.yaml:4:34: encodings[2]: gzip is listed twice"));
-  EXPECT_THAT(errors_of(with_tail("filters:\n  - name: squeeze\n    compression: { encodings: [] }\n")),
-              ElementsAre("t.yaml:3:31: encodings: at least one encoding is needed\n  hint: leave "
-                          "the compression filter out to send responses as they are"));
+  EXPECT_THAT(
+      errors_of(with_tail("filters:\n  - name: squeeze\n    compression: { encodings: [] }\n")),
+      ElementsAre("t.yaml:3:31: encodings: at least one encoding is needed\n  hint: leave "
+                  "the compression filter out to send responses as they are"));
 }
 
 TEST(CompressionConfigErrorsTest, Levels) {
