@@ -238,6 +238,9 @@ struct StaticAction {
   std::vector<std::string> index{"index.html"};  // tried in order for a directory
   bool dotfiles = false;                         // serve names starting with '.'
   std::optional<std::string> prefix_rewrite;     // replaces the matched prefix before mapping
+  // Codings whose files may sit beside the original (FILE.zst, FILE.br, FILE.gz), the server's
+  // preference first; a client that accepts one gets that file instead.
+  std::vector<compress::Coding> precompressed;
 };
 
 // How a route matches. All given conditions must hold.

@@ -140,6 +140,20 @@ def test_negotiation(compressing, accept, expected):
         assert decode_with_cli(expected, r.body) == BODY
 
 
+def test_http10_clients_get_a_body_ended_by_the_close(compressing):
+    b = compressing()
+    r = request(b.port, "GET", "/", {"Accept-Encoding": "gzip"}, version="HTTP/1.0")
+    assert r.header("content-encoding") == "gzip" and not r.chunked
+    assert r.header("content-length") is None
+    assert decode_with_cli("gzip", r.body) == BODY
+
+
+def test_a_request_with_no_transform_gets_the_body_as_it_is(compressing):
+    b = compressing()
+    r = get(b, accept="gzip", headers={"Cache-Control": "no-transform"})
+    assert r.header("content-encoding") is None and r.body == BODY
+
+
 def test_configured_preference_order(compressing):
     b = compressing(encodings=["gzip", "br"])
     assert get(b, accept="zstd, br, gzip").header("content-encoding") == "gzip"
@@ -460,6 +474,36 @@ def test_http2_clients_get_compressed_responses(bulwark, origin, free_port, pki,
     assert headers["content-encoding"] == [coding] and decode_with_cli(coding, body) == BODY
     version, headers, body = curl_h2(pki, b.port, "/tiny", coding, tmp_path)
     assert "content-encoding" not in headers and body == b"<p>short</p>"
+
+
+# ---- pre-compressed static files -------------------------------------------------------------
+
+def test_precompressed_static_files(bulwark, free_port, tmp_path):
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "app.js").write_bytes(BODY)
+    for tool, suffix in (("gzip", ".gz"), ("brotli", ".br"), ("zstd", ".zst")):
+        subprocess.run([tool, "-kq", str(root / "app.js")], check=True)
+        assert (root / ("app.js" + suffix)).exists()
+    (root / "plain.css").write_bytes(BODY)
+    config = base_config(free_port, routes=[{"match": {"prefix": "/"},
+                                             "static": {"root": str(root), "precompressed": ["br", "zstd", "gzip"]}}])
+    config["listeners"][0]["virtual_hosts"][0]["filters"] = [compression_filter()]
+    b = bulwark(config=config, port=free_port)
+    for accept, coding, suffix in (("gzip, br, zstd", "br", ".br"), ("zstd, gzip", "zstd", ".zst"),
+                                   ("gzip", "gzip", ".gz")):
+        r = get(b, path="/app.js", accept=accept)
+        assert r.status == 200 and r.header("content-encoding") == coding
+        assert r.header("content-type") == "text/javascript; charset=utf-8"
+        assert r.header("vary") == "accept-encoding"
+        assert r.body == (root / ("app.js" + suffix)).read_bytes()  # the file itself, by sendfile
+        assert r.header("content-length") == str(len(r.body))
+        assert decode_with_cli(coding, r.body) == BODY
+    r = get(b, path="/app.js", accept="identity")
+    assert r.header("content-encoding") is None and r.body == BODY and r.header("vary") == "accept-encoding"
+    # No sibling: the original, not compressed on the fly (static files skip the filter).
+    r = get(b, path="/plain.css", accept="gzip")
+    assert r.header("content-encoding") is None and r.body == BODY
 
 
 # ---- quick mode ------------------------------------------------------------------------------

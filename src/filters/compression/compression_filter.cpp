@@ -77,7 +77,10 @@ proxy::Verdict CompressionFilter::on_request_headers(http::RequestHead& head, bo
   for (const http::HeaderField& field : head.headers) {
     if (http::iequals(field.name, "accept-encoding")) accept.add(field.value);
   }
-  coding_ = accept.choose(policy_.preference);
+  // A client may ask intermediaries not to transform the content either (RFC 9111 §5.2.1.6).
+  coding_ = any_field_lists(head.headers, "cache-control", "no-transform")
+                ? compress::Coding::kIdentity
+                : accept.choose(policy_.preference);
   return proxy::Verdict::kContinue;
 }
 

@@ -161,5 +161,35 @@ TEST(CompressionConfigErrorsTest, ContentTypesAndMinLength) {
                           "write KiB (1024 bytes); decimal units are not accepted"));
 }
 
+// A listener with one static route whose settings are `files` (line 6).
+std::string static_route(std::string_view files) {
+  return std::string(R"(listeners:
+  - name: public
+    listen: 127.0.0.1:8080
+    virtual_hosts:
+      - domains: ["*"]
+        routes: [ { static: )") +
+         std::string(files) + " } } ]\n";
+}
+
+TEST(PrecompressedConfigTest, CodingsInTheirOrder) {
+  const LoadResult result =
+      load_config_string(static_route("{ root: /tmp, precompressed: [br, zstd, gzip]"), "t.yaml");
+  ASSERT_TRUE(result.config) << (result.errors.empty() ? "" : result.errors[0].format());
+  const auto& action = std::get<StaticAction>(
+      result.config->listeners.at(0).virtual_hosts.at(0).routes.at(0).action);
+  EXPECT_EQ(action.precompressed,
+            (std::vector{compress::Coding::kBrotli, compress::Coding::kZstd,
+                         compress::Coding::kGzip}));
+}
+
+TEST(PrecompressedConfigTest, UnknownAndRepeatedCodings) {
+  EXPECT_THAT(
+      errors_of(static_route("{ root: /tmp, precompressed: [br, deflate, br]")),
+      ElementsAre("t.yaml:6:63: precompressed[1]: unknown value 'deflate'\n  hint: the choices "
+                  "are: zstd, br, gzip",
+                  "t.yaml:6:72: precompressed[2]: br is listed twice"));
+}
+
 }  // namespace
 }  // namespace bulwark::config

@@ -175,6 +175,13 @@ TEST_F(CompressionFilterTest, NoTransformIsHonoured) {
   EXPECT_EQ(response_.framing, http::BodyFraming::kContentLength);
 }
 
+TEST_F(CompressionFilterTest, ARequestsNoTransformIsHonoured) {
+  request_.headers.add("cache-control", "no-cache, no-transform");
+  run("gzip");
+  EXPECT_FALSE(response_.headers.has("content-encoding"));
+  EXPECT_EQ(response_.headers.get("vary"), "accept-encoding");
+}
+
 TEST_F(CompressionFilterTest, ShortBodiesAreLeftAlone) {
   response_.content_length = 1023;
   run("gzip");
