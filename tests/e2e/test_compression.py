@@ -482,8 +482,8 @@ def test_precompressed_static_files(bulwark, free_port, tmp_path):
     root = tmp_path / "www"
     root.mkdir()
     (root / "app.js").write_bytes(BODY)
-    for tool, suffix in (("gzip", ".gz"), ("brotli", ".br"), ("zstd", ".zst")):
-        subprocess.run([tool, "-kq", str(root / "app.js")], check=True)
+    for command, suffix in ((["gzip", "-k"], ".gz"), (["brotli", "-k"], ".br"), (["zstd", "-kq"], ".zst")):
+        subprocess.run(command + [str(root / "app.js")], check=True)
         assert (root / ("app.js" + suffix)).exists()
     (root / "plain.css").write_bytes(BODY)
     config = base_config(free_port, routes=[{"match": {"prefix": "/"},

@@ -178,9 +178,8 @@ TEST(PrecompressedConfigTest, CodingsInTheirOrder) {
   ASSERT_TRUE(result.config) << (result.errors.empty() ? "" : result.errors[0].format());
   const auto& action = std::get<StaticAction>(
       result.config->listeners.at(0).virtual_hosts.at(0).routes.at(0).action);
-  EXPECT_EQ(action.precompressed,
-            (std::vector{compress::Coding::kBrotli, compress::Coding::kZstd,
-                         compress::Coding::kGzip}));
+  EXPECT_EQ(action.precompressed, (std::vector{compress::Coding::kBrotli, compress::Coding::kZstd,
+                                               compress::Coding::kGzip}));
 }
 
 TEST(PrecompressedConfigTest, UnknownAndRepeatedCodings) {

@@ -32,15 +32,17 @@ class PrecompressedTest : public ::testing::Test {
                             compress::Coding::kGzip};
   }
 
-  StaticReply resolve(std::string_view target, std::string_view accept_encoding,
-                      std::initializer_list<std::pair<std::string_view, std::string_view>> more = {}) {
+  StaticReply resolve(
+      std::string_view target, std::string_view accept_encoding,
+      std::initializer_list<std::pair<std::string_view, std::string_view>> more = {}) {
     http::HeaderMap headers;
     if (!accept_encoding.empty()) headers.add("accept-encoding", accept_encoding);
     for (const auto& [name, value] : more)
       headers.add(name, value);
     StaticReply reply;
-    resolve_static({.method = http::Method::kGet, .target = target, .headers = &headers, .now = kNow},
-                   files_, match_, reply);
+    resolve_static(
+        {.method = http::Method::kGet, .target = target, .headers = &headers, .now = kNow}, files_,
+        match_, reply);
     return reply;
   }
 
