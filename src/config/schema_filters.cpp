@@ -1,5 +1,5 @@
 // filters: the filters a virtual host or route runs, inline or by name; the top-level `filters:`
-// defines named ones. The only configurable filter so far is `headers`.
+// defines named ones. The configurable filters are `headers` and `compression`.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,7 +13,7 @@
 namespace bulwark::config::schema {
 namespace {
 
-constexpr std::array<std::string_view, 1> kFilterTypes{"headers"};
+constexpr std::array<std::string_view, 2> kFilterTypes{"headers", "compression"};
 
 // The operations of one direction, in the order they run: a field is removed or renamed before
 // fields are set and added, whatever order the file writes them in.
@@ -220,6 +220,12 @@ bool read_filter(YamlReader& reader, const Value& item, bool definition, FilterS
     return false;
   }
   filter.type = type->key;
+  if (filter.type == "compression") {
+    Compression compression;
+    read_compression(reader, type->value, compression);
+    filter.settings = std::move(compression);
+    return ok;
+  }
   HeaderRules rules;
   read_headers(reader, type->value, rules);
   filter.settings = std::move(rules);
