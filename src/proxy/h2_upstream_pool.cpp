@@ -29,4 +29,33 @@ void H2UpstreamPool::remove(H2UpstreamConnection& connection) noexcept {
   connections_.erase(found);
 }
 
+H2UpstreamPool::ConnectingGuard H2UpstreamPool::start_connecting(
+    std::string_view cluster, const asio::ip::tcp::endpoint& endpoint,
+    const core::Executor& executor, core::Clock::duration limit) {
+  const std::size_t id = next_connecting_++;
+  auto& connecting = connecting_.emplace_back(std::make_unique<Connecting>(
+      Connecting{id, std::string(cluster), endpoint, core::SteadyTimer(executor)}));
+  connecting->done.expires_after(limit);
+  return {*this, id};
+}
+
+core::Task<bool> H2UpstreamPool::wait_for_connecting(std::string_view cluster,
+                                                     const asio::ip::tcp::endpoint& endpoint) {
+  const auto found = std::find_if(connecting_.begin(), connecting_.end(), [&](const auto& c) {
+    return c->endpoint == endpoint && c->cluster == cluster;
+  });
+  if (found == connecting_.end()) co_return false;
+  // The entry may be gone when the wait ends: nothing of it is touched afterwards.
+  co_await (*found)->done.async_wait(core::kAsTuple);
+  co_return true;
+}
+
+void H2UpstreamPool::finish_connecting(std::size_t id) noexcept {
+  const auto found = std::find_if(connecting_.begin(), connecting_.end(),
+                                  [id](const auto& c) { return c->id == id; });
+  if (found == connecting_.end()) return;
+  (*found)->done.cancel();  // the waiters look again
+  connecting_.erase(found);
+}
+
 }  // namespace bulwark::proxy

@@ -23,13 +23,20 @@ core::Task<core::Result<H2UpstreamConnection*>> UpstreamLeg::acquire_h2(bool fre
   const upstream::ClusterEndpoint& endpoint = cluster_.endpoints[endpoint_index_];
   WorkerContext& worker = client_.worker();
   stream_.upstream_label = endpoint.label;
+  H2UpstreamPool& shared_pool = worker.h2_upstreams;
   if (!fresh) {
-    if (H2UpstreamConnection* shared = worker.h2_upstreams.find(cluster_.name, endpoint.address)) {
-      co_return shared;
+    for (;;) {
+      if (H2UpstreamConnection* shared = shared_pool.find(cluster_.name, endpoint.address)) {
+        co_return shared;
+      }
+      const bool waited = co_await shared_pool.wait_for_connecting(cluster_.name, endpoint.address);
+      if (!waited) break;
     }
     // protocol auto: an idle HTTP/1.1 connection serves as well as a new one.
     if (spec_.protocol == config::UpstreamProtocol::kAuto && take_idle()) co_return nullptr;
   }
+  const H2UpstreamPool::ConnectingGuard connecting = shared_pool.start_connecting(
+      cluster_.name, endpoint.address, worker.io.get_executor(), connect_timeout_);
   pool_ = &worker.pools.pool_for(endpoint.address, cluster_.pool);
   if (auto connected = co_await connect_new(*pool_); !connected) {
     co_return std::unexpected(connected.error());
@@ -51,9 +58,9 @@ core::Task<core::Result<H2UpstreamConnection*>> UpstreamLeg::acquire_h2(bool fre
                   .max_header_bytes = limits.max_header_bytes,
                   .max_header_count = limits.max_header_count,
                   .send_low_water = H2UpstreamStream::kSendLowWater}};
-  H2UpstreamConnection& shared = worker.h2_upstreams.add(std::make_unique<H2UpstreamConnection>(
-      worker, worker.h2_upstreams, H2UpstreamKey{cluster_.name, endpoint.address},
-      std::move(connection_), options));
+  H2UpstreamConnection& shared = shared_pool.add(std::make_unique<H2UpstreamConnection>(
+      worker, shared_pool, H2UpstreamKey{cluster_.name, endpoint.address}, std::move(connection_),
+      options));
   shared.start();
   co_return &shared;
 }
