@@ -89,12 +89,12 @@ core::Task<core::Result<void>> UpstreamLeg::exchange_h2(H2UpstreamConnection& co
   co_return co_await read_response_head();
 }
 
-core::Task<core::Result<void>> UpstreamLeg::read_response_head_h2() {
+core::Task<core::Result<void>> UpstreamLeg::read_response_head_h2(H2UpstreamStream& stream) {
   ConnectionDeadline& deadline = client_.deadline();
   http::ResponseHead& response = stream_.response;
   for (;;) {
     deadline.wait_for(Waiting::kUpstreamRead, head_timeout_);
-    const H2UpstreamStream::Head got = co_await h2_->wait_head(response);
+    const H2UpstreamStream::Head got = co_await stream.wait_head(response);
     deadline.clear();
     switch (got) {
       case H2UpstreamStream::Head::kFinal:
@@ -117,7 +117,7 @@ core::Task<core::Result<void>> UpstreamLeg::read_response_head_h2() {
           co_return core::fail(core::ErrorKind::kUpstreamTimeout,
                                "the upstream server did not answer in time");
         }
-        co_return std::unexpected(h2_->failure());
+        co_return std::unexpected(stream.failure());
     }
   }
 }

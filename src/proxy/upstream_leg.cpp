@@ -531,7 +531,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
 core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
   ConnectionDeadline& deadline = client_.deadline();
   response_ = client_.worker().buffers.take();
-  if (h2_) co_return co_await read_response_head_h2();
+  if (h2_) co_return co_await read_response_head_h2(*h2_);
   if (fastcgi_) {
     co_return co_await fastcgi_->read_response_head(connection_->transport, response_, deadline,
                                                     head_timeout_, stream_.response,

@@ -86,7 +86,7 @@ class UpstreamLeg {
   // The request as a stream on `connection`, up to the response head.
   core::Task<core::Result<void>> exchange_h2(H2UpstreamConnection& connection,
                                              bool expect_continue);
-  core::Task<core::Result<void>> read_response_head_h2();
+  core::Task<core::Result<void>> read_response_head_h2(H2UpstreamStream& stream);
   // Answers the client for a failure before any response byte was sent to it.
   core::Task<bool> fail(const core::Error& error);
   void release_connection(bool reusable);
