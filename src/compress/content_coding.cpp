@@ -2,29 +2,10 @@
 
 #include <cstddef>
 
+#include "http/header_map.h"
+
 namespace bulwark::compress {
 namespace {
-
-constexpr bool is_space(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
-  return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 // RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths.
 std::optional<int> parse_qvalue(std::string_view text) noexcept {
@@ -48,13 +29,13 @@ std::optional<int> element_weight(std::string_view parameters) noexcept {
   int weight = 1000;
   while (!parameters.empty()) {
     const std::size_t semicolon = parameters.find(';');
-    const std::string_view parameter = trim(parameters.substr(0, semicolon));
+    const std::string_view parameter = http::trim_ows(parameters.substr(0, semicolon));
     parameters =
         semicolon == std::string_view::npos ? std::string_view{} : parameters.substr(semicolon + 1);
     const std::size_t equals = parameter.find('=');
     if (equals == std::string_view::npos) return std::nullopt;
-    if (!iequals(trim(parameter.substr(0, equals)), "q")) continue;
-    const std::optional<int> q = parse_qvalue(trim(parameter.substr(equals + 1)));
+    if (!http::iequals(http::trim_ows(parameter.substr(0, equals)), "q")) continue;
+    const std::optional<int> q = parse_qvalue(http::trim_ows(parameter.substr(equals + 1)));
     if (!q) return std::nullopt;
     weight = *q;
   }
@@ -78,10 +59,10 @@ std::string_view coding_token(Coding coding) noexcept {
 }
 
 std::optional<Coding> coding_from_token(std::string_view token) noexcept {
-  if (iequals(token, "gzip") || iequals(token, "x-gzip")) return Coding::kGzip;
-  if (iequals(token, "br")) return Coding::kBrotli;
-  if (iequals(token, "zstd")) return Coding::kZstd;
-  if (iequals(token, "identity")) return Coding::kIdentity;
+  if (http::iequals(token, "gzip") || http::iequals(token, "x-gzip")) return Coding::kGzip;
+  if (http::iequals(token, "br")) return Coding::kBrotli;
+  if (http::iequals(token, "zstd")) return Coding::kZstd;
+  if (http::iequals(token, "identity")) return Coding::kIdentity;
   return std::nullopt;
 }
 
@@ -93,7 +74,7 @@ void AcceptEncoding::add(std::string_view field_value) noexcept {
     field_value =
         comma == std::string_view::npos ? std::string_view{} : field_value.substr(comma + 1);
     const std::size_t semicolon = element.find(';');
-    const std::string_view token = trim(element.substr(0, semicolon));
+    const std::string_view token = http::trim_ows(element.substr(0, semicolon));
     if (token.empty()) continue;  // empty list elements are allowed (RFC 9110 §5.6.1)
     const std::optional<int> weight = element_weight(
         semicolon == std::string_view::npos ? std::string_view{} : element.substr(semicolon + 1));

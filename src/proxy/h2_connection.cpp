@@ -5,6 +5,7 @@
 #include <asio/post.hpp>
 
 #include "core/log.h"
+#include "proxy/h2_output.h"
 #include "proxy/h2_stream_side.h"
 #include "proxy/io.h"
 #include "proxy/stream_handler.h"
@@ -143,21 +144,14 @@ void H2Connection::flush() {
 
 core::Task<void> H2Connection::write_loop() {
   net::Transport& transport = h1_->transport();
-  const core::Clock::duration send_timeout = h1_->snapshot().config->timeouts.send;
-  while (session_.want_write()) {
-    const std::span<const char> out = session_.output();
-    if (out.empty()) break;
-    write_deadline_.wait_for(Waiting::kClientWrite, send_timeout);
-    auto [ec, written] = co_await transport.write(asio::buffer(out.data(), out.size()));
-    write_deadline_.clear();
-    if (ec) {
-      // The client is gone or does not read: the reader ends too.
-      closed_ = true;
-      asio::error_code ignored;
-      transport.socket().cancel(ignored);
-      break;
-    }
-    session_.output_sent(written);
+  const std::error_code failed =
+      co_await write_session_output(transport, session_, write_deadline_, Waiting::kClientWrite,
+                                    h1_->snapshot().config->timeouts.send);
+  if (failed) {
+    // The client is gone or does not read: the reader ends too.
+    closed_ = true;
+    asio::error_code ignored;
+    transport.socket().cancel(ignored);
   }
   writing_ = false;
   release();

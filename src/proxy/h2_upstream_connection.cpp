@@ -5,6 +5,7 @@
 #include <asio/post.hpp>
 
 #include "core/log.h"
+#include "proxy/h2_output.h"
 #include "proxy/h2_upstream_pool.h"
 #include "proxy/h2_upstream_stream.h"
 #include "proxy/io.h"
@@ -137,20 +138,13 @@ void H2UpstreamConnection::flush() {
 
 core::Task<void> H2UpstreamConnection::write_loop() {
   net::Transport& transport = connection_->transport;
-  while (session_.want_write()) {
-    const std::span<const char> out = session_.output();
-    if (out.empty()) break;
-    write_deadline_.wait_for(Waiting::kUpstreamWrite, write_timeout_);
-    auto [ec, written] = co_await transport.write(asio::buffer(out.data(), out.size()));
-    write_deadline_.clear();
-    if (ec) {
-      // The backend is gone or takes nothing: the reader ends too, and with it every stream.
-      closed_ = true;
-      asio::error_code ignored;
-      transport.socket().cancel(ignored);
-      break;
-    }
-    session_.output_sent(written);
+  const std::error_code failed = co_await write_session_output(
+      transport, session_, write_deadline_, Waiting::kUpstreamWrite, write_timeout_);
+  if (failed) {
+    // The backend is gone or takes nothing: the reader ends too, and with it every stream.
+    closed_ = true;
+    asio::error_code ignored;
+    transport.socket().cancel(ignored);
   }
   writing_ = false;
   release();

@@ -5,25 +5,13 @@
 namespace bulwark::filters {
 namespace {
 
-constexpr bool is_space(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
-  return text;
-}
-
 // Whether a comma-separated field value lists `token` (case-insensitive).
 bool lists(std::string_view value, std::string_view token) noexcept {
   while (!value.empty()) {
     const std::size_t comma = value.find(',');
-    std::string_view element = trim(value.substr(0, comma));
+    std::string_view element = http::trim_ows(value.substr(0, comma));
     element = element.substr(0, element.find('='));  // "no-transform" has no argument anyway
-    if (http::iequals(trim(element), token)) return true;
+    if (http::iequals(http::trim_ows(element), token)) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -58,7 +46,7 @@ bool range_matches(std::string_view range, std::string_view type) noexcept {
 }  // namespace
 
 bool CompressionPolicy::compresses(std::string_view content_type) const noexcept {
-  std::string_view media = trim(content_type.substr(0, content_type.find(';')));
+  std::string_view media = http::trim_ows(content_type.substr(0, content_type.find(';')));
   constexpr std::size_t kMaxMediaType = 128;
   if (media.empty() || media.size() > kMaxMediaType) return false;
   std::array<char, kMaxMediaType> lower{};
