@@ -66,6 +66,9 @@ class ClientSide {
   [[nodiscard]] virtual bool multiplexed() const noexcept = 0;
   // The connection closes after the current response (drain, or its listener was removed).
   [[nodiscard]] virtual bool closing() const noexcept = 0;
+  // The client cancelled the stream (HTTP/2 RST_STREAM): nothing may be sent or retried for it.
+  // An HTTP/1.1 client's departure shows only when bulwark next reads or writes.
+  [[nodiscard]] virtual bool gone() const noexcept = 0;
 
   // Readies the stream's request body decoder for the request just received.
   virtual void start_request_body(Stream& stream) = 0;

@@ -79,6 +79,7 @@ class DownstreamConnection final : public ClientSide {
   [[nodiscard]] bool secure() const noexcept override { return transport_.secure(); }
   [[nodiscard]] bool multiplexed() const noexcept override { return false; }
   [[nodiscard]] bool closing() const noexcept override;
+  [[nodiscard]] bool gone() const noexcept override { return false; }
   void start_request_body(Stream& stream) override;
   [[nodiscard]] RequestBodySource request_body_source() override;
   void set_unread_input(bool unread) noexcept override { linger_ = unread; }

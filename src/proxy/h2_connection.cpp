@@ -250,7 +250,7 @@ void H2Connection::on_request_trailers(std::int32_t stream_id, http::HeaderMap&&
 
 void H2Connection::on_stream_reset(std::int32_t stream_id, std::uint32_t error_code) {
   (void)error_code;
-  if (H2StreamSide* side = find(stream_id)) side->reset();
+  if (H2StreamSide* side = find(stream_id)) side->cancel_by_client();
 }
 
 void H2Connection::on_stream_closed(std::int32_t stream_id) {

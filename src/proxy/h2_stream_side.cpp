@@ -61,6 +61,12 @@ void H2StreamSide::reset() noexcept {
   wake();
 }
 
+void H2StreamSide::cancel_by_client() noexcept {
+  cancelled_by_client_ = true;
+  reset();
+  deadline_.cancel_now();
+}
+
 void H2StreamSide::cancel() noexcept {
   signal_.cancel();
 }

@@ -33,6 +33,9 @@ class H2StreamSide final : public ClientSide, public StreamPipe {
   void push(std::span<const char> data, bool end_stream);
   void end_input() noexcept;  // trailers ended the request
   void reset() noexcept;      // the stream was reset: every wait ends with an error
+  // The client reset the stream: its upstream exchange ends too (the backend's stream is
+  // cancelled, or its connection closed), rather than running on for nobody.
+  void cancel_by_client() noexcept;
   void window_open() noexcept { signal_.wake(); }
   // After the stream's coroutine: a response that did not end is reset.
   void finish_response();
@@ -52,6 +55,7 @@ class H2StreamSide final : public ClientSide, public StreamPipe {
   [[nodiscard]] bool secure() const noexcept override;
   [[nodiscard]] bool multiplexed() const noexcept override { return true; }
   [[nodiscard]] bool closing() const noexcept override;
+  [[nodiscard]] bool gone() const noexcept override { return cancelled_by_client_; }
   void start_request_body(Stream& stream) override;
   [[nodiscard]] RequestBodySource request_body_source() override;
   void set_unread_input(bool unread) noexcept override { (void)unread; }
@@ -92,6 +96,7 @@ class H2StreamSide final : public ClientSide, public StreamPipe {
   bool response_ended_ = false;
   bool input_ended_ = false;
   bool reset_ = false;
+  bool cancelled_by_client_ = false;
 };
 
 }  // namespace bulwark::proxy

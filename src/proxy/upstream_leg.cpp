@@ -197,6 +197,10 @@ core::Task<bool> UpstreamLeg::run() {
     } else {
       const core::Error& error = exchanged.error();
       release_connection(false);
+      if (client_.gone()) {
+        co_return co_await fail(
+            {core::ErrorKind::kDownstreamClosed, "the client cancelled the stream"});
+      }
       if (error.kind == core::ErrorKind::kUpstreamOverflow)
         co_return co_await overflow(error.detail);
       if (error.fault() != core::Fault::kUpstream) co_return co_await fail(error);

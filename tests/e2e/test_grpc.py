@@ -32,8 +32,13 @@ def chat(requests, context):
         yield b"re:" + request
 
 
+SLOW_CANCELLED = threading.Event()
+
+
 def slow(request, context):
-    time.sleep(3)
+    # Ends early once the call is cancelled: bulwark passes the client's cancel on.
+    context.add_callback(SLOW_CANCELLED.set)
+    SLOW_CANCELLED.wait(3)
     return request
 
 
@@ -132,11 +137,14 @@ def test_backend_status_and_message_reach_the_client(channel):
 
 
 def test_deadline_exceeded(channel):
+    SLOW_CANCELLED.clear()
     started = time.monotonic()
     with pytest.raises(grpc.RpcError) as failed:
         channel.unary_unary(f"/{SERVICE}/Slow")(b"x", timeout=0.5)
     assert failed.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert time.monotonic() - started < 2.5
+    # The client's RST_STREAM reached the backend as a cancelled stream, not 3 s later.
+    assert SLOW_CANCELLED.wait(2), "the backend's call was not cancelled"
     # The cancelled stream does not spoil the shared connection for the next call.
     assert channel.unary_unary(f"/{SERVICE}/Say")(b"again", timeout=10) == b"echo:again"
 
