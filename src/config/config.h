@@ -275,8 +275,11 @@ struct HeaderRules {
   std::vector<HeaderRule> response;
 };
 
+// gRPC-Web to gRPC translation (filters: - grpc_web: {}); it has no settings.
+struct GrpcWebSettings {};
+
 // The settings of one configurable filter. Each filter kind adds its settings type here.
-using FilterSettings = std::variant<HeaderRules>;
+using FilterSettings = std::variant<HeaderRules, GrpcWebSettings>;
 
 struct FilterSpec {
   std::string type;  // "headers", ...
