@@ -83,8 +83,9 @@ void check_frame(std::string_view input) {
   out.pop_back();
   check(static_cast<unsigned char>(out[0]) == kTrailerFlag, "the trailer flag");
   const std::string_view payload = std::string_view(out).substr(kFrameHeaderSize);
-  const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(
-                                             static_cast<unsigned char>(out[i])); };
+  const auto byte = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(out[i]));
+  };
   check((byte(1) << 24 | byte(2) << 16 | byte(3) << 8 | byte(4)) == payload.size(),
         "the length field is the payload's");
   for (std::size_t start = 0; start < payload.size();) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 
-
 namespace bulwark::filters::grpc_web {
 namespace {
 
@@ -28,7 +27,9 @@ bool names(std::string_view value, std::string_view name) noexcept {
          (value.size() == name.size() || value[name.size()] == '+' || value[name.size()] == ';');
 }
 
-bool breaks_line(char c) noexcept { return c == '\r' || c == '\n' || c == '\0'; }
+bool breaks_line(char c) noexcept {
+  return c == '\r' || c == '\n' || c == '\0';
+}
 
 // The codecs already refuse such fields; the frame must not depend on it.
 bool carries(const http::HeaderField& field) noexcept {
@@ -37,7 +38,9 @@ bool carries(const http::HeaderField& field) noexcept {
          std::ranges::none_of(field.value, breaks_line);
 }
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 }  // namespace
 
@@ -82,8 +85,8 @@ std::optional<std::size_t> Base64Decoder::decode(std::string_view in, char* out)
     const std::uint8_t value = kValues[static_cast<unsigned char>(c)];
     // '=' only ends a quantum of which two or three characters are data ("xx==", "xxx="), and
     // nothing but '=' follows the first one.
-    const bool bad = value == kInvalid || (value == kPad && count_ < 2) ||
-                     (value != kPad && padding_ != 0);
+    const bool bad =
+        value == kInvalid || (value == kPad && count_ < 2) || (value != kPad && padding_ != 0);
     if (bad) {
       failed_ = true;
       return std::nullopt;
@@ -95,6 +98,13 @@ std::optional<std::size_t> Base64Decoder::decode(std::string_view in, char* out)
       bits_ = (bits_ << 6) | value;
     }
     if (++count_ < 4) continue;
+    // Canonical only (RFC 4648 §3.5): the bits a padded quantum drops must be zero, so that one
+    // body has one text.
+    const std::uint32_t dropped = padding_ == 0 ? 0U : padding_ == 1 ? 0xFFU : 0xFFFFU;
+    if ((bits_ & dropped) != 0) {
+      failed_ = true;
+      return std::nullopt;
+    }
     const std::array<char, 3> bytes{static_cast<char>(bits_ >> 16), static_cast<char>(bits_ >> 8),
                                     static_cast<char>(bits_)};
     const std::size_t size = 3U - padding_;

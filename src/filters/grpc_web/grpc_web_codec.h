@@ -23,6 +23,8 @@ enum class Wire : std::uint8_t {
 struct ContentType {
   Wire wire = Wire::kGrpc;
   std::string_view rest;  // the message format and parameters after the name, as written
+
+  bool operator==(const ContentType&) const = default;
 };
 
 // nullopt for anything but application/grpc, application/grpc-web or application/grpc-web-text,
@@ -42,7 +44,7 @@ class Base64Decoder {
     return (in_size / 4 + 1) * 3;
   }
   // Decodes `in` into `out` (at least max_output(in.size()) bytes); returns the number of bytes
-  // written, or nullopt when `in` is not base64 (the decoder is then unusable).
+  // written, or nullopt when `in` is not canonical base64 (the decoder is then unusable).
   [[nodiscard]] std::optional<std::size_t> decode(std::string_view in, char* out) noexcept;
   // True when no quantum is open: the text seen so far is complete base64.
   [[nodiscard]] bool at_boundary() const noexcept { return count_ == 0 && !failed_; }

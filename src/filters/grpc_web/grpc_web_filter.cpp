@@ -39,8 +39,8 @@ proxy::Verdict GrpcWebFilter::on_request_headers(http::RequestHead& head, bool /
       grpc_web::parse_content_type(head.headers.get("content-type"));
   if (!type || type->wire == Wire::kGrpc) return proxy::Verdict::kContinue;
   phase_ = Phase::kRequest;
-  head.headers.set("content-type", joined(grpc_web::wire_name(Wire::kGrpc), type->rest,
-                                          ctx.arena()));
+  head.headers.set("content-type",
+                   joined(grpc_web::wire_name(Wire::kGrpc), type->rest, ctx.arena()));
   // gRPC servers refuse calls without it (it tells them trailers will be read).
   head.headers.set("te", "trailers");
   text_request_ = type->wire == Wire::kText;
@@ -60,8 +60,8 @@ proxy::Verdict GrpcWebFilter::on_request_body(proxy::BodyChunk& chunk, bool end_
   if (phase_ == Phase::kPassThrough || !text_request_) return proxy::Verdict::kContinue;
   const std::string_view text = chunk.data();
   if (!text.empty()) {
-    char* out = request_ring_.reserve(grpc_web::Base64Decoder::max_output(text.size()),
-                                      ctx.arena());
+    char* out =
+        request_ring_.reserve(grpc_web::Base64Decoder::max_output(text.size()), ctx.arena());
     const std::optional<std::size_t> size = decoder_.decode(text, out);
     if (!size) {
       return ctx.respond(

@@ -35,6 +35,7 @@ std::vector<std::string> errors_of(const std::string& yaml) {
   const LoadResult result = load_config_string(yaml, "t.yaml");
   EXPECT_EQ(result.config, nullptr);
   std::vector<std::string> lines;
+  lines.reserve(result.errors.size());
   for (const Diagnostic& d : result.errors)
     lines.push_back(d.format());
   return lines;

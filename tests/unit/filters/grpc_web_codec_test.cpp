@@ -32,6 +32,13 @@ std::string encode(std::string_view bytes) {
   return out;
 }
 
+// A length-prefixed message of fewer than 256 bytes.
+std::string framed(std::string_view payload) {
+  std::string out(5, '\0');
+  out[4] = static_cast<char>(payload.size());
+  return out + std::string(payload);
+}
+
 std::string frame(const http::HeaderMap& trailers) {
   std::string out(trailer_frame_size(trailers), '\0');
   EXPECT_EQ(write_trailer_frame(trailers, out.data()), out.size());
@@ -39,22 +46,11 @@ std::string frame(const http::HeaderMap& trailers) {
 }
 
 TEST(GrpcWebContentTypeTest, NamesFormatsAndParameters) {
-  const auto web = parse_content_type("application/grpc-web");
-  ASSERT_TRUE(web);
-  EXPECT_EQ(web->wire, Wire::kWeb);
-  EXPECT_EQ(web->rest, "");
-  const auto text = parse_content_type("Application/GRPC-Web-Text+proto; charset=x");
-  ASSERT_TRUE(text);
-  EXPECT_EQ(text->wire, Wire::kText);
-  EXPECT_EQ(text->rest, "+proto; charset=x");
-  const auto grpc = parse_content_type("application/grpc+proto");
-  ASSERT_TRUE(grpc);
-  EXPECT_EQ(grpc->wire, Wire::kGrpc);
-  EXPECT_EQ(grpc->rest, "+proto");
-  const auto web_proto = parse_content_type("application/grpc-web+proto");
-  ASSERT_TRUE(web_proto);
-  EXPECT_EQ(web_proto->wire, Wire::kWeb);
-  EXPECT_EQ(web_proto->rest, "+proto");
+  EXPECT_EQ(parse_content_type("application/grpc-web"), (ContentType{Wire::kWeb, ""}));
+  EXPECT_EQ(parse_content_type("Application/GRPC-Web-Text+proto; charset=x"),
+            (ContentType{Wire::kText, "+proto; charset=x"}));
+  EXPECT_EQ(parse_content_type("application/grpc+proto"), (ContentType{Wire::kGrpc, "+proto"}));
+  EXPECT_EQ(parse_content_type("application/grpc-web+proto"), (ContentType{Wire::kWeb, "+proto"}));
 }
 
 TEST(GrpcWebContentTypeTest, OtherTypesAreNotGrpc) {
@@ -84,13 +80,15 @@ TEST(GrpcWebBase64Test, DecodesInEverySplit) {
 
 TEST(GrpcWebBase64Test, PaddingBetweenMessages) {
   // Two frames encoded apart, as a sender that flushes each one writes them.
-  const std::string first("\x00\x00\x00\x00\x01" "a", 6);   // 6 bytes: no padding
-  const std::string second("\x00\x00\x00\x00\x02" "bc", 7);  // 7 bytes: "=="
-  const std::string third("\x00\x00\x00\x00\x03" "def", 8);  // 8 bytes: "="
+  const std::string first = framed("a");    // 6 bytes: no padding
+  const std::string second = framed("bc");  // 7 bytes: "=="
+  const std::string third = framed("def");  // 8 bytes: "="
   const std::string text = encode(second) + encode(third) + encode(first) + encode(second);
   EXPECT_NE(text.find("=="), std::string::npos);
+  std::string bytes = second;
+  bytes.append(third).append(first).append(second);
   for (std::size_t run = 1; run <= text.size(); ++run) {
-    EXPECT_EQ(decode_in_runs(text, run), second + third + first + second) << "runs of " << run;
+    EXPECT_EQ(decode_in_runs(text, run), bytes) << "runs of " << run;
   }
 }
 
@@ -105,14 +103,16 @@ TEST(GrpcWebBase64Test, KnownVectors) {
 }
 
 TEST(GrpcWebBase64Test, RefusesWhatIsNotBase64) {
-  EXPECT_EQ(decode_in_runs("Zm9v!", 5), std::nullopt);       // not in the alphabet
-  EXPECT_EQ(decode_in_runs("Zm9v Zm9v", 9), std::nullopt);   // no blanks
-  EXPECT_EQ(decode_in_runs("Z===", 4), std::nullopt);        // one data character
+  EXPECT_EQ(decode_in_runs("Zm9v!", 5), std::nullopt);      // not in the alphabet
+  EXPECT_EQ(decode_in_runs("Zm9v Zm9v", 9), std::nullopt);  // no blanks
+  EXPECT_EQ(decode_in_runs("Z===", 4), std::nullopt);       // one data character
   EXPECT_EQ(decode_in_runs("====", 4), std::nullopt);
-  EXPECT_EQ(decode_in_runs("Zg=v", 4), std::nullopt);        // data after padding
-  EXPECT_EQ(decode_in_runs("Zg=", 3), std::nullopt);         // ends inside a quantum
+  EXPECT_EQ(decode_in_runs("Zg=v", 4), std::nullopt);  // data after padding
+  EXPECT_EQ(decode_in_runs("Zg=", 3), std::nullopt);   // ends inside a quantum
   EXPECT_EQ(decode_in_runs("Zm9", 3), std::nullopt);
-  EXPECT_EQ(decode_in_runs("Zm9v-_", 6), std::nullopt);      // not the URL alphabet
+  EXPECT_EQ(decode_in_runs("Zm9v-_", 6), std::nullopt);  // not the URL alphabet
+  EXPECT_EQ(decode_in_runs("Zh==", 4), std::nullopt);    // "Zg==" with a pad bit set
+  EXPECT_EQ(decode_in_runs("Zm9=", 4), std::nullopt);    // "Zm8=" with a pad bit set
 }
 
 TEST(GrpcWebBase64Test, AFailedDecoderStaysFailed) {
@@ -141,9 +141,9 @@ TEST(GrpcWebTrailerFrameTest, LongFramesHaveAllFourLengthBytes) {
   trailers.add("x", value);
   const std::string out = frame(trailers);
   const std::size_t length = 70000 + 5;  // "x: " and CRLF
-  EXPECT_EQ(out.substr(1, 4), std::string({0, static_cast<char>(length >> 16),
-                                           static_cast<char>(length >> 8 & 0xFF),
-                                           static_cast<char>(length & 0xFF)}));
+  EXPECT_EQ(out.substr(1, 4),
+            std::string({0, static_cast<char>(length >> 16), static_cast<char>(length >> 8 & 0xFF),
+                         static_cast<char>(length & 0xFF)}));
 }
 
 TEST(GrpcWebTrailerFrameTest, FieldsThatWouldBreakALineAreLeftOut) {

@@ -150,7 +150,7 @@ TEST_F(GrpcWebFilterTest, TextResponseIsBase64RunByRun) {
   grpc_response();
   EXPECT_EQ(response_.headers.get("content-type"), "application/grpc-web-text+proto");
   ctx_.trailers.add("grpc-status", "0");
-  const std::string first = message("a");  // 6 bytes
+  const std::string first = message("a");    // 6 bytes
   const std::string second = message("bc");  // 7 bytes: padded
   const std::string body = response_body({first, second});
   std::string frame = std::string("\x80\x00\x00\x00\x10", 5) + "grpc-status: 0\r\n";
