@@ -302,6 +302,29 @@ def test_malformed_text_body_never_reaches_the_backend_whole(bulwark, origin, fr
     assert not backend.wait_for_requests(1, timeout=0.5)
 
 
+def test_http2_client_gets_the_frame_and_no_http_trailers(bulwark, origin, free_port):
+    # Browsers mostly speak HTTP/2: the trailers must not also come as a trailing HEADERS frame.
+    from h2_client import H2Client
+    backend = origin(grpc_shaped([b"h2"], [("grpc-status", "0"), ("grpc-message", "fine")]))
+    b = bulwark(config=web_config(free_port, [backend.hostport], protocol=None), port=free_port)
+    client = H2Client(b.port, authority="127.0.0.1")
+    try:
+        body = base64.b64encode(frame(b"q"))
+        stream = client.request("/echo.Echo/Say", method="POST", body=body,
+                                headers=[("content-type", TEXT), ("x-grpc-web", "1"),
+                                         ("content-length", str(len(body)))])
+        response = client.wait_for(stream)
+    finally:
+        client.close()
+    assert response["headers"][":status"] == "200"
+    assert response["headers"]["content-type"] == "application/grpc-web-text"
+    assert "content-length" not in response["headers"]
+    assert response["trailers"] is None
+    messages, trailers = parse_frames(text_decode(response["body"]))
+    assert messages == [b"h2", b"q"]
+    assert trailers == {"grpc-status": "0", "grpc-message": "fine"}
+
+
 def test_response_with_a_length_still_gets_the_frame(bulwark, origin, free_port):
     # No trailers at all: no frame either (the client reports the missing status itself); the
     # body is re-framed (chunked) since base64 changes its length.
