@@ -32,11 +32,14 @@ SCENARIOS = {
     "d": "(d) TLS: full handshake per request (16 conns)",
     "e": "(e) TLS: 1 KiB GET, 64 keep-alive conns",
     "f": "(f) HTTP/2 over TLS: 1 KiB GET, 16 conns × 10 streams",
+    "g": "(g) 100 KiB HTML compressed: gzip 6, 16 conns",
+    "h": "(h) 100 KiB HTML compressed: brotli 5, 16 conns",
+    "i": "(i) 100 KiB HTML compressed: zstd 3, 16 conns",
 }
 PEERS = ("nginx", "haproxy", "h2o")  # h2o runs only in (f)
-# The bar from the issues: CPU per request on (a), (c), (d), (e) and (f) at most each peer's
+# The bar from the issues: CPU per request on (a), (c), (d), (e), (f) and (g) at most each peer's
 # measured in that scenario, that is at most the best of them; idle conn <= 1 KiB.
-BAR_SCENARIOS = ("a", "c", "d", "e", "f")
+BAR_SCENARIOS = ("a", "c", "d", "e", "f", "g")
 BAR_IDLE_BYTES = 1024
 
 RUN_FIELDS = [

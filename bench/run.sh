@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bulwark vs nginx vs HAProxy (and h2o for HTTP/2), one worker each, proxying to one nginx origin,
 # wrk and h2load on loopback. See bench/README.md. Usage:
-#   bench/run.sh BULWARK_BINARY|none [--duration S] [--rounds N] [--only a,b,c,d,e,f,idle]
+#   bench/run.sh BULWARK_BINARY|none [--duration S] [--rounds N] [--only a,b,c,d,e,f,g,h,i,idle]
 #                [--idle-conns N] [--strict] [--keep-tmp]
 # Environment: BENCH_PROXIES (default bulwark,nginx,haproxy,h2o), BULWARK_ARGS (extra bulwark
 # arguments), BENCH_PIN=0 (no CPU pinning), BENCH_PROXY_CPU (0), BENCH_CLIENT_CPU (1).
@@ -25,7 +25,7 @@ die() {
 bulwark_bin=""
 duration=10
 rounds=3
-only="a,b,c,d,e,f,idle"
+only="a,b,c,d,e,f,g,h,i,idle"
 idle_conns=10000
 strict=0
 keep_tmp=0
@@ -60,9 +60,9 @@ do_idle=0
 IFS=',' read -ra only_items <<<"$only"
 for item in "${only_items[@]}"; do
   case "$item" in
-    a | b | c | d | e | f) scenarios+=("$item") ;;
+    a | b | c | d | e | f | g | h | i) scenarios+=("$item") ;;
     idle) do_idle=1 ;;
-    *) die "--only takes a comma-separated subset of a,b,c,d,e,f,idle (got '$item')" ;;
+    *) die "--only takes a comma-separated subset of a,b,c,d,e,f,g,h,i,idle (got '$item')" ;;
   esac
 done
 [[ "$idle_conns" -gt 0 ]] || do_idle=0
@@ -73,6 +73,9 @@ do_plain=$do_idle
 has_scenario a || has_scenario b || has_scenario c && do_plain=1
 do_tls=0
 has_scenario d || has_scenario e || has_scenario f && do_tls=1
+# g, h and i (compression) run against a third instance, "PROXY-gz", that compresses responses.
+do_gz=0
+has_scenario g || has_scenario h || has_scenario i && do_gz=1
 
 IFS=',' read -ra listed <<<"${BENCH_PROXIES:-bulwark,nginx,haproxy,h2o}"
 proxies=()
@@ -94,7 +97,13 @@ for p in "${listed[@]}"; do
   proxies+=("$p")
 done
 [[ ${#proxies[@]} -gt 0 ]] || die "no proxy to measure"
-runs_in() { [[ "$2" != h2o || "$1" == f ]]; } # SCENARIO PROXY: whether PROXY is measured in it
+runs_in() { # SCENARIO PROXY: whether PROXY is measured in it
+  case "$1" in
+    g) [[ "$2" == bulwark || "$2" == nginx ]] ;; # gzip level 6: bulwark against nginx
+    h | i) [[ "$2" == bulwark ]] ;;              # brotli and zstd: nginx has neither built in
+    *) [[ "$2" != h2o || "$1" == f ]] ;;
+  esac
+}
 bulwark_args=()
 read -ra bulwark_args <<<"${BULWARK_ARGS:-}"
 
@@ -276,6 +285,16 @@ write_origin() {
   mkdir -p "$d/tmp" "$d/www"
   head -c 1024 /dev/zero | tr '\0' 'a' >"$d/www/1k"
   head -c 102400 /dev/zero | tr '\0' 'b' >"$d/www/100k"
+  # g, h, i: a 100 KiB page that compresses as real ones do, not a run of one letter.
+  "$PY" - "$d/www/page.html" <<'EOF'
+import random, sys
+rng = random.Random(8)
+rows = ['<!doctype html><html><head><title>catalogue</title></head><body><table>\n']
+while sum(map(len, rows)) < 102400:
+    rows.append(f'<tr class="item"><td>{rng.randrange(10**6)}</td><td><a href="/p/{rng.randrange(10**4)}">'
+                f'{rng.choice(["red", "green", "blue", "black"])} widget</a></td><td>{rng.random():.2f}</td></tr>\n')
+open(sys.argv[1], "w").write("".join(rows)[:102400])
+EOF
   chmod -R a+rX "$d/www"
   {
     echo "worker_processes 1;"
@@ -287,6 +306,7 @@ events {
 http {
 $(nginx_http_common "$d")
     default_type application/octet-stream;
+    types { text/html html; }
     sendfile on;
     tcp_nopush on;
     open_file_cache max=16 inactive=300s;
@@ -317,8 +337,8 @@ write_cert() { # a self-signed ECDSA P-256 certificate for 127.0.0.1, once per r
   chmod -R a+rX "$d"
 }
 
-write_nginx() { # INSTANCE: nginx, or nginx-tls (TLS listener for d, e and f)
-  local name=$1 d=$TMP/$1 listen tls=""
+write_nginx() { # INSTANCE: nginx, nginx-tls (TLS listener for d, e and f) or nginx-gz (g)
+  local name=$1 d=$TMP/$1 listen tls="" gzip=""
   listen="listen 127.0.0.1:${PORT[$name]} backlog=4096;"
   if [[ "$name" == *-tls ]]; then
     # http2: h2 for clients that ask for it by ALPN (f); wrk (d, e) offers no ALPN and gets HTTP/1.1.
@@ -334,6 +354,15 @@ write_nginx() { # INSTANCE: nginx, or nginx-tls (TLS listener for d, e and f)
         ssl_session_cache off;
         ssl_session_tickets off;"
   fi
+  # What bulwark's --compress does for gzip: level 6, text/html and the like, from 1 KiB,
+  # proxied responses too, Vary: Accept-Encoding.
+  [[ "$name" == *-gz ]] && gzip="
+        gzip on;
+        gzip_comp_level 6;
+        gzip_min_length 1024;
+        gzip_proxied any;
+        gzip_vary on;
+        gzip_types text/plain text/css application/json application/javascript;"
   mkdir -p "$d/tmp"
   {
     echo "worker_processes 1;"
@@ -351,7 +380,7 @@ $(nginx_http_common "$d")
         keepalive_timeout 300s;
     }
     server {
-        $listen$tls
+        $listen$tls$gzip
         location / {
             proxy_pass http://origin;
             proxy_http_version 1.1;
@@ -444,7 +473,7 @@ start() { # NAME: starts it in the foreground of a background job, pinned
     origin)
       "${pin_client[@]}" nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" -g 'daemon off;' >"$d/stdout.log" 2>&1 &
       ;;
-    nginx | nginx-tls)
+    nginx | nginx-tls | nginx-gz)
       "${pin_proxy[@]}" nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" -g 'daemon off;' >"$d/stdout.log" 2>&1 &
       ;;
     haproxy | haproxy-tls)
@@ -453,7 +482,8 @@ start() { # NAME: starts it in the foreground of a background job, pinned
     h2o-tls)
       "${pin_proxy[@]}" h2o -c "$d/h2o.conf" >"$d/stdout.log" 2>&1 &
       ;;
-    bulwark | bulwark-tls)
+    bulwark | bulwark-tls | bulwark-gz)
+      [[ "$name" == bulwark-gz ]] && tls_args=(--compress) # zstd 3, brotli 5, gzip 6
       "${pin_proxy[@]}" "$bulwark_bin" proxy --listen "127.0.0.1:${PORT[$name]}" \
         --to "http://127.0.0.1:${PORT[origin]}" --workers 1 "${tls_args[@]}" "${bulwark_args[@]}" \
         >"$d/stdout.log" 2>&1 &
@@ -468,7 +498,34 @@ start() { # NAME: starts it in the foreground of a background job, pinned
 instance_of() { # SCENARIO PROXY
   case "$1" in
     d | e | f) echo "$2-tls" ;;
+    g | h | i) echo "$2-gz" ;;
     *) echo "$2" ;;
+  esac
+}
+
+# A compressing instance must answer the page in each coding it is measured with, decoding to the
+# origin's bytes: otherwise g, h or i would measure something else.
+compress_check() { # INSTANCE
+  local name=$1 coding tool scenario
+  for scenario in g h i; do
+    has_scenario "$scenario" && runs_in "$scenario" "${name%-gz}" || continue
+    coding=$(accept_of "$scenario")
+    tool=${coding/br/brotli}
+    command -v "$tool" >/dev/null || die "$tool is missing (make deps installs it)"
+    curl -s -H "Accept-Encoding: $coding" -D "$TMP/$name/head-$coding" -o "$TMP/$name/page.$coding" \
+      "http://127.0.0.1:${PORT[$name]}/page.html" || die "$name: no answer for /page.html"
+    grep -qi "^content-encoding: $coding" "$TMP/$name/head-$coding" ||
+      die "$name did not compress /page.html with $coding (see $TMP/$name/head-$coding)"
+    "$tool" -dc <"$TMP/$name/page.$coding" | cmp -s - "$TMP/origin/www/page.html" ||
+      die "$name: /page.html in $coding does not decode to the origin's page"
+    log "$name: /page.html in $coding: $(stat -c %s "$TMP/$name/page.$coding") bytes of 102400"
+  done
+}
+accept_of() { # SCENARIO: the coding g, h or i asks for
+  case "$1" in
+    g) echo gzip ;;
+    h) echo br ;;
+    i) echo zstd ;;
   esac
 }
 
@@ -479,6 +536,11 @@ for p in "${proxies[@]}"; do
 done
 if [[ $do_tls -eq 1 ]]; then
   for p in "${proxies[@]}"; do instances+=("$p-tls"); done
+fi
+if [[ $do_gz -eq 1 ]]; then
+  for p in "${proxies[@]}"; do
+    if runs_in g "$p" || runs_in h "$p"; then instances+=("$p-gz"); fi
+  done
 fi
 read -ra ports <<<"$(free_ports $((${#instances[@]} + 1)))"
 PORT[origin]=${ports[0]}
@@ -500,6 +562,7 @@ for p in "${instances[@]}"; do
   [[ "$p" == *-tls ]] && scheme=https
   wait_ready "$p" "$scheme://127.0.0.1:${PORT[$p]}/1k" 1024
   wait_ready "$p" "$scheme://127.0.0.1:${PORT[$p]}/100k" 102400
+  [[ "$p" == *-gz ]] && compress_check "$p"
   log "$p on $scheme://127.0.0.1:${PORT[$p]} (pid ${PID[$p]})"
 done
 
@@ -611,6 +674,9 @@ scenario_args() { # SCENARIO PORT OUT: prints wrk's (h2load's for f) arguments, 
     # pick. Its log has every request's time, from which report.py takes p50 and p99.
     f) printf '%s\n' -t1 -c16 -m10 -D "$duration" "--tls13-ciphers=$TLS_SUITES" "--log-file=$3.log" \
       "https://127.0.0.1:$2/1k" ;;
+    # The 100 KiB page compressed on the fly: gzip 6 (g), brotli 5 (h), zstd 3 (i).
+    g | h | i) printf '%s\n' -t1 -c16 "-d${duration}s" --latency -H "Accept-Encoding: $(accept_of "$1")" \
+      "http://127.0.0.1:$2/page.html" ;;
   esac
 }
 

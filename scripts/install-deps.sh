@@ -7,6 +7,7 @@ build_packages=(
   cmake ninja-build ccache g++ pkg-config
   libasio-dev libssl-dev libnghttp2-dev libyaml-cpp-dev libre2-dev
   libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libxxhash-dev libc-ares-dev
+  zlib1g-dev libbrotli-dev libzstd-dev
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -15,6 +16,7 @@ test_packages=(
   nginx haproxy wrk curl procps openssl dnsmasq-base testssl.sh
   nghttp2-client nghttp2-server h2o php8.2-fpm redis-server
   python3-h2 python3-websockets python3-grpcio python3-grpc-tools
+  gzip brotli zstd
 )
 
 want=("${build_packages[@]}")

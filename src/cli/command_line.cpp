@@ -104,6 +104,8 @@ int run_command_line(int argc, char** argv) {
       ->needs(tls_cert);
   proxy->add_flag("--insecure-upstream", quick.insecure_upstream,
                   "Do not verify the certificates of https:// backends (tests only)");
+  proxy->add_flag("--compress", quick.compress,
+                  "Compress responses with zstd, brotli or gzip, as the client accepts");
 
   ControlTarget endpoint_target;
   std::string action;

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "compress/content_coding.h"
 #include "config/protocols.h"
 #include "config/source_mark.h"
 #include "config/tls.h"
@@ -237,6 +238,9 @@ struct StaticAction {
   std::vector<std::string> index{"index.html"};  // tried in order for a directory
   bool dotfiles = false;                         // serve names starting with '.'
   std::optional<std::string> prefix_rewrite;     // replaces the matched prefix before mapping
+  // Codings whose files may sit beside the original (FILE.zst, FILE.br, FILE.gz), the server's
+  // preference first; a client that accepts one gets that file instead.
+  std::vector<compress::Coding> precompressed;
 };
 
 // How a route matches. All given conditions must hold.
@@ -275,11 +279,23 @@ struct HeaderRules {
   std::vector<HeaderRule> response;
 };
 
+// compression: the codings offered, in the server's preference (best first), each at its level.
+struct CompressionCoding {
+  compress::Coding coding = compress::Coding::kGzip;
+  int level = 0;
+};
+
+struct Compression {
+  std::vector<CompressionCoding> codings;
+  std::vector<std::string> content_types;  // media ranges, lower case ("text/*", "*/*+json")
+  std::uint64_t min_length = 1024;         // bytes; a shorter Content-Length is sent as it is
+};
+
 // gRPC-Web to gRPC translation (filters: - grpc_web: {}); it has no settings.
 struct GrpcWebSettings {};
 
 // The settings of one configurable filter. Each filter kind adds its settings type here.
-using FilterSettings = std::variant<HeaderRules, GrpcWebSettings>;
+using FilterSettings = std::variant<HeaderRules, Compression, GrpcWebSettings>;
 
 struct FilterSpec {
   std::string type;  // "headers", ...

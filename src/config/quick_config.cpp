@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "config/schema.h"
 #include "config/units.h"
 
 namespace bulwark::config {
@@ -148,6 +149,12 @@ LoadResult build_quick_config(const QuickOptions& options) {
   host.domains = {"*"};
   host.routes.push_back(std::move(route));
   host.mark = mark;
+  if (options.compress) {
+    host.filters.push_back(FilterSpec{.type = "compression",
+                                      .name = {},
+                                      .settings = schema::default_compression(),
+                                      .mark = mark});
+  }
   listener.virtual_hosts.push_back(std::move(host));
 
   config->listeners.push_back(std::move(listener));

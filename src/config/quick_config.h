@@ -23,6 +23,7 @@ struct QuickOptions {
   // them); empty: on. Only with tls_cert.
   std::string tls_resumption;
   bool insecure_upstream = false;  // https:// backends' certificates are not verified
+  bool compress = false;           // the virtual host runs the compression filter's defaults
 };
 
 // Errors carry SourceMark{file = "command line", line = 0}.

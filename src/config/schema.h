@@ -95,6 +95,10 @@ void check_shadowed_routes(YamlReader& reader, const VirtualHost& host);
 void read_filter_list(YamlReader& reader, const Value& value, const Config& config,
                       std::vector<FilterSpec>& filters);
 void read_filter_definitions(YamlReader& reader, const Value& value, Config& config);
+// The compression filter's settings (schema_compression.cpp); the defaults are what
+// `compression: {}` and quick mode's --compress give.
+void read_compression(YamlReader& reader, const Value& value, Compression& compression);
+Compression default_compression();
 // obfuscation: and error_pages: (schema_obfuscation.cpp).
 void read_obfuscation(YamlReader& reader, const Value& value, Obfuscation& obfuscation);
 void read_error_pages(YamlReader& reader, const Value& value, Config& config);

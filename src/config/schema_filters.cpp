@@ -1,5 +1,5 @@
 // filters: the filters a virtual host or route runs, inline or by name; the top-level `filters:`
-// defines named ones. The configurable filters: `headers` and `grpc_web`.
+// defines named ones. The configurable filters are `headers`, `compression` and `grpc_web`.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,7 +13,7 @@
 namespace bulwark::config::schema {
 namespace {
 
-constexpr std::array<std::string_view, 2> kFilterTypes{"headers", "grpc_web"};
+constexpr std::array<std::string_view, 3> kFilterTypes{"headers", "compression", "grpc_web"};
 
 // The operations of one direction, in the order they run: a field is removed or renamed before
 // fields are set and added, whatever order the file writes them in.
@@ -231,6 +231,12 @@ bool read_filter(YamlReader& reader, const Value& item, bool definition, FilterS
     return false;
   }
   filter.type = type->key;
+  if (filter.type == "compression") {
+    Compression compression;
+    read_compression(reader, type->value, compression);
+    filter.settings = std::move(compression);
+    return ok;
+  }
   if (filter.type == "grpc_web") {
     filter.settings = GrpcWebSettings{};
     return read_grpc_web(reader, type->value) && ok;

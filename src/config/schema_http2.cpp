@@ -90,29 +90,16 @@ void read_cluster_protocol(YamlReader& reader, const MapView& cluster_map, Clust
   const std::optional<Value> tls_value = cluster_map.get("tls");
   const bool tls = cluster.tls.has_value() || (tls_value && !tls_value->node.IsScalar());
   const std::string_view name = kProtocols[*index];
-  bool contradicts_tls = false;
   if ((cluster.protocol == UpstreamProtocol::kH2 || cluster.protocol == UpstreamProtocol::kAuto) &&
       !tls) {
-    contradicts_tls = true;
     reader.error(
         value->mark,
         fmt::format("protocol: {} needs the cluster to have tls (it is chosen by ALPN)", name),
         "add tls: {} to the cluster, or use h2c for HTTP/2 without TLS");
   }
   if (cluster.protocol == UpstreamProtocol::kH2c && tls) {
-    contradicts_tls = true;
     reader.error(value->mark, "protocol: h2c is HTTP/2 without TLS, but the cluster has tls",
                  "use h2 for HTTP/2 over TLS, or remove tls");
-  }
-  // The codec exists (http/h2/client_session.h), the upstream leg and pool for it do not yet:
-  // such a cluster is refused rather than quietly spoken to in HTTP/1.1.
-  const bool http2 = cluster.protocol == UpstreamProtocol::kH2 ||
-                     cluster.protocol == UpstreamProtocol::kH2c ||
-                     cluster.protocol == UpstreamProtocol::kAuto;
-  if (http2 && !contradicts_tls) {
-    reader.error(value->mark,
-                 fmt::format("protocol: {}: HTTP/2 to backends is not available yet", name),
-                 "leave protocol out (HTTP/1.1) for now");
   }
 }
 

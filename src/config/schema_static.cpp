@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -88,12 +89,29 @@ void read_prefix_rewrite(YamlReader& reader, const Value& value, const RouteMatc
   files.prefix_rewrite = std::move(*rewrite);
 }
 
+void read_precompressed(YamlReader& reader, const Value& value, StaticAction& files) {
+  static constexpr std::array<std::string_view, 3> kTokens{"zstd", "br", "gzip"};
+  static constexpr std::array<compress::Coding, 3> kCodings{
+      compress::Coding::kZstd, compress::Coding::kBrotli, compress::Coding::kGzip};
+  std::optional<std::vector<Value>> items = reader.list(value);
+  if (!items) return;
+  for (const Value& item : *items) {
+    const std::optional<std::size_t> index = reader.choice(item, kTokens);
+    if (!index) continue;
+    if (std::ranges::find(files.precompressed, kCodings[*index]) != files.precompressed.end()) {
+      reader.error(item.mark, fmt::format("{}: {} is listed twice", item.what, kTokens[*index]));
+      continue;
+    }
+    files.precompressed.push_back(kCodings[*index]);
+  }
+}
+
 }  // namespace
 
 void read_static(YamlReader& reader, const Value& value, const RouteMatch& match,
                  StaticAction& files) {
-  static constexpr std::array<std::string_view, 4> kKeys{"root", "index", "dotfiles",
-                                                         "prefix_rewrite"};
+  static constexpr std::array<std::string_view, 5> kKeys{"root", "index", "dotfiles",
+                                                         "prefix_rewrite", "precompressed"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   if (std::optional<Value> root = reader.require(*map, "root")) read_root(reader, *root, files);
@@ -103,6 +121,9 @@ void read_static(YamlReader& reader, const Value& value, const RouteMatch& match
   }
   if (std::optional<Value> rewrite = map->get("prefix_rewrite")) {
     read_prefix_rewrite(reader, *rewrite, match, files);
+  }
+  if (std::optional<Value> codings = map->get("precompressed")) {
+    read_precompressed(reader, *codings, files);
   }
 }
 

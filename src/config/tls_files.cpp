@@ -20,7 +20,7 @@ std::vector<Diagnostic> check_tls_files(const Config& config) {
   for (const Cluster& cluster : config.clusters) {
     if (!cluster.tls) continue;
     std::string error;
-    if (!net::tls::ClientContext::build(*cluster.tls, error)) {
+    if (!net::tls::ClientContext::build(*cluster.tls, net::tls::AlpnOffer::kHttp11, error)) {
       errors.push_back({cluster.tls->mark, error, {}});
     }
   }

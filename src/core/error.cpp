@@ -17,6 +17,7 @@ Fault Error::fault() const noexcept {
     case ErrorKind::kUpstreamConnectFailed:
     case ErrorKind::kUpstreamProtocol:
     case ErrorKind::kUpstreamReset:
+    case ErrorKind::kUpstreamRefused:
     case ErrorKind::kUpstreamTimeout:
     case ErrorKind::kNoHealthyUpstream:
     case ErrorKind::kUpstreamOverflow:
@@ -48,6 +49,7 @@ int Error::http_status() const noexcept {
     case ErrorKind::kUpstreamConnectFailed:
     case ErrorKind::kUpstreamProtocol:
     case ErrorKind::kUpstreamReset:
+    case ErrorKind::kUpstreamRefused:
       return 502;
     case ErrorKind::kUpstreamTimeout:
       return 504;
@@ -86,6 +88,8 @@ std::string_view Error::name() const noexcept {
       return "upstream_protocol_error";
     case ErrorKind::kUpstreamReset:
       return "upstream_reset";
+    case ErrorKind::kUpstreamRefused:
+      return "upstream_refused";
     case ErrorKind::kUpstreamTimeout:
       return "upstream_timeout";
     case ErrorKind::kNoHealthyUpstream:

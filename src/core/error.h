@@ -27,6 +27,8 @@ enum class ErrorKind : std::uint8_t {
   kUpstreamConnectFailed,  // 502: could not connect to any endpoint
   kUpstreamProtocol,       // 502: the backend sent an invalid response
   kUpstreamReset,          // 502: the backend closed or reset before a complete response
+  kUpstreamRefused,        // 502: the backend refused the request unprocessed (HTTP/2
+                           // REFUSED_STREAM, RFC 9113 §8.7): any request may go again
   kUpstreamTimeout,        // 504: the backend did not answer in time
   kNoHealthyUpstream,      // 503: the cluster has no endpoint to send to
   kUpstreamOverflow,       // 503: a circuit breaker of the cluster is full

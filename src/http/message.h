@@ -67,6 +67,10 @@ struct RequestHead {
   bool keep_alive = true;        // persistent connection per RFC 9112 §9.3
   bool expect_continue = false;  // Expect: 100-continue
   bool upgrade = false;          // Upgrade requested (with Connection: upgrade)
+  // TE named "trailers": the client takes trailers. TE is hop-by-hop, so the forwarding filter
+  // removes the field and keeps this; HTTP/2 to a backend sends "te: trailers" for it (gRPC
+  // servers require it).
+  bool te_trailers = false;
 
   // The host the request is for: the absolute-form authority, else the Host header.
   [[nodiscard]] std::string_view host() const noexcept {

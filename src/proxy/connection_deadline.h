@@ -50,7 +50,16 @@ class ConnectionDeadline final : public core::TimeoutEntry {
     disarm();
   }
   // The upstream socket to cancel as well, while one is in use (nullptr: none).
-  void set_upstream(core::TcpSocket* upstream) noexcept { upstream_ = upstream; }
+  void set_upstream(core::TcpSocket* upstream) noexcept {
+    upstream_ = upstream;
+    upstream_stream_ = nullptr;
+  }
+  // Or the upstream stream, on a connection that other streams share (HTTP/2): its socket is
+  // not this stream's to cancel.
+  void set_upstream_stream(StreamPipe* upstream) noexcept {
+    upstream_ = nullptr;
+    upstream_stream_ = upstream;
+  }
 
   // What was being waited for when the deadline passed; kNothing if it has not.
   [[nodiscard]] Waiting expired() const noexcept { return expired_; }
@@ -74,6 +83,7 @@ class ConnectionDeadline final : public core::TimeoutEntry {
     cancel_client();
     asio::error_code ignored;
     if (upstream_ != nullptr) upstream_->cancel(ignored);
+    if (upstream_stream_ != nullptr) upstream_stream_->cancel();
   }
 
  private:
@@ -90,6 +100,7 @@ class ConnectionDeadline final : public core::TimeoutEntry {
   core::TcpSocket* client_ = nullptr;
   StreamPipe* stream_ = nullptr;
   core::TcpSocket* upstream_ = nullptr;
+  StreamPipe* upstream_stream_ = nullptr;
   Waiting waiting_ = Waiting::kNothing;
   Waiting expired_ = Waiting::kNothing;
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "filters/compression/compression_filter.h"
 #include "filters/grpc_web/grpc_web_filter.h"
 #include "filters/headers/headers_filter.h"
 #include "filters/obfuscation/obfuscation_filter.h"
@@ -57,6 +58,16 @@ std::unique_ptr<FilterFactory> make_headers_factory(const config::HeaderRules& r
   return std::make_unique<filters::HeadersFilterFactory>(std::move(set));
 }
 
+std::unique_ptr<FilterFactory> make_compression_factory(const config::Compression& settings) {
+  filters::CompressionPolicy policy{.content_types = settings.content_types,
+                                    .min_length = settings.min_length};
+  for (const config::CompressionCoding& coding : settings.codings) {
+    policy.preference.push_back(coding.coding);
+    policy.levels[static_cast<std::size_t>(coding.coding)] = coding.level;
+  }
+  return std::make_unique<filters::CompressionFilterFactory>(std::move(policy));
+}
+
 void add_backend(std::vector<filters::BackendName>& backends, std::string_view host,
                  std::uint16_t port) {
   const bool known = std::ranges::any_of(backends, [&](const filters::BackendName& backend) {
@@ -86,6 +97,8 @@ std::unique_ptr<FilterFactory> make_filter_factory(const config::FilterSpec& spe
   std::unique_ptr<FilterFactory> factory;
   if (const auto* rules = std::get_if<config::HeaderRules>(&spec.settings)) {
     factory = make_headers_factory(*rules, error);
+  } else if (const auto* compression = std::get_if<config::Compression>(&spec.settings)) {
+    factory = make_compression_factory(*compression);
   } else if (std::holds_alternative<config::GrpcWebSettings>(spec.settings)) {
     factory = std::make_unique<filters::GrpcWebFilterFactory>(config.limits.buffer_size);
   }

@@ -28,7 +28,7 @@ H2StreamSide::H2StreamSide(H2Connection& connection, std::int32_t id,
       listener_(connection.base().listener()),
       stream_(std::move(stream)),
       deadline_(connection.base().worker().timeouts, static_cast<StreamPipe&>(*this)),
-      signal_(connection.base().worker().io) {}
+      signal_(connection.base().worker().io.get_executor()) {}
 
 H2StreamSide::~H2StreamSide() = default;
 
@@ -61,27 +61,8 @@ void H2StreamSide::reset() noexcept {
   wake();
 }
 
-void H2StreamSide::wake() noexcept {
-  woken_ = true;
-  signal_.cancel();
-}
-
 void H2StreamSide::cancel() noexcept {
-  cancelled_ = true;
   signal_.cancel();
-}
-
-core::Task<std::error_code> H2StreamSide::wait() {
-  if (!woken_ && !cancelled_) {
-    signal_.expires_at(core::Clock::time_point::max());
-    co_await signal_.async_wait(kAsTuple);
-  }
-  woken_ = false;
-  if (cancelled_) {
-    cancelled_ = false;
-    co_return asio::error::operation_aborted;
-  }
-  co_return std::error_code{};
 }
 
 void H2StreamSide::start_request_body(Stream& stream) {
@@ -119,7 +100,7 @@ core::Task<net::IoResult> H2StreamSide::read_some(asio::mutable_buffer buffer) {
       co_return net::IoResult{std::error_code{}, size};
     }
     if (input_ended_) co_return net::IoResult{asio::error::eof, 0};
-    if (const std::error_code ec = co_await wait()) co_return net::IoResult{ec, 0};
+    if (const std::error_code ec = co_await signal_.wait()) co_return net::IoResult{ec, 0};
   }
 }
 
@@ -159,7 +140,7 @@ core::Task<std::error_code> H2StreamSide::queue(std::span<const asio::const_buff
   response_ended_ = response_ended_ || end_stream;
   connection_.flush();
   while (!reset_ && session.queued_bytes(id_) >= kSendLowWater) {
-    if (const std::error_code ec = co_await wait()) co_return ec;
+    if (const std::error_code ec = co_await signal_.wait()) co_return ec;
   }
   // A stream that closed after its last byte was queued ended well.
   co_return reset_ && !response_ended_ ? asio::error::connection_reset : std::error_code{};

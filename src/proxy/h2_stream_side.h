@@ -12,6 +12,7 @@
 #include "proxy/client_side.h"
 #include "proxy/stream.h"
 #include "proxy/stream_pipe.h"
+#include "proxy/stream_signal.h"
 
 namespace bulwark::proxy {
 
@@ -32,7 +33,7 @@ class H2StreamSide final : public ClientSide, public StreamPipe {
   void push(std::span<const char> data, bool end_stream);
   void end_input() noexcept;  // trailers ended the request
   void reset() noexcept;      // the stream was reset: every wait ends with an error
-  void window_open() noexcept { wake(); }
+  void window_open() noexcept { signal_.wake(); }
   // After the stream's coroutine: a response that did not end is reset.
   void finish_response();
 
@@ -68,9 +69,7 @@ class H2StreamSide final : public ClientSide, public StreamPipe {
   void cancel() noexcept override;
 
  private:
-  // Waits until wake() or cancel(); operation_aborted after cancel().
-  core::Task<std::error_code> wait();
-  void wake() noexcept;
+  void wake() noexcept { signal_.wake(); }
   // Submits the head begin_response readied, if it has not gone out yet.
   bool submit_head(bool end_stream);
   // Queues `pieces` and ends the stream after them when `end_stream`; then waits while the
@@ -84,7 +83,7 @@ class H2StreamSide final : public ClientSide, public StreamPipe {
   const ListenerRuntime& listener_;
   std::unique_ptr<Stream> stream_;
   ConnectionDeadline deadline_;
-  core::SteadyTimer signal_;
+  StreamSignal signal_;
   std::string input_;  // request body bytes not yet read by the relay
   std::size_t input_read_ = 0;
   core::Buffer body_buffer_;            // the relay's buffer for the request body
@@ -93,8 +92,6 @@ class H2StreamSide final : public ClientSide, public StreamPipe {
   bool response_ended_ = false;
   bool input_ended_ = false;
   bool reset_ = false;
-  bool cancelled_ = false;
-  bool woken_ = false;
 };
 
 }  // namespace bulwark::proxy

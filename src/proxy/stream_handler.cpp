@@ -305,6 +305,7 @@ core::Task<bool> send_grpc_error(ClientSide& client, Stream& stream, const Local
 void finish_local_head(ClientSide& client, Stream& stream, bool keep_alive, bool end_stream) {
   http::ResponseHead& response = stream.response;
   StreamInfo& info = stream.info();
+  info.local_response = true;
   if (info.request_id.empty()) info.request_id = filters::generate_request_id(stream.arena());
   response.keep_alive = keep_alive && stream.request.keep_alive && !client.closing();
   if (!response.headers.has("date")) response.headers.add("date", client.worker().http_date());

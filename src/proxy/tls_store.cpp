@@ -6,6 +6,20 @@
 #include <system_error>
 
 namespace bulwark::proxy {
+namespace {
+
+net::tls::AlpnOffer alpn_offer(config::UpstreamProtocol protocol) noexcept {
+  switch (protocol) {
+    case config::UpstreamProtocol::kH2:
+      return net::tls::AlpnOffer::kH2;
+    case config::UpstreamProtocol::kAuto:
+      return net::tls::AlpnOffer::kH2OrHttp11;
+    default:
+      return net::tls::AlpnOffer::kHttp11;
+  }
+}
+
+}  // namespace
 
 const std::vector<std::string>& TlsStore::alpn_protocols(const config::Listener& listener) {
   static const std::vector<std::string> with_h2{"h2", "http/1.1"};
@@ -72,7 +86,7 @@ std::shared_ptr<const TlsContexts> TlsStore::contexts_for(const config::ConfigPt
     auto& context = contexts->clusters.emplace_back();
     if (!cluster.tls) continue;
     std::string reason;
-    context = net::tls::ClientContext::build(*cluster.tls, reason);
+    context = net::tls::ClientContext::build(*cluster.tls, alpn_offer(cluster.protocol), reason);
     if (!context) {
       error = fmt::format("cluster '{}': {}", cluster.name, reason);
       give_up_on_change();

@@ -55,7 +55,10 @@ UpstreamLeg::UpstreamLeg(ClientSide& client, Stream& stream, const upstream::Clu
       websocket_(action.websocket),
       response_parser_(client.snapshot().parser_limits),
       response_body_(client.snapshot().parser_limits),
-      started_(core::Clock::now()) {
+      started_(core::Clock::now()),
+      may_multiplex_(spec_.protocol == config::UpstreamProtocol::kH2 ||
+                     spec_.protocol == config::UpstreamProtocol::kH2c ||
+                     spec_.protocol == config::UpstreamProtocol::kAuto) {
   const std::optional<config::FastCgiSettings>& fastcgi = spec_.fastcgi;
   if (spec_.protocol == config::UpstreamProtocol::kFastCgi && fastcgi.has_value()) {
     fastcgi_.emplace(*fastcgi, client.snapshot().parser_limits, client.worker().buffers,
@@ -224,8 +227,12 @@ core::Task<bool> UpstreamLeg::run() {
 
 core::Task<core::Result<void>> UpstreamLeg::attempt(bool fresh, bool expect_continue) {
   sent_ = false;
-  // The common case, a connection this worker holds idle, needs no coroutine.
-  if (fresh || !take_idle()) {
+  if (may_multiplex_) {
+    auto shared = co_await acquire_h2(fresh);
+    if (!shared) co_return std::unexpected(shared.error());
+    if (*shared != nullptr) co_return co_await exchange_h2(**shared, expect_continue);
+    // protocol auto, and HTTP/1.1 it is on this connection.
+  } else if (fresh || !take_idle()) {
     if (auto acquired = co_await acquire(fresh); !acquired) co_return acquired;
   }
   auto exchanged = co_await send_request(expect_continue);
@@ -236,11 +243,12 @@ core::Task<core::Result<void>> UpstreamLeg::attempt(bool fresh, bool expect_cont
 bool UpstreamLeg::may_retry(const core::Error* error) {
   if (retries_ >= retry_policy_.retries) return false;
   const http::RequestHead& request = stream_.request;
-  if (error != nullptr && !sent_) {
-    // Nothing reached the endpoint: any method may go elsewhere.
-    if (!retry_policy_.on_connect_failure) return false;
+  const bool body_kept = kept_ && !kept_->overflowed && request_body_done_;
+  if (error != nullptr && (!sent_ || error->kind == core::ErrorKind::kUpstreamRefused)) {
+    // Nothing reached the endpoint, or it refused the request unprocessed: any method may go
+    // elsewhere (with the body it sent, when it sent one).
+    if (!retry_policy_.on_connect_failure || (body_started_ && !body_kept)) return false;
   } else {
-    const bool body_kept = kept_ && !kept_->overflowed && request_body_done_;
     if ((body_started_ && !body_kept) || !upstream::may_resend(retry_policy_, request)) {
       return false;
     }
@@ -425,13 +433,19 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
   http::RequestHead& request = stream_.request;
 
   sent_ = true;
+  // HTTP/2: the head went out as the stream's HEADERS; only the body goes through the pipe.
+  const BodyPort sink =
+      h2_ ? BodyPort{.pipe = &*h2_} : BodyPort{.transport = &connection_->transport};
+  const std::string_view prefix = h2_ ? std::string_view() : head;
   // A retry of a request whose body went out already sends the copy kept of it.
   const bool resend = body_started_ && kept_.has_value();
   if (request.framing == http::BodyFraming::kNone || stream_.request_body.done() || resend) {
-    const std::string_view bytes = resend ? std::string_view(kept_->bytes) : head;
+    const std::string_view bytes = resend ? std::string_view(kept_->bytes) : prefix;
     deadline.wait_for(Waiting::kUpstreamWrite, write_timeout_);
-    auto [ec, written] = co_await connection_->transport.write(asio::buffer(bytes));
+    const std::array<asio::const_buffer, 1> pieces{asio::buffer(bytes)};
+    auto [ec, written] = co_await sink.write(pieces);
     deadline.clear();
+    if (!ec && h2_) ec = h2_->finish_request(http::HeaderMap());
     if (ec) {
       if (deadline.expired() == Waiting::kUpstreamWrite) {
         co_return core::fail(core::ErrorKind::kUpstreamTimeout,
@@ -449,8 +463,9 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
   }
   body_started_ = true;
   // A body small enough is kept (as the filters passed it) when the request may be resent.
+  // Over HTTP/2 any request may be refused unprocessed, and then go again.
   if (retry_policy_.retries > 0 && retry_policy_.max_body_bytes > 0 &&
-      upstream::may_resend(retry_policy_, request)) {
+      (may_multiplex_ || upstream::may_resend(retry_policy_, request))) {
     kept_.emplace().limit = head.size() + retry_policy_.max_body_bytes;
   }
   RequestBodyTap tap(stream_);
@@ -459,12 +474,13 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
       .source = source.port,
       .buffer = source.buffer,
       .floor = source.floor,
-      .sink = {.transport = &connection_->transport},
+      .sink = sink,
       .decoder = stream_.request_body,
-      .sink_framing = fastcgi_                                         ? SinkFraming::kFastCgiStdin
-                      : request.framing == http::BodyFraming::kChunked ? SinkFraming::kChunked
-                                                                       : SinkFraming::kAsIs,
-      .prefix = head,
+      .sink_framing = fastcgi_ ? SinkFraming::kFastCgiStdin
+                      : !h2_ && request.framing == http::BodyFraming::kChunked
+                          ? SinkFraming::kChunked
+                          : SinkFraming::kAsIs,
+      .prefix = prefix,
       .deadline = deadline,
       .read_wait = Waiting::kRequestBody,
       .read_timeout = config.timeouts.body_read,
@@ -478,6 +494,10 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
     case RelayOutcome::kDone:
       request_body_done_ = true;
       client_.set_unread_input(false);
+      if (h2_ && h2_->finish_request(stream_.request_body.trailers())) {
+        co_return core::fail(core::ErrorKind::kUpstreamReset,
+                             "the upstream connection failed while sending the request");
+      }
       co_return core::Result<void>{};
     case RelayOutcome::kSourceClosed:
       co_return core::fail(core::ErrorKind::kDownstreamClosed,
@@ -511,6 +531,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
 core::Task<core::Result<void>> UpstreamLeg::read_response_head() {
   ConnectionDeadline& deadline = client_.deadline();
   response_ = client_.worker().buffers.take();
+  if (h2_) co_return co_await read_response_head_h2();
   if (fastcgi_) {
     co_return co_await fastcgi_->read_response_head(connection_->transport, response_, deadline,
                                                     head_timeout_, stream_.response,
@@ -586,7 +607,12 @@ core::Task<bool> UpstreamLeg::relay_response() {
   // FastCGI bodies end with END_REQUEST, never with the connection.
   const bool upstream_keeps_alive =
       fastcgi_ || (response.keep_alive && response.framing != http::BodyFraming::kUntilClose);
-  response_body_.start(response.framing, response.content_length);
+  // An HTTP/2 body without Content-Length ends with the stream (the client side still frames
+  // it as chunks for HTTP/1.1).
+  response_body_.start(h2_ && response.framing == http::BodyFraming::kChunked
+                           ? http::BodyFraming::kUntilClose
+                           : response.framing,
+                       response.content_length);
 
   // RFC 9110 §6.6.1: a recipient with a clock adds the Date a backend left out.
   if (!response.headers.has("date")) response.headers.add("date", worker.http_date());
@@ -615,15 +641,17 @@ core::Task<bool> UpstreamLeg::relay_response() {
   add_listener_headers(client_.listener(), response);
 
   ResponseBodyTap tap(stream_);
-  ResponseRelay relay{.head = response,
-                      .source = {.transport = &connection_->transport},
-                      .buffer = response_,
-                      .decoder = response_body_,
-                      .tap = &tap,
-                      .read_timeout = read_timeout_,
-                      .request_done = request_body_done_,
-                      .framed_source = fastcgi_ ? &*fastcgi_ : nullptr,
-                      .trailers = &stream_.response_trailers()};
+  ResponseRelay relay{
+      .head = response,
+      .source = h2_ ? BodyPort{.pipe = &*h2_} : BodyPort{.transport = &connection_->transport},
+      .buffer = response_,
+      .decoder = response_body_,
+      .tap = &tap,
+      .read_timeout = read_timeout_,
+      .request_done = request_body_done_,
+      .framed_source = fastcgi_ ? &*fastcgi_ : nullptr,
+      .source_trailers = h2_ ? &h2_->trailers() : nullptr,
+      .trailers = &stream_.response_trailers()};
   const RelayResult relayed = co_await client_.relay_response(relay);
   stream_.body_bytes_sent = relayed.body_bytes;
   switch (relayed.outcome) {
@@ -678,6 +706,7 @@ core::Task<bool> UpstreamLeg::fail(const core::Error& error) {
 
 void UpstreamLeg::release_connection(bool reusable) {
   client_.deadline().set_upstream(nullptr);
+  h2_.reset();  // a stream the backend has not ended is reset; the connection stays shared
   if (!connection_) return;
   if (reusable && pool_ != nullptr) {
     ++connection_->requests;

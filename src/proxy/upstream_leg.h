@@ -19,6 +19,7 @@
 #include "http/h1/response_parser.h"
 #include "proxy/body_relay.h"
 #include "proxy/fastcgi_exchange.h"
+#include "proxy/h2_upstream_stream.h"
 #include "proxy/stream.h"
 #include "upstream/cluster.h"
 #include "upstream/endpoint_picker.h"
@@ -78,6 +79,14 @@ class UpstreamLeg {
   // The backend switched protocols: the client gets 101 (HTTP/1.1) or 200 (HTTP/2), then the
   // bytes flow both ways until either side ends or the WebSocket idle timeout passes.
   core::Task<bool> switch_protocols();
+  // HTTP/2 to the backend (upstream_h2.cpp). A connection of this worker to the endpoint with a
+  // free stream, else a new one; nullptr when a cluster with `protocol: auto` got HTTP/1.1 by
+  // ALPN (or an idle HTTP/1.1 connection), left in connection_.
+  core::Task<core::Result<H2UpstreamConnection*>> acquire_h2(bool fresh);
+  // The request as a stream on `connection`, up to the response head.
+  core::Task<core::Result<void>> exchange_h2(H2UpstreamConnection& connection,
+                                             bool expect_continue);
+  core::Task<core::Result<void>> read_response_head_h2();
   // Answers the client for a failure before any response byte was sent to it.
   core::Task<bool> fail(const core::Error& error);
   void release_connection(bool reusable);
@@ -118,6 +127,8 @@ class UpstreamLeg {
   bool request_body_done_ = false;
   core::Clock::time_point started_;
   std::optional<FastCgiExchange> fastcgi_;  // set when the cluster speaks FastCGI
+  const bool may_multiplex_;                // protocol h2, h2c or auto
+  std::optional<H2UpstreamStream> h2_;      // this attempt's stream, on HTTP/2
 };
 
 }  // namespace bulwark::proxy

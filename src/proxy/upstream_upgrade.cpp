@@ -28,6 +28,11 @@ std::optional<LocalReply> UpstreamLeg::prepare_upgrade() {
     request.upgrade = false;
     return std::nullopt;
   }
+  if (may_multiplex_) {
+    // A WebSocket over HTTP/2 to the backend needs its extended CONNECT (RFC 8441), which the
+    // upstream side does not speak yet.
+    return LocalReply{.status = 501, .detail = "WebSocket to an HTTP/2 backend is not available"};
+  }
   if (!websocket_.allowed_origins.empty()) {
     const std::string_view origin = request.headers.get("origin");
     const bool allowed =

@@ -15,6 +15,7 @@
 #include "http/http_date.h"
 #include "proxy/access_log.h"
 #include "proxy/connection_limiter.h"
+#include "proxy/h2_upstream_pool.h"
 #include "proxy/proxy_snapshot.h"
 #include "proxy/stream.h"
 #include "upstream/endpoint_picker.h"
@@ -67,6 +68,8 @@ class WorkerContext {
   AccessLogWriter access_log;
   ConnectionLimiter& limiter;
   upstream::StateBoard& board;
+  // HTTP/2 connections to backends; after buffers and timeouts, which they use until they go.
+  H2UpstreamPool h2_upstreams;
   bool draining = false;
   // Client connections open on this worker (read by the drain from another thread).
   std::atomic<std::size_t> open_connections{0};

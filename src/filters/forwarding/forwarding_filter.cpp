@@ -133,6 +133,9 @@ void remove_hop_by_hop(http::HeaderMap& headers) {
 
 proxy::Verdict ForwardingFilter::on_request_headers(http::RequestHead& head, bool /*end_stream*/,
                                                     proxy::Context& ctx) {
+  if (const std::string_view te = head.headers.get("te"); !te.empty()) {
+    head.te_trailers = http::has_token(te, "trailers");
+  }
   remove_hop_by_hop(head.headers);
   add_via(head.headers,
           head.http2                ? "2"

@@ -92,6 +92,7 @@ core::Result<std::int32_t> ClientSession::submit_request(const RequestHead& head
     if (!head.protocol.empty()) block_.add(":protocol", head.protocol);
   }
   block_.add_fields(head.headers, HeaderBlock::Kind::kRequest);
+  if (head.te_trailers && !head.headers.has("te")) block_.add("te", "trailers");
 
   Stream* stream = nullptr;
   if (free_.empty()) {
@@ -116,6 +117,16 @@ core::Result<std::int32_t> ClientSession::submit_request(const RequestHead& head
   stream->id = id;
   track(*stream);
   return id;
+}
+
+void ClientSession::abandon(std::int32_t stream_id) {
+  auto* stream = static_cast<Stream*>(find(stream_id));
+  if (stream == nullptr || stream->arena == nullptr) return;
+  stream->arena = nullptr;
+  stream->head = nullptr;
+  stream->trailers = nullptr;
+  stream->error = NGHTTP2_CANCEL;
+  reset_stream(stream_id, NGHTTP2_CANCEL);
 }
 
 void ClientSession::ping() {
@@ -153,7 +164,7 @@ void ClientSession::release(Stream& stream) {
 
 int ClientSession::on_begin_headers(const nghttp2_frame& frame) {
   auto* stream = static_cast<Stream*>(find(frame.hd.stream_id));
-  if (stream == nullptr) return 0;
+  if (stream == nullptr || stream->arena == nullptr) return 0;
   stream->header_bytes = stream->header_count = 0;
   if (!stream->final_seen) {
     stream->head = stream->arena->make<ResponseHead>(stream->arena->resource());
@@ -166,7 +177,7 @@ int ClientSession::on_begin_headers(const nghttp2_frame& frame) {
 int ClientSession::on_header(const nghttp2_frame& frame, std::string_view name,
                              std::string_view value) {
   auto* stream = static_cast<Stream*>(find(frame.hd.stream_id));
-  if (stream == nullptr || stream->oversized) return 0;
+  if (stream == nullptr || stream->arena == nullptr || stream->oversized) return 0;
   stream->header_bytes += name.size() + value.size() + 4;
   if (stream->header_bytes > settings_.max_header_bytes ||
       ++stream->header_count > settings_.max_header_count) {
@@ -226,7 +237,7 @@ int ClientSession::on_frame_recv(const nghttp2_frame& frame) {
   switch (frame.hd.type) {
     case NGHTTP2_HEADERS: {
       auto* stream = static_cast<Stream*>(find(id));
-      if (stream == nullptr) return 0;
+      if (stream == nullptr || stream->arena == nullptr) return 0;
       if (!stream->final_seen) {
         finish_head(*stream, end_stream);
       } else if (stream->trailers != nullptr) {
@@ -241,7 +252,7 @@ int ClientSession::on_frame_recv(const nghttp2_frame& frame) {
     }
     case NGHTTP2_DATA: {
       auto* stream = static_cast<Stream*>(find(id));
-      if (stream != nullptr && stream->final_seen && end_stream) {
+      if (stream != nullptr && stream->arena != nullptr && stream->final_seen && end_stream) {
         handler_.on_response_data(id, {}, true);
       }
       return 0;
@@ -260,7 +271,7 @@ int ClientSession::on_frame_recv(const nghttp2_frame& frame) {
 
 int ClientSession::on_data_chunk(std::int32_t stream_id, std::span<const char> data) {
   auto* stream = static_cast<Stream*>(find(stream_id));
-  if (stream == nullptr || !stream->final_seen) {
+  if (stream == nullptr || stream->arena == nullptr || !stream->final_seen) {
     nghttp2_session_consume(session_, stream_id, data.size());
     return 0;
   }

@@ -53,6 +53,10 @@ class ClientSession : public detail::SessionCore {
   core::Result<std::int32_t> submit_request(const RequestHead& head, std::string_view authority,
                                             std::string_view scheme, bool end_stream,
                                             core::Arena& arena);
+  // The owner of a stream that has not closed yet goes away (its client left, a deadline
+  // passed): the stream is reset (CANCEL), its arena is no longer touched, and whatever still
+  // arrives for it is dropped (the handler hears only on_stream_closed).
+  void abandon(std::int32_t stream_id);
   // Liveness: on_ping_ack follows the backend's answer.
   void ping();
   // GOAWAY(NO_ERROR): no new streams; the ones in flight finish.

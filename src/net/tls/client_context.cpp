@@ -16,9 +16,22 @@
 namespace bulwark::net::tls {
 namespace {
 
-// The protocols offered to backends, in ALPN wire format (length-prefixed). HTTP/2 joins when
-// the upstream side speaks it.
-constexpr std::array<unsigned char, 9> kAlpn{8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+// The protocols offered to backends, in ALPN wire format (length-prefixed).
+constexpr std::string_view kAlpnHttp11{"\x08http/1.1", 9};
+constexpr std::string_view kAlpnH2{"\x02h2", 3};
+constexpr std::string_view kAlpnH2OrHttp11{"\x02h2\x08http/1.1", 12};
+
+std::string_view alpn_wire(AlpnOffer offer) noexcept {
+  switch (offer) {
+    case AlpnOffer::kH2:
+      return kAlpnH2;
+    case AlpnOffer::kH2OrHttp11:
+      return kAlpnH2OrHttp11;
+    case AlpnOffer::kHttp11:
+      break;
+  }
+  return kAlpnHttp11;
+}
 
 // Endpoints come and go with DNS; past this many, an arbitrary one's session is forgotten.
 constexpr std::size_t kMaxSessions = 4096;
@@ -163,8 +176,15 @@ struct ClientContext::State {
 ClientContext::ClientContext(std::unique_ptr<State> state) : state_(std::move(state)) {}
 ClientContext::~ClientContext() = default;
 
+bool ClientContext::negotiated_h2(const SSL* ssl) noexcept {
+  const unsigned char* chosen = nullptr;
+  unsigned length = 0;
+  SSL_get0_alpn_selected(ssl, &chosen, &length);
+  return length == 2 && chosen[0] == 'h' && chosen[1] == '2';
+}
+
 std::shared_ptr<const ClientContext> ClientContext::build(const config::UpstreamTls& tls,
-                                                          std::string& error) {
+                                                          AlpnOffer alpn, std::string& error) {
   auto state = std::make_unique<State>();
   state->context.reset(SSL_CTX_new(TLS_client_method()));
   SSL_CTX* context = state->context.get();
@@ -182,7 +202,9 @@ std::shared_ptr<const ClientContext> ClientContext::build(const config::Upstream
   }
   if (!tls.cert.empty() && !use_client_certificate(context, tls, error)) return nullptr;
   // Unlike the rest of OpenSSL, 0 is success here.
-  if (SSL_CTX_set_alpn_protos(context, kAlpn.data(), kAlpn.size()) != 0) {
+  const std::string_view wire = alpn_wire(alpn);
+  if (SSL_CTX_set_alpn_protos(context, reinterpret_cast<const unsigned char*>(wire.data()),
+                              static_cast<unsigned>(wire.size())) != 0) {
     error = "cannot set ALPN: " + take_openssl_errors();
     return nullptr;
   }

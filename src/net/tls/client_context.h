@@ -3,6 +3,7 @@
 // and the sessions it keeps per endpoint so that a new pooled connection resumes instead of
 // paying a full handshake. Built at load and reload; shared by all workers.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,11 +14,20 @@
 
 namespace bulwark::net::tls {
 
+// The application protocols offered to backends by ALPN, in preference order.
+enum class AlpnOffer : std::uint8_t {
+  kHttp11,      // "http/1.1"
+  kH2,          // "h2"
+  kH2OrHttp11,  // "h2", "http/1.1": the backend chooses (cluster protocol auto)
+};
+
 class ClientContext {
  public:
   // nullptr with `error` set to "FILE: reason" when a CA bundle, certificate or key is bad.
-  static std::shared_ptr<const ClientContext> build(const config::UpstreamTls& tls,
+  static std::shared_ptr<const ClientContext> build(const config::UpstreamTls& tls, AlpnOffer alpn,
                                                     std::string& error);
+  // Whether the handshake on `ssl` chose HTTP/2.
+  static bool negotiated_h2(const SSL* ssl) noexcept;
 
   ClientContext(const ClientContext&) = delete;
   ClientContext& operator=(const ClientContext&) = delete;

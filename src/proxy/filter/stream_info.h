@@ -29,6 +29,9 @@ struct StreamInfo {
   std::string_view client_cert_subject;
   std::string_view client_cert_fingerprint;
   std::string_view upstream_address;  // host:port of the backend that served the request
+  // The response is bulwark's own (a direct response, an error page, a static file): its body
+  // goes out without passing the response body hooks, so no filter may promise to transform it.
+  bool local_response = false;
   // A proxy route's prefix_rewrite: the matched prefix as the client sent it, and what replaced
   // it upstream, for responses that name upstream paths. Both empty without a prefix rewrite.
   std::string_view public_path_prefix;

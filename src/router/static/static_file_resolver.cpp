@@ -7,6 +7,7 @@
 #include <charconv>
 #include <random>
 
+#include "compress/content_coding.h"
 #include "http/conditional.h"
 #include "http/http_date.h"
 #include "http/mime_types.h"
@@ -157,6 +158,48 @@ bool is_missing(int error) {
   return error == ENOENT || error == ENOTDIR;
 }
 
+std::string_view file_suffix(compress::Coding coding) {
+  switch (coding) {
+    case compress::Coding::kZstd:
+      return ".zst";
+    case compress::Coding::kBrotli:
+      return ".br";
+    case compress::Coding::kGzip:
+    case compress::Coding::kIdentity:
+      break;
+  }
+  return ".gz";
+}
+
+// Replaces `file` (at `path`) with a regular file beside it in the best coding the client accepts
+// among `offered`, when one exists; a missing one lets the next acceptable coding try. Returns the
+// coding, or kIdentity when `file` stays.
+compress::Coding open_precompressed(const RootDirectory& root, std::string_view path,
+                                    const http::HeaderMap& headers,
+                                    std::span<const compress::Coding> offered, FileHandle& file,
+                                    struct stat& info, std::pmr::memory_resource* memory) {
+  compress::AcceptEncoding accept;
+  for (const http::HeaderField& field : headers) {
+    if (http::iequals(field.name, "accept-encoding")) accept.add(field.value);
+  }
+  std::pmr::vector<compress::Coding> left(offered.begin(), offered.end(), memory);
+  std::pmr::string candidate(memory);
+  for (;;) {
+    const compress::Coding coding = accept.choose(left);
+    if (coding == compress::Coding::kIdentity) return coding;
+    candidate = path;
+    candidate += file_suffix(coding);
+    std::expected<FileHandle, int> sibling = root.open_file(candidate.c_str());
+    struct stat sibling_info = {};
+    if (sibling && ::fstat(sibling->get(), &sibling_info) == 0 && S_ISREG(sibling_info.st_mode)) {
+      file = std::move(*sibling);
+      info = sibling_info;
+      return coding;
+    }
+    std::erase(left, coding);
+  }
+}
+
 }  // namespace
 
 void resolve_static(const StaticRequest& request, const config::StaticAction& action,
@@ -199,6 +242,8 @@ void resolve_static(const StaticRequest& request, const config::StaticAction& ac
     return;
   }
   std::string_view name = mapped->relative;
+  std::pmr::string index_path(memory);
+  std::string_view served = mapped->relative;  // the path of the file that answers
   if (S_ISDIR(info.st_mode)) {
     if (!mapped->directory_form) {
       reply.status = 301;
@@ -206,7 +251,6 @@ void resolve_static(const StaticRequest& request, const config::StaticAction& ac
       return;
     }
     file = std::unexpected(ENOENT);
-    std::pmr::string index_path(memory);
     for (const std::string& index : action.index) {
       index_path = mapped->relative;
       if (!index_path.empty()) index_path += '/';
@@ -224,6 +268,7 @@ void resolve_static(const StaticRequest& request, const config::StaticAction& ac
       if (!S_ISREG(info.st_mode)) continue;
       file = std::move(candidate);
       name = index;
+      served = index_path;
       break;
     }
     if (!file) {
@@ -234,8 +279,19 @@ void resolve_static(const StaticRequest& request, const config::StaticAction& ac
     refuse(reply, 404, "no such file");
     return;
   }
+  compress::Coding coding = compress::Coding::kIdentity;
+  if (!action.precompressed.empty()) {
+    // Which file answers depends on Accept-Encoding, for every client (RFC 9110 §12.5.5).
+    reply.add_header("vary", "accept-encoding");
+    coding = open_precompressed(**root, served, *request.headers, action.precompressed, *file, info,
+                                memory);
+  }
   reply.file = std::move(*file);
+  // The content type is the original's: `name` is its name.
   serve_file(request, name, info, reply);
+  if (coding != compress::Coding::kIdentity && (reply.status == 200 || reply.status == 206)) {
+    reply.add_header("content-encoding", compress::coding_token(coding));
+  }
 }
 
 }  // namespace bulwark::router

@@ -143,21 +143,14 @@ TEST(Http2SchemaTest, ClusterProtocols) {
   const std::pair<std::string_view, UpstreamProtocol> cases[] = {
       {"    protocol: http1.1\n", UpstreamProtocol::kHttp1},
       {"    protocol: fastcgi\n    fastcgi: { root: /srv }\n", UpstreamProtocol::kFastCgi},
+      {"    protocol: h2c\n", UpstreamProtocol::kH2c},
+      {"    protocol: h2\n    tls: true\n", UpstreamProtocol::kH2},
+      {"    protocol: auto\n    tls: { verify: false }\n", UpstreamProtocol::kAuto},
   };
   for (const auto& [lines, protocol] : cases) {
     const ConfigPtr config = load_ok(with_cluster(lines));
     ASSERT_NE(config, nullptr) << lines;
     EXPECT_EQ(config->clusters[0].protocol, protocol) << lines;
-  }
-}
-
-// Until the upstream leg speaks HTTP/2, a cluster asking for it is refused, not downgraded.
-TEST(Http2SchemaTest, HttpTwoToBackendsIsRefusedUntilItIsBuilt) {
-  for (const std::string_view lines : {"    protocol: h2c\n", "    protocol: h2\n    tls: true\n",
-                                       "    protocol: auto\n    tls: { verify: false }\n"}) {
-    EXPECT_THAT(errors_of(with_cluster(lines)),
-                ElementsAre(::testing::HasSubstr("HTTP/2 to backends is not available yet")))
-        << lines;
   }
 }
 

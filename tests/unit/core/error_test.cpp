@@ -31,6 +31,7 @@ const std::vector<KindExpectation>& all_kinds() {
       {ErrorKind::kUpstreamConnectFailed, 502, Fault::kUpstream, "upstream_connect_failed"},
       {ErrorKind::kUpstreamProtocol, 502, Fault::kUpstream, "upstream_protocol_error"},
       {ErrorKind::kUpstreamReset, 502, Fault::kUpstream, "upstream_reset"},
+      {ErrorKind::kUpstreamRefused, 502, Fault::kUpstream, "upstream_refused"},
       {ErrorKind::kUpstreamTimeout, 504, Fault::kUpstream, "upstream_timeout"},
       {ErrorKind::kNoHealthyUpstream, 503, Fault::kUpstream, "no_healthy_upstream"},
       {ErrorKind::kUpstreamOverflow, 503, Fault::kUpstream, "upstream_overflow"},

@@ -198,6 +198,19 @@ class ForwardingFilterTest : public ::testing::Test {
   http::ResponseHead response_;
 };
 
+TEST_F(ForwardingFilterTest, TeTrailersIsRemovedButRemembered) {
+  request_.headers.add("TE", "gzip, trailers");
+  run_request();
+  EXPECT_FALSE(request_.headers.has("te"));
+  EXPECT_TRUE(request_.te_trailers);
+
+  http::RequestHead other;
+  other.headers.add("te", "gzip");
+  request_ = std::move(other);
+  run_request();
+  EXPECT_FALSE(request_.te_trailers);
+}
+
 // ---- X-Forwarded-For ----------------------------------------------------------------------------
 
 TEST_F(ForwardingFilterTest, XForwardedForIsSetToTheClient) {

@@ -94,5 +94,17 @@ TEST_F(H2ClientRaw, GoawayClosesTheConnectionToNewRequests) {
   EXPECT_EQ(handler_.responses[1].closed, std::optional<std::uint32_t>(NGHTTP2_REFUSED_STREAM));
 }
 
+TEST_F(H2ClientRaw, AbandonedStreamIsCancelledAndWhatArrivesLaterIsDropped) {
+  client_.abandon(1);
+  EXPECT_EQ(testing::rst_code(testing::drain(client_), 1), std::optional<std::uint32_t>(0x8));
+  // The backend answered before it saw the reset: nothing reaches the gone owner's arena.
+  respond({{":status", "200"}}, false);
+  ASSERT_TRUE(client_.feed(RawClient::data(1, "late", true)));
+  EXPECT_EQ(handler_.responses[1].status, 0);
+  EXPECT_EQ(handler_.responses[1].body, "");
+  EXPECT_EQ(handler_.responses[1].closed, std::optional<std::uint32_t>(NGHTTP2_CANCEL));
+  client_.abandon(1);  // closed already: nothing to do
+}
+
 }  // namespace
 }  // namespace bulwark::http::h2

@@ -25,13 +25,14 @@ using testing::Issued;
 using testing::Pki;
 
 // The protocols the client offered, as a server's ALPN callback saw them (wire format).
-int select_http11(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_size,
-                  const unsigned char* offered, unsigned int offered_size, void* seen) {
+int select_h2_or_http11(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_size,
+                        const unsigned char* offered, unsigned int offered_size, void* seen) {
   static_cast<std::string*>(seen)->assign(reinterpret_cast<const char*>(offered), offered_size);
-  static constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  static constexpr unsigned char kServerOrder[] = {2,   'h', '2', 8,   'h', 't',
+                                                   't', 'p', '/', '1', '.', '1'};
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, out_size, kHttp11, sizeof kHttp11, offered, offered_size) !=
-      OPENSSL_NPN_NEGOTIATED)
+  if (SSL_select_next_proto(&selected, out_size, kServerOrder, sizeof kServerOrder, offered,
+                            offered_size) != OPENSSL_NPN_NEGOTIATED)
     return SSL_TLSEXT_ERR_NOACK;
   *out = selected;
   return SSL_TLSEXT_ERR_OK;
@@ -52,7 +53,7 @@ class ClientContextTest : public ::testing::Test {
     SslCtxPtr context(SSL_CTX_new(TLS_server_method()));
     EXPECT_EQ(SSL_CTX_use_certificate_chain_file(context.get(), cert.chain.c_str()), 1);
     EXPECT_EQ(SSL_CTX_use_PrivateKey_file(context.get(), cert.key.c_str(), SSL_FILETYPE_PEM), 1);
-    SSL_CTX_set_alpn_select_cb(context.get(), select_http11, &offered_alpn_);
+    SSL_CTX_set_alpn_select_cb(context.get(), select_h2_or_http11, &offered_alpn_);
     return context;
   }
 
@@ -73,9 +74,10 @@ class ClientContextTest : public ::testing::Test {
     return tls;
   }
 
-  static std::shared_ptr<const ClientContext> build(const config::UpstreamTls& tls) {
+  static std::shared_ptr<const ClientContext> build(const config::UpstreamTls& tls,
+                                                    AlpnOffer alpn = AlpnOffer::kHttp11) {
     std::string error;
-    auto context = ClientContext::build(tls, error);
+    auto context = ClientContext::build(tls, alpn, error);
     EXPECT_TRUE(context) << error;
     return context;
   }
@@ -244,26 +246,43 @@ TEST_F(ClientContextTest, OffersHttp11ByAlpn) {
   unsigned int size = 0;
   SSL_get0_alpn_selected(connection.client.get(), &selected, &size);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(selected), size), "http/1.1");
+  EXPECT_FALSE(ClientContext::negotiated_h2(connection.client.get()));
+}
+
+TEST_F(ClientContextTest, OffersH2FirstForProtocolAuto) {
+  const Connection connection =
+      connect(*build(upstream(), AlpnOffer::kH2OrHttp11), "backend.example", server_.get());
+  ASSERT_TRUE(connection.ok);
+  EXPECT_EQ(offered_alpn_, std::string("\x02h2\x08http/1.1"));
+  EXPECT_TRUE(ClientContext::negotiated_h2(connection.client.get()));
+}
+
+TEST_F(ClientContextTest, OffersOnlyH2ForProtocolH2) {
+  const Connection connection =
+      connect(*build(upstream(), AlpnOffer::kH2), "backend.example", server_.get());
+  ASSERT_TRUE(connection.ok);
+  EXPECT_EQ(offered_alpn_, std::string("\x02h2"));
+  EXPECT_TRUE(ClientContext::negotiated_h2(connection.client.get()));
 }
 
 TEST_F(ClientContextTest, BadFilesAreReportedByName) {
   std::string error;
   config::UpstreamTls tls = upstream();
   tls.ca = pki_.path("missing-ca.pem");
-  EXPECT_FALSE(ClientContext::build(tls, error));
+  EXPECT_FALSE(ClientContext::build(tls, AlpnOffer::kHttp11, error));
   EXPECT_TRUE(error.starts_with(tls.ca + ": ")) << error;
 
   tls = upstream();
   tls.cert = pki_.path("missing-cert.pem");
   tls.key = pki_.path("missing-key.pem");
   error.clear();
-  EXPECT_FALSE(ClientContext::build(tls, error));
+  EXPECT_FALSE(ClientContext::build(tls, AlpnOffer::kHttp11, error));
   EXPECT_TRUE(error.starts_with(tls.cert + ": ")) << error;
 
   tls = upstream();
   tls.policy.profile = "no-such-profile";
   error.clear();
-  EXPECT_FALSE(ClientContext::build(tls, error));
+  EXPECT_FALSE(ClientContext::build(tls, AlpnOffer::kHttp11, error));
   EXPECT_FALSE(error.empty());
 }
 

@@ -1,0 +1,118 @@
+// UpstreamLeg over HTTP/2 (cluster protocol h2, h2c, or auto when ALPN chose h2): each request
+// is a stream on a connection its worker shares among many requests (H2UpstreamPool).
+
+#include "core/log.h"
+#include "net/tls/client_context.h"
+#include "proxy/client_side.h"
+#include "proxy/h2_upstream_connection.h"
+#include "proxy/h2_upstream_pool.h"
+#include "proxy/upstream_leg.h"
+#include "proxy/worker_context.h"
+
+namespace bulwark::proxy {
+namespace {
+
+// What bulwark advertises to backends: windows big enough for a fast transfer on one stream,
+// bounded because a stream's unread response waits in memory (its client reads slowly).
+constexpr std::uint32_t kStreamWindow = 256U * 1024;
+constexpr std::uint32_t kConnectionWindow = 8U * 1024 * 1024;
+
+}  // namespace
+
+core::Task<core::Result<H2UpstreamConnection*>> UpstreamLeg::acquire_h2(bool fresh) {
+  const upstream::ClusterEndpoint& endpoint = cluster_.endpoints[endpoint_index_];
+  WorkerContext& worker = client_.worker();
+  stream_.upstream_label = endpoint.label;
+  if (!fresh) {
+    if (H2UpstreamConnection* shared = worker.h2_upstreams.find(cluster_.name, endpoint.address)) {
+      co_return shared;
+    }
+    // protocol auto: an idle HTTP/1.1 connection serves as well as a new one.
+    if (spec_.protocol == config::UpstreamProtocol::kAuto && take_idle()) co_return nullptr;
+  }
+  pool_ = &worker.pools.pool_for(endpoint.address, cluster_.pool);
+  if (auto connected = co_await connect_new(*pool_); !connected) {
+    co_return std::unexpected(connected.error());
+  }
+  if (cluster_.tls && !net::tls::ClientContext::negotiated_h2(connection_->transport.ssl())) {
+    if (spec_.protocol == config::UpstreamProtocol::kAuto) co_return nullptr;
+    BULWARK_LOG_WARN("upstream {}: the backend did not choose h2 by ALPN", stream_.upstream_label);
+    release_connection(false);
+    co_return core::fail(core::ErrorKind::kUpstreamProtocol,
+                         "the upstream server does not speak HTTP/2");
+  }
+  client_.deadline().set_upstream(nullptr);  // the socket is the shared connection's now
+  const http::h1::ParserLimits& limits = client_.snapshot().parser_limits;
+  const H2UpstreamConnection::Options options{
+      .idle_timeout = cluster_.pool.idle_timeout,
+      .write_timeout = write_timeout_,
+      .session = {.initial_stream_window = kStreamWindow,
+                  .connection_window = kConnectionWindow,
+                  .max_header_bytes = limits.max_header_bytes,
+                  .max_header_count = limits.max_header_count,
+                  .send_low_water = H2UpstreamStream::kSendLowWater}};
+  H2UpstreamConnection& shared = worker.h2_upstreams.add(std::make_unique<H2UpstreamConnection>(
+      worker, worker.h2_upstreams, H2UpstreamKey{cluster_.name, endpoint.address},
+      std::move(connection_), options));
+  shared.start();
+  co_return &shared;
+}
+
+core::Task<core::Result<void>> UpstreamLeg::exchange_h2(H2UpstreamConnection& connection,
+                                                        bool expect_continue) {
+  const http::RequestHead& request = stream_.request;
+  const bool resend = body_started_ && kept_.has_value();
+  const bool body_follows =
+      resend ? !kept_->bytes.empty()
+             : request.framing != http::BodyFraming::kNone && !stream_.request_body.done();
+  h2_.emplace(client_.worker().io.get_executor());
+  if (auto opened = h2_->open(connection, request, cluster_.tls ? "https" : "http", !body_follows,
+                              stream_.arena());
+      !opened) {
+    co_return std::unexpected(opened.error());
+  }
+  client_.deadline().set_upstream_stream(&*h2_);
+  if (body_follows) {
+    if (auto sent = co_await send_request(expect_continue); !sent) co_return sent;
+  } else {
+    sent_ = true;
+    request_body_done_ = true;
+    client_.set_unread_input(false);
+  }
+  co_return co_await read_response_head();
+}
+
+core::Task<core::Result<void>> UpstreamLeg::read_response_head_h2() {
+  ConnectionDeadline& deadline = client_.deadline();
+  http::ResponseHead& response = stream_.response;
+  for (;;) {
+    deadline.wait_for(Waiting::kUpstreamRead, head_timeout_);
+    const H2UpstreamStream::Head got = co_await h2_->wait_head(response);
+    deadline.clear();
+    switch (got) {
+      case H2UpstreamStream::Head::kFinal:
+        // RFC 9110 §6.4.1: whatever its length says, these have no body.
+        if (stream_.request.method == http::Method::kHead || response.status == 204 ||
+            response.status == 304) {
+          response.framing = http::BodyFraming::kNone;
+        }
+        co_return core::Result<void>{};
+      case H2UpstreamStream::Head::kInterim:
+        // As over HTTP/1.1: 100 answers an Expect that bulwark removed; 103 goes on.
+        if (response.status != 100 && stream_.request.version_minor == 1 &&
+            !co_await client_.send_interim(response)) {
+          co_return core::fail(core::ErrorKind::kDownstreamClosed, "the client went away");
+        }
+        response.headers.clear();
+        continue;
+      case H2UpstreamStream::Head::kFailed:
+        if (deadline.expired() == Waiting::kUpstreamRead) {
+          co_return core::fail(core::ErrorKind::kUpstreamTimeout,
+                               "the upstream server did not answer in time");
+        }
+        co_return std::unexpected(h2_->failure());
+    }
+  }
+}
+
+}  // namespace bulwark::proxy
