@@ -92,6 +92,12 @@ proxy::Verdict GrpcWebFilter::on_response_headers(http::ResponseHead& head, bool
   // Trailers-only (grpc-status in the head) stays as it is: PROTOCOL-WEB.md allows it.
   if (end_stream || head.headers.has("grpc-status")) {
     phase_ = Phase::kDone;
+    // A head that ends the stream (HTTP/2 HEADERS with END_STREAM) says nothing of a length: an
+    // HTTP/1.1 client must be told the body is empty, or it waits for the connection to close.
+    if (head.framing == http::BodyFraming::kNone) {
+      head.framing = http::BodyFraming::kContentLength;
+      head.content_length = 0;
+    }
     return proxy::Verdict::kContinue;
   }
   phase_ = Phase::kResponse;
