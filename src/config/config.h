@@ -291,8 +291,11 @@ struct Compression {
   std::uint64_t min_length = 1024;         // bytes; a shorter Content-Length is sent as it is
 };
 
+// gRPC-Web to gRPC translation (filters: - grpc_web: {}); it has no settings.
+struct GrpcWebSettings {};
+
 // The settings of one configurable filter. Each filter kind adds its settings type here.
-using FilterSettings = std::variant<HeaderRules, Compression>;
+using FilterSettings = std::variant<HeaderRules, Compression, GrpcWebSettings>;
 
 struct FilterSpec {
   std::string type;  // "headers", ...

@@ -1,5 +1,5 @@
 // filters: the filters a virtual host or route runs, inline or by name; the top-level `filters:`
-// defines named ones. The configurable filters are `headers` and `compression`.
+// defines named ones. The configurable filters are `headers`, `compression` and `grpc_web`.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,7 +13,7 @@
 namespace bulwark::config::schema {
 namespace {
 
-constexpr std::array<std::string_view, 2> kFilterTypes{"headers", "compression"};
+constexpr std::array<std::string_view, 3> kFilterTypes{"headers", "compression", "grpc_web"};
 
 // The operations of one direction, in the order they run: a field is removed or renamed before
 // fields are set and added, whatever order the file writes them in.
@@ -168,6 +168,17 @@ void read_headers(YamlReader& reader, const Value& value, HeaderRules& rules) {
   }
 }
 
+// `grpc_web: {}` (or nothing after the colon): the filter has no settings.
+bool read_grpc_web(YamlReader& reader, const Value& value) {
+  std::optional<MapView> map = reader.free_map(value);
+  if (!map) return false;
+  for (const MapView::Field& field : map->fields()) {
+    reader.error(field.key_mark, fmt::format("{}: unknown key '{}'", value.what, field.key),
+                 "grpc_web has no settings: write grpc_web: {}");
+  }
+  return map->fields().empty();
+}
+
 // One filter written out: `{ headers: {...} }`, with a name when it is a definition.
 bool read_filter(YamlReader& reader, const Value& item, bool definition, FilterSpec& filter) {
   std::optional<MapView> map = reader.free_map(item);
@@ -225,6 +236,10 @@ bool read_filter(YamlReader& reader, const Value& item, bool definition, FilterS
     read_compression(reader, type->value, compression);
     filter.settings = std::move(compression);
     return ok;
+  }
+  if (filter.type == "grpc_web") {
+    filter.settings = GrpcWebSettings{};
+    return read_grpc_web(reader, type->value) && ok;
   }
   HeaderRules rules;
   read_headers(reader, type->value, rules);

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "filters/compression/compression_filter.h"
+#include "filters/grpc_web/grpc_web_filter.h"
 #include "filters/headers/headers_filter.h"
 #include "filters/obfuscation/obfuscation_filter.h"
 #include "net/address.h"
@@ -91,13 +92,15 @@ void add_host_rewrite(std::vector<filters::BackendName>& backends, std::string_v
 }  // namespace
 
 std::unique_ptr<FilterFactory> make_filter_factory(const config::FilterSpec& spec,
-                                                   const config::Config& /*config*/,
+                                                   const config::Config& config,
                                                    std::string& error) {
   std::unique_ptr<FilterFactory> factory;
   if (const auto* rules = std::get_if<config::HeaderRules>(&spec.settings)) {
     factory = make_headers_factory(*rules, error);
   } else if (const auto* compression = std::get_if<config::Compression>(&spec.settings)) {
     factory = make_compression_factory(*compression);
+  } else if (std::holds_alternative<config::GrpcWebSettings>(spec.settings)) {
+    factory = std::make_unique<filters::GrpcWebFilterFactory>(config.limits.buffer_size);
   }
   if (!factory) {
     error = fmt::format("filter {}: {}", spec.name.empty() ? spec.type : spec.name,

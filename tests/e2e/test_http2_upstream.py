@@ -134,6 +134,19 @@ def test_head_and_no_content_have_no_body(bulwark, h2_origin, free_port):
     assert after.status == 200
 
 
+def test_head_only_response_is_an_empty_body_for_http11_clients(bulwark, h2_origin, free_port):
+    # HEADERS with END_STREAM and no Content-Length: the HTTP/1.1 client must learn the body is
+    # empty (Content-Length: 0), or it would wait for the connection to close.
+    origin = h2_origin(lambda request: H2Response(headers=[("grpc-status", "5")]))
+    b = bulwark(config=config(free_port, [origin.hostport]), port=free_port)
+    with RawClient(b.port, timeout=5) as c:
+        first = c.request("POST", "/", body=b"x")
+        second = c.request("GET", "/")
+    assert first.status == 200 and first.header("content-length") == "0" and first.body == b""
+    assert first.header("grpc-status") == "5"
+    assert second.status == 200
+
+
 def test_http2_client_over_tls_to_h2_backend_over_tls(bulwark, h2_origin, pki, free_port):
     origin = h2_origin(ssl_context=alpn_context(str(pki.backend.cert), str(pki.backend.key)))
     cfg = config(free_port, [origin.hostport], protocol="h2",

@@ -223,8 +223,13 @@ void ClientSession::finish_head(Stream& stream, bool end_stream) {
   head.content_length = length->present ? length->value : 0;
   if (length->present) {
     head.framing = BodyFraming::kContentLength;
+  } else if (!end_stream) {
+    head.framing = BodyFraming::kChunked;  // DATA frames until END_STREAM
   } else {
-    head.framing = end_stream ? BodyFraming::kNone : BodyFraming::kChunked;
+    // The head ended the stream: an empty body, which an HTTP/1.1 client must be told of
+    // (Content-Length: 0) unless the status has none at all.
+    const bool bodyless = head.status == 204 || head.status == 304;
+    head.framing = bodyless ? BodyFraming::kNone : BodyFraming::kContentLength;
   }
   head.keep_alive = true;
   stream.final_seen = true;

@@ -48,7 +48,13 @@ TEST_F(H2ClientRaw, ValidResponseIsDelivered) {
   EXPECT_EQ(handler_.responses[1].status, 204);
   EXPECT_EQ(handler_.responses[1].headers, (Fields{{"x-a", "1"}}));
   EXPECT_TRUE(handler_.responses[1].end_at_headers);
+  EXPECT_EQ(handler_.responses[1].framing, BodyFraming::kNone);  // 204 has no body at all
   EXPECT_EQ(handler_.responses[1].closed, std::optional<std::uint32_t>(NGHTTP2_NO_ERROR));
+}
+
+TEST_F(H2ClientRaw, HeadThatEndsTheStreamIsAnEmptyBody) {
+  respond({{":status", "200"}});
+  EXPECT_EQ(handler_.responses[1].framing, BodyFraming::kContentLength);  // Content-Length: 0
 }
 
 TEST_F(H2ClientRaw, ConnectionSpecificFieldFromTheBackendResetsTheStream) {
