@@ -160,8 +160,15 @@ class H2Origin:
                 item.done = True
                 return
             if not item.head_sent:
-                conn.send_headers(sid, [(":status", str(response.status))] + list(response.headers))
+                # No body, trailers or reset to follow: the head ends the stream.
+                head_only = (not response.body and response.chunks is None
+                             and response.trailers is None and response.reset is None)
+                conn.send_headers(sid, [(":status", str(response.status))] + list(response.headers),
+                                  end_stream=head_only)
                 item.head_sent = True
+                if head_only:
+                    item.done = True
+                    return
             while item.pieces and elapsed - response.delay >= item.pieces[0][0]:
                 item.buffer += item.pieces.pop(0)[1]
             while item.buffer:
