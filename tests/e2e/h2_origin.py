@@ -41,6 +41,7 @@ class H2Response:
     delay: float = 0.0         # before anything is sent
     reset: int | None = None   # RST_STREAM with this code after the head and body (or instead)
     reset_before_head: bool = False
+    interim: list = field(default_factory=list)  # 1xx heads sent first, each a list of fields
 
 
 class _Outgoing:
@@ -160,6 +161,8 @@ class H2Origin:
                 item.done = True
                 return
             if not item.head_sent:
+                for head in response.interim:
+                    conn.send_headers(sid, head)
                 # No body, trailers or reset to follow: the head ends the stream.
                 head_only = (not response.body and response.chunks is None
                              and response.trailers is None and response.reset is None)

@@ -147,6 +147,16 @@ def test_head_only_response_is_an_empty_body_for_http11_clients(bulwark, h2_orig
     assert second.status == 200
 
 
+def test_early_hints_from_an_h2_backend(bulwark, h2_origin, free_port):
+    origin = h2_origin(lambda request: H2Response(
+        interim=[[(":status", "103"), ("link", "</app.css>; rel=preload")]], body=b"ok"))
+    b = bulwark(config=config(free_port, [origin.hostport]), port=free_port)
+    r = get(b.port)
+    assert r.status == 200 and r.body == b"ok"
+    assert [i.status for i in r.interim] == [103]
+    assert r.interim[0].header("link") == "</app.css>; rel=preload"
+
+
 def test_http2_client_over_tls_to_h2_backend_over_tls(bulwark, h2_origin, pki, free_port):
     origin = h2_origin(ssl_context=alpn_context(str(pki.backend.cert), str(pki.backend.key)))
     cfg = config(free_port, [origin.hostport], protocol="h2",

@@ -298,3 +298,18 @@ def test_every_response_has_a_date_and_a_backends_own_is_kept(bulwark, origin):
     # A request refused before routing gets one too.
     r, _, _ = try_request(b.port, b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
     assert r is not None and r.status == 400 and r.header("date"), r
+
+
+def test_early_hints_reach_the_client(bulwark, origin):
+    # 103 Early Hints (RFC 8297) go on to the client before the final response; 100 Continue,
+    # which answers an Expect bulwark handles itself, does not.
+    backend = origin(O.raw_response(
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+    b = bulwark([backend.hostport])
+    with RawClient(b.port) as c:
+        r = c.request("GET", "/")
+    assert r.status == 200 and r.body == b"ok"
+    assert [i.status for i in r.interim] == [103]
+    assert r.interim[0].header("link") == "</app.css>; rel=preload"
