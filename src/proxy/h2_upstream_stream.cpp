@@ -20,6 +20,15 @@ void H2UpstreamStream::detach() {
   connection->detach(*this, closed_);
 }
 
+void H2UpstreamStream::abandon() noexcept {
+  detach();
+  if (!closed_) {
+    closed_ = true;
+    error_code_ = NGHTTP2_CANCEL;
+  }
+  signal_.wake();
+}
+
 core::Result<void> H2UpstreamStream::open(H2UpstreamConnection& connection,
                                           const http::RequestHead& head, std::string_view scheme,
                                           bool end_stream, core::Arena& arena) {

@@ -38,6 +38,8 @@ class H2UpstreamStream final : public StreamPipe {
   core::Result<void> open(H2UpstreamConnection& connection, const http::RequestHead& head,
                           std::string_view scheme, bool end_stream, core::Arena& arena);
 
+  // Gives the stream up before it ended (reset upstream); every wait on it fails from now on.
+  void abandon() noexcept;
   // After the last body byte: ends the request (with trailers, when there are some).
   std::error_code finish_request(const http::HeaderMap& trailers);
 
@@ -71,6 +73,8 @@ class H2UpstreamStream final : public StreamPipe {
   static constexpr std::uint32_t kConnectionLost = 0xffffffff;
 
   [[nodiscard]] std::int32_t id() const noexcept { return id_; }
+  // Closed by the backend, or abandoned.
+  [[nodiscard]] bool ended() const noexcept { return closed_; }
 
  private:
   void detach();

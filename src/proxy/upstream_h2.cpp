@@ -1,6 +1,10 @@
 // UpstreamLeg over HTTP/2 (cluster protocol h2, h2c, or auto when ALPN chose h2): each request
 // is a stream on a connection its worker shares among many requests (H2UpstreamPool).
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+
 #include "core/log.h"
 #include "net/tls/client_context.h"
 #include "proxy/client_side.h"
@@ -72,6 +76,7 @@ core::Task<core::Result<void>> UpstreamLeg::exchange_h2(H2UpstreamConnection& co
   const bool body_follows =
       resend ? !kept_->bytes.empty()
              : request.framing != http::BodyFraming::kNone && !stream_.request_body.done();
+  co_await join_request_pump();  // a failed attempt's pump still holds the old stream
   h2_.emplace(client_.worker().io.get_executor());
   if (auto opened = h2_->open(connection, request, cluster_.tls ? "https" : "http", !body_follows,
                               stream_.arena());
@@ -79,8 +84,15 @@ core::Task<core::Result<void>> UpstreamLeg::exchange_h2(H2UpstreamConnection& co
     co_return std::unexpected(opened.error());
   }
   client_.deadline().set_upstream_stream(&*h2_);
-  if (body_follows) {
-    if (auto sent = co_await send_request(expect_continue); !sent) co_return sent;
+  const RequestBodySource source = client_.request_body_source();
+  if (body_follows && !resend && !expect_continue && source.port.pipe != nullptr) {
+    // Both sides multiplexed: the response may begin before the request ends (gRPC's
+    // bidirectional calls), so the body goes on its own while the leg waits for the response.
+    start_request_pump(*h2_, *source.port.pipe);
+  } else if (body_follows) {
+    if (auto sent = co_await send_request(expect_continue, client_.deadline()); !sent) {
+      co_return sent;
+    }
   } else {
     sent_ = true;
     request_body_done_ = true;
@@ -113,6 +125,8 @@ core::Task<core::Result<void>> UpstreamLeg::read_response_head_h2(H2UpstreamStre
         response.headers.clear();
         continue;
       case H2UpstreamStream::Head::kFailed:
+        // The request pump failed first (the client, or its deadline): that is the reason.
+        if (pump_failure_) co_return std::unexpected(*pump_failure_);
         if (deadline.expired() == Waiting::kUpstreamRead) {
           co_return core::fail(core::ErrorKind::kUpstreamTimeout,
                                "the upstream server did not answer in time");
@@ -120,6 +134,49 @@ core::Task<core::Result<void>> UpstreamLeg::read_response_head_h2(H2UpstreamStre
         co_return std::unexpected(stream.failure());
     }
   }
+}
+
+void UpstreamLeg::start_request_pump(H2UpstreamStream& stream, StreamPipe& client_body) {
+  pumping_ = true;
+  pump_failure_.reset();
+  // Posted: co_spawn would run the pump inline, inside this coroutine.
+  asio::post(client_.worker().io, [this, &stream, &client_body] {
+    asio::co_spawn(client_.worker().io, pump_request_body(*this, stream, client_body),
+                   asio::detached);
+  });
+}
+
+core::Task<void> UpstreamLeg::pump_request_body(UpstreamLeg& leg, H2UpstreamStream& stream,
+                                                StreamPipe& client_body) {
+  if (stream.ended()) {  // given up before the pump got to run
+    leg.pumping_ = false;
+    leg.pump_done_.wake();
+    co_return;
+  }
+  ConnectionDeadline deadline(leg.client_.worker().timeouts, client_body);
+  deadline.set_upstream_stream(&stream);
+  leg.pump_deadline_ = &deadline;
+  const core::Result<void> sent = co_await leg.send_request(false, deadline);
+  leg.pump_deadline_ = nullptr;
+  if (!sent) {
+    leg.pump_failure_ = sent.error();
+    stream.abandon();  // the response side learns of it from the stream
+  }
+  leg.pumping_ = false;
+  leg.pump_done_.wake();
+}
+
+core::Task<void> UpstreamLeg::join_request_pump() {
+  if (pumping_) {
+    // The response is over (or failed): what the client still sends is not wanted.
+    if (h2_) h2_->abandon();
+    if (pump_deadline_ != nullptr) pump_deadline_->cancel_now();
+    while (pumping_) {
+      const std::error_code ignored = co_await pump_done_.wait();
+      (void)ignored;
+    }
+  }
+  h2_.reset();
 }
 
 }  // namespace bulwark::proxy

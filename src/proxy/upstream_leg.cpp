@@ -58,7 +58,8 @@ UpstreamLeg::UpstreamLeg(ClientSide& client, Stream& stream, const upstream::Clu
       started_(core::Clock::now()),
       may_multiplex_(spec_.protocol == config::UpstreamProtocol::kH2 ||
                      spec_.protocol == config::UpstreamProtocol::kH2c ||
-                     spec_.protocol == config::UpstreamProtocol::kAuto) {
+                     spec_.protocol == config::UpstreamProtocol::kAuto),
+      pump_done_(client.worker().io.get_executor()) {
   const std::optional<config::FastCgiSettings>& fastcgi = spec_.fastcgi;
   if (spec_.protocol == config::UpstreamProtocol::kFastCgi && fastcgi.has_value()) {
     fastcgi_.emplace(*fastcgi, client.snapshot().parser_limits, client.worker().buffers,
@@ -128,6 +129,12 @@ void UpstreamLeg::note_outcome(upstream::AttemptOutcome outcome) {
 }
 
 core::Task<bool> UpstreamLeg::run() {
+  const bool keep_alive = co_await exchange();
+  co_await join_request_pump();
+  co_return keep_alive;
+}
+
+core::Task<bool> UpstreamLeg::exchange() {
   http::RequestHead& request = stream_.request;
   // bulwark answers Expect: 100-continue itself, right before it reads the body.
   const bool expect_continue = request.expect_continue;
@@ -239,7 +246,7 @@ core::Task<core::Result<void>> UpstreamLeg::attempt(bool fresh, bool expect_cont
   } else if (fresh || !take_idle()) {
     if (auto acquired = co_await acquire(fresh); !acquired) co_return acquired;
   }
-  auto exchanged = co_await send_request(expect_continue);
+  auto exchanged = co_await send_request(expect_continue, client_.deadline());
   if (exchanged) exchanged = co_await read_response_head();
   co_return exchanged;
 }
@@ -430,9 +437,9 @@ core::Task<core::Result<void>> UpstreamLeg::start_tls() {
                        "the TLS handshake with the upstream server failed");
 }
 
-core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
+core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue,
+                                                         ConnectionDeadline& deadline) {
   const config::Config& config = *client_.snapshot().config;
-  ConnectionDeadline& deadline = client_.deadline();
   const std::string_view head(head_.writable().data(), head_size_);
   http::RequestHead& request = stream_.request;
 
@@ -468,7 +475,7 @@ core::Task<core::Result<void>> UpstreamLeg::send_request(bool send_continue) {
   body_started_ = true;
   // A body small enough is kept (as the filters passed it) when the request may be resent.
   // Over HTTP/2 any request may be refused unprocessed, and then go again.
-  if (retry_policy_.retries > 0 && retry_policy_.max_body_bytes > 0 &&
+  if (retry_policy_.retries > 0 && retry_policy_.max_body_bytes > 0 && !pumping_ &&
       (may_multiplex_ || upstream::may_resend(retry_policy_, request))) {
     kept_.emplace().limit = head.size() + retry_policy_.max_body_bytes;
   }
@@ -710,7 +717,13 @@ core::Task<bool> UpstreamLeg::fail(const core::Error& error) {
 
 void UpstreamLeg::release_connection(bool reusable) {
   client_.deadline().set_upstream(nullptr);
-  h2_.reset();  // a stream the backend has not ended is reset; the connection stays shared
+  // A stream the backend has not ended is reset; the connection stays shared. The request pump
+  // may still use the stream: then it is only abandoned, and goes once the pump has ended.
+  if (pumping_ && h2_) {
+    h2_->abandon();
+  } else {
+    h2_.reset();
+  }
   if (!connection_) return;
   if (reusable && pool_ != nullptr) {
     ++connection_->requests;

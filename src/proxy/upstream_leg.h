@@ -21,6 +21,7 @@
 #include "proxy/fastcgi_exchange.h"
 #include "proxy/h2_upstream_stream.h"
 #include "proxy/stream.h"
+#include "proxy/stream_signal.h"
 #include "upstream/cluster.h"
 #include "upstream/endpoint_picker.h"
 #include "upstream/endpoint_pool.h"
@@ -69,7 +70,8 @@ class UpstreamLeg {
   void note_outcome(upstream::AttemptOutcome outcome);
   // A circuit breaker is full: 503 at once, with Retry-After.
   core::Task<bool> overflow(std::string_view detail);
-  core::Task<core::Result<void>> send_request(bool send_continue);
+  // `deadline`: the stream's, or the request pump's own (full duplex).
+  core::Task<core::Result<void>> send_request(bool send_continue, ConnectionDeadline& deadline);
   core::Task<core::Result<void>> read_response_head();
   core::Task<bool> relay_response();
   // A request asking for an upgrade (WebSocket): the route's checks, and for an HTTP/2 extended
@@ -87,6 +89,15 @@ class UpstreamLeg {
   core::Task<core::Result<void>> exchange_h2(H2UpstreamConnection& connection,
                                              bool expect_continue);
   core::Task<core::Result<void>> read_response_head_h2(H2UpstreamStream& stream);
+  // Full duplex (an HTTP/2 client and an HTTP/2 backend, as gRPC's bidirectional calls need):
+  // the request body is relayed by a coroutine of its own (the pump) while the leg waits for
+  // the response and relays it. The pump has its own deadline; the leg ends only after it.
+  void start_request_pump(H2UpstreamStream& stream, StreamPipe& client_body);
+  static core::Task<void> pump_request_body(UpstreamLeg& leg, H2UpstreamStream& stream,
+                                            StreamPipe& client_body);
+  core::Task<void> join_request_pump();
+  // The exchange itself (run() adds the pump's join).
+  core::Task<bool> exchange();
   // Answers the client for a failure before any response byte was sent to it.
   core::Task<bool> fail(const core::Error& error);
   void release_connection(bool reusable);
@@ -129,6 +140,11 @@ class UpstreamLeg {
   std::optional<FastCgiExchange> fastcgi_;  // set when the cluster speaks FastCGI
   const bool may_multiplex_;                // protocol h2, h2c or auto
   std::optional<H2UpstreamStream> h2_;      // this attempt's stream, on HTTP/2
+  // The request pump (full duplex): running, how it ended, and its deadline while it runs.
+  bool pumping_ = false;
+  std::optional<core::Error> pump_failure_;
+  ConnectionDeadline* pump_deadline_ = nullptr;
+  StreamSignal pump_done_;
 };
 
 }  // namespace bulwark::proxy

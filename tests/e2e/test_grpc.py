@@ -35,6 +35,12 @@ def chat(requests, context):
 SLOW_CANCELLED = threading.Event()
 
 
+def first_only(requests, context):
+    for request in requests:
+        yield b"only:" + request
+        return
+
+
 def slow(request, context):
     # Ends early once the call is cancelled: bulwark passes the client's cancel on.
     context.add_callback(SLOW_CANCELLED.set)
@@ -53,6 +59,7 @@ def grpc_backend():
         "Say": grpc.unary_unary_rpc_method_handler(say),
         "Count": grpc.unary_stream_rpc_method_handler(count),
         "Chat": grpc.stream_stream_rpc_method_handler(chat),
+        "First": grpc.stream_stream_rpc_method_handler(first_only),
         "Slow": grpc.unary_unary_rpc_method_handler(slow),
         "Fail": grpc.unary_unary_rpc_method_handler(fail),
     }
@@ -107,8 +114,6 @@ def test_bidirectional_streaming(channel):
     assert replies == [f"re:m{i}".encode() for i in range(50)]
 
 
-@pytest.mark.xfail(strict=True, reason="the response is relayed only once the request body has "
-                   "ended: full-duplex streams are not built yet")
 def test_bidirectional_streaming_interleaves(channel):
     sent = []
     ready = threading.Event()
@@ -127,6 +132,23 @@ def test_bidirectional_streaming_interleaves(channel):
         replies.append(reply)
         ready.set()
     assert replies == [f"re:m{i}".encode() for i in range(5)]
+
+
+def test_backend_ends_the_call_while_the_client_still_sends(channel):
+    answered = threading.Event()
+
+    def requests():
+        yield b"m0"
+        answered.wait(10)  # still "sending" when the backend has finished
+        yield b"m1"
+
+    replies = []
+    for reply in channel.stream_stream(f"/{SERVICE}/First")(requests(), timeout=10):
+        replies.append(reply)
+        answered.set()
+    assert replies == [b"only:m0"]
+    # The stream's end reached the client, and the connection serves the next call.
+    assert channel.unary_unary(f"/{SERVICE}/Say")(b"next", timeout=10) == b"echo:next"
 
 
 def test_backend_status_and_message_reach_the_client(channel):
