@@ -9,9 +9,12 @@
 
 #include "config/loader.h"
 #include "config/quick_config.h"
+#include "load_results.h"
 
 namespace bulwark::config {
 namespace {
+
+using test_support::errors_of;
 
 using ::testing::ElementsAre;
 
@@ -30,16 +33,6 @@ clusters:
   - name: demo
     endpoints: [127.0.0.1:8081]
 )";
-}
-
-std::vector<std::string> errors_of(const std::string& yaml) {
-  const LoadResult result = load_config_string(yaml, "t.yaml");
-  EXPECT_EQ(result.config, nullptr);
-  std::vector<std::string> lines;
-  lines.reserve(result.errors.size());
-  for (const Diagnostic& d : result.errors)
-    lines.push_back(d.format());
-  return lines;
 }
 
 Compression load_compression(const std::string& head) {

@@ -7,10 +7,13 @@
 #include <variant>
 
 #include "config/loader.h"
+#include "load_results.h"
 #include "proxy/filter_registry.h"
 
 namespace bulwark::config {
 namespace {
+
+using test_support::errors_of;
 
 using ::testing::ElementsAre;
 
@@ -29,16 +32,6 @@ clusters:
   - name: grpc
     endpoints: [127.0.0.1:50051]
 )";
-}
-
-std::vector<std::string> errors_of(const std::string& yaml) {
-  const LoadResult result = load_config_string(yaml, "t.yaml");
-  EXPECT_EQ(result.config, nullptr);
-  std::vector<std::string> lines;
-  lines.reserve(result.errors.size());
-  for (const Diagnostic& d : result.errors)
-    lines.push_back(d.format());
-  return lines;
 }
 
 TEST(GrpcWebConfigTest, EmptyOrNoSettingsMakeTheFilter) {

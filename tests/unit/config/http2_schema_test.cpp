@@ -7,28 +7,15 @@
 #include <string>
 
 #include "config/loader.h"
+#include "load_results.h"
 
 namespace bulwark::config {
 namespace {
 
+using test_support::errors_of;
+using test_support::load_ok;
+
 using ::testing::ElementsAre;
-
-std::vector<std::string> errors_of(const std::string& yaml) {
-  const LoadResult result = load_config_string(yaml, "t.yaml");
-  EXPECT_EQ(result.config, nullptr);
-  std::vector<std::string> lines;
-  lines.reserve(result.errors.size());
-  for (const Diagnostic& d : result.errors)
-    lines.push_back(d.format());
-  return lines;
-}
-
-ConfigPtr load_ok(const std::string& yaml) {
-  LoadResult result = load_config_string(yaml, "t.yaml");
-  for (const Diagnostic& d : result.errors)
-    ADD_FAILURE() << d.format();
-  return result.config;
-}
 
 // Line 4 onwards of the listener is `http2_lines`.
 std::string with_listener_http2(std::string_view http2_lines) {

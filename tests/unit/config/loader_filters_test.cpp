@@ -9,9 +9,12 @@
 #include <string>
 
 #include "config/loader.h"
+#include "load_results.h"
 
 namespace bulwark::config {
 namespace {
+
+using test_support::errors_of;
 
 using ::testing::ElementsAre;
 
@@ -26,16 +29,6 @@ ConfigPtr load_ok(const std::string& yaml) {
   LoadResult result = load_config_string(yaml, "t.yaml");
   EXPECT_TRUE(result.errors.empty()) << describe(result);
   return result.config;
-}
-
-std::vector<std::string> errors_of(const std::string& yaml) {
-  const LoadResult result = load_config_string(yaml, "t.yaml");
-  EXPECT_EQ(result.config, nullptr);
-  std::vector<std::string> lines;
-  lines.reserve(result.errors.size());
-  for (const Diagnostic& d : result.errors)
-    lines.push_back(d.format());
-  return lines;
 }
 
 // A listener whose virtual host runs `filters` (one flow-style line, line 6), after `head`.

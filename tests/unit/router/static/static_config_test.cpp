@@ -7,11 +7,14 @@
 #include <string>
 #include <variant>
 
+#include "../../config/load_results.h"
 #include "config/loader.h"
 #include "temp_tree.h"
 
 namespace bulwark::config {
 namespace {
+
+using test_support::errors_of;
 
 using ::testing::ElementsAre;
 
@@ -19,16 +22,6 @@ std::string with_root(std::string yaml, const std::string& root) {
   for (std::size_t at = yaml.find("ROOT"); at != std::string::npos; at = yaml.find("ROOT", at))
     yaml.replace(at, 4, root);
   return yaml;
-}
-
-std::vector<std::string> errors_of(const std::string& yaml) {
-  const LoadResult result = load_config_string(yaml, "t.yaml");
-  EXPECT_EQ(result.config, nullptr);
-  std::vector<std::string> lines;
-  lines.reserve(result.errors.size());
-  for (const Diagnostic& d : result.errors)
-    lines.push_back(d.format());
-  return lines;
 }
 
 constexpr std::string_view kHead = R"(listeners:
