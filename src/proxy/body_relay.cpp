@@ -20,11 +20,13 @@ class GatherList {
   // Asio's 1 KiB recycling limit (a malloc per request).
   static constexpr std::size_t kMaxPieces = 16;
   static constexpr std::size_t kPiecesPerRun = 3;  // chunk header, data, CRLF
+  // The prefix (a head), the runs (the end's included) and the last chunk.
+  static_assert(1 + kMaxRunsPerWrite * kPiecesPerRun + 1 <= kMaxPieces);
 
-  // Keeps room for the end of the body: a run a filter adds there, and the last chunk.
-  [[nodiscard]] bool has_room_for_run() const noexcept {
-    return count_ + 2 * kPiecesPerRun + 1 <= kMaxPieces;
-  }
+  // Keeps room for the end of the body: a run a filter adds there, and the last chunk. Runs are
+  // counted as the filters see them, whatever the sink's framing (kMaxRunsPerWrite).
+  [[nodiscard]] bool has_room_for_run() const noexcept { return runs_ + 1 < kMaxRunsPerWrite; }
+  void note_run() noexcept { ++runs_; }
   [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
   void add(std::string_view bytes) noexcept {
     if (!bytes.empty()) pieces_[count_++] = asio::const_buffer(bytes.data(), bytes.size());
@@ -41,7 +43,7 @@ class GatherList {
     add(data);
     add(http::fastcgi::kZeroPadding.substr(0, http::fastcgi::padding_for(data.size())));
   }
-  void clear() noexcept { count_ = header_count_ = 0; }
+  void clear() noexcept { count_ = header_count_ = runs_ = 0; }
   [[nodiscard]] std::span<const asio::const_buffer> pieces() const noexcept {
     return {pieces_.data(), count_};
   }
@@ -51,6 +53,7 @@ class GatherList {
   std::array<std::array<char, 18>, kMaxPieces / kPiecesPerRun> headers_{};
   std::size_t count_ = 0;
   std::size_t header_count_ = 0;
+  std::size_t runs_ = 0;
 };
 
 std::string last_chunk(const http::HeaderMap& trailers) {
@@ -168,6 +171,7 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
         result.outcome = RelayOutcome::kTooLarge;
         co_return result;
       }
+      gather.note_run();
       BodyChunk chunk(step->data);
       if (ends.tap != nullptr && ends.tap->on_chunk(chunk, false) != Verdict::kContinue) {
         result.outcome = RelayOutcome::kFilterStopped;

@@ -40,10 +40,10 @@ class CompressionFilter final : public proxy::Filter {
                                   proxy::Context& ctx) override;
 
  private:
-  // The relay writes up to four runs and the end's bytes at once (its gather list holds 16
-  // pieces, 3 per run): each of them needs its own buffer until that write. The buffers keep
-  // their capacity, so a long body costs a few runs' worth of memory, never its length.
-  static constexpr std::size_t kOutputs = 6;
+  // The runs of one write (the end's included) each need their own buffer until that write. The
+  // buffers keep their capacity, so a long body costs a few runs' worth of memory, never its
+  // length.
+  static constexpr std::size_t kOutputs = proxy::kMaxRunsPerWrite;
 
   // The checks that do not depend on the client: whether this response compresses at all.
   [[nodiscard]] bool compressible(const http::ResponseHead& head) const noexcept;

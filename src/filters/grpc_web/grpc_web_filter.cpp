@@ -8,9 +8,8 @@ namespace {
 
 using grpc_web::Wire;
 
-// A gathered write holds at most this many runs (the relay's GatherList): a padded base64 run
-// is up to 4 bytes longer than a third more than its input.
-constexpr std::size_t kRunsPerWrite = 16;
+// A padded base64 run is up to 4 bytes longer than a third more than its input.
+constexpr std::size_t kRunsPerWrite = proxy::kMaxRunsPerWrite;
 
 std::string_view joined(std::string_view a, std::string_view b, core::Arena& arena) {
   auto* out = static_cast<char*>(arena.allocate(a.size() + b.size(), 1));
@@ -92,12 +91,6 @@ proxy::Verdict GrpcWebFilter::on_response_headers(http::ResponseHead& head, bool
   // Trailers-only (grpc-status in the head) stays as it is: PROTOCOL-WEB.md allows it.
   if (end_stream || head.headers.has("grpc-status")) {
     phase_ = Phase::kDone;
-    // A head that ends the stream (HTTP/2 HEADERS with END_STREAM) says nothing of a length: an
-    // HTTP/1.1 client must be told the body is empty, or it waits for the connection to close.
-    if (head.framing == http::BodyFraming::kNone) {
-      head.framing = http::BodyFraming::kContentLength;
-      head.content_length = 0;
-    }
     return proxy::Verdict::kContinue;
   }
   phase_ = Phase::kResponse;

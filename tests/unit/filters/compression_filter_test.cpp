@@ -64,7 +64,7 @@ class CompressionFilterTest : public ::testing::Test {
     std::string all;
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       // A later run must not have overwritten an earlier one's bytes (up to the relay's batch).
-      if (outputs.size() - i <= 5) {
+      if (outputs.size() - i <= proxy::kMaxRunsPerWrite) {
         EXPECT_EQ(outputs[i], copies[i]) << "run " << i;
       }
       all += copies[i];

@@ -179,16 +179,6 @@ TEST_F(GrpcWebFilterTest, TrailersOnlyResponseStaysInTheHead) {
   EXPECT_EQ(response_body({}), "");
 }
 
-TEST_F(GrpcWebFilterTest, TrailersOnlyHeadThatEndsTheStreamSaysItsBodyIsEmpty) {
-  request_with("application/grpc-web");
-  response_.headers.add("content-type", "application/grpc");
-  response_.headers.add("grpc-status", "5");
-  response_.framing = http::BodyFraming::kNone;
-  EXPECT_EQ(filter_.on_response_headers(response_, true, ctx_), Verdict::kContinue);
-  EXPECT_EQ(response_.framing, http::BodyFraming::kContentLength);
-  EXPECT_EQ(response_.content_length, 0U);
-}
-
 TEST_F(GrpcWebFilterTest, ResponseWithALengthGoesChunked) {
   request_with("application/grpc-web");
   response_.headers.add("content-type", "application/grpc");

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -18,11 +19,12 @@ namespace {
 // Hands out `input` a few bytes at a time, then eof; records what is written to it.
 class MemoryPipe final : public StreamPipe {
  public:
-  explicit MemoryPipe(std::string input = {}) : input_(std::move(input)) {}
+  explicit MemoryPipe(std::string input = {}, std::size_t max_read = 7)
+      : input_(std::move(input)), max_read_(max_read) {}
 
   core::Task<net::IoResult> read_some(asio::mutable_buffer buffer) override {
     if (read_ == input_.size()) co_return net::IoResult{asio::error::eof, 0};
-    const std::size_t size = std::min({buffer.size(), input_.size() - read_, std::size_t{7}});
+    const std::size_t size = std::min({buffer.size(), input_.size() - read_, max_read_});
     std::memcpy(buffer.data(), input_.data() + read_, size);
     read_ += size;
     co_return net::IoResult{std::error_code{}, size};
@@ -43,7 +45,28 @@ class MemoryPipe final : public StreamPipe {
 
  private:
   std::string input_;
+  std::size_t max_read_;
   std::size_t read_ = 0;
+};
+
+// Counts the runs the filters see before each write of `sink`.
+class RunCounter final : public BodyTap {
+ public:
+  explicit RunCounter(const MemoryPipe& sink) : sink_(sink) {}
+  Verdict on_chunk(BodyChunk& /*chunk*/, bool /*end_stream*/) override {
+    if (sink_.writes != writes_seen_) {
+      writes_seen_ = sink_.writes;
+      runs_since_write = 0;
+    }
+    most_runs_per_write = std::max(most_runs_per_write, ++runs_since_write);
+    return Verdict::kContinue;
+  }
+  std::size_t runs_since_write = 0;
+  std::size_t most_runs_per_write = 0;
+
+ private:
+  const MemoryPipe& sink_;
+  int writes_seen_ = 0;
 };
 
 // Upper-cases the body and, at its end, adds "!" and a trailer of its own.
@@ -160,6 +183,48 @@ TEST(BodyRelayTest, ManySmallChunksStillLeaveRoomForTheEnd) {
       relay(input, http::BodyFraming::kChunked, 0, SinkFraming::kChunked, &tap, nullptr);
   ASSERT_EQ(run.result.outcome, RelayOutcome::kDone);
   EXPECT_EQ(run.written, expected);
+}
+
+TEST(BodyRelayTest, FiltersSeeAtMostMaxRunsPerWrite) {
+  // Many small chunks in one read, to a sink that frames nothing (an HTTP/2 stream): a filter
+  // that rewrites runs relies on at most kMaxRunsPerWrite of them waiting for one write.
+  std::string input;
+  for (int i = 0; i < 40; ++i)
+    input += "1\r\nx\r\n";
+  input += "0\r\n\r\n";
+  asio::io_context io;
+  core::TimeoutList timeouts;
+  core::BufferPool buffers(4096, 4);
+  core::Buffer buffer = buffers.take();
+  MemoryPipe source(input, 4096);
+  MemoryPipe sink;
+  RunCounter counter(sink);
+  http::h1::BodyDecoder decoder(http::h1::ParserLimits{});
+  decoder.start(http::BodyFraming::kChunked, 0);
+  ConnectionDeadline deadline(timeouts, sink);
+  RelayResult result;
+  asio::co_spawn(
+      io,
+      [&]() -> core::Task<void> {
+        result = co_await relay_body({.source = {.pipe = &source},
+                                      .buffer = buffer,
+                                      .floor = 0,
+                                      .sink = {.pipe = &sink},
+                                      .decoder = decoder,
+                                      .sink_framing = SinkFraming::kAsIs,
+                                      .deadline = deadline,
+                                      .read_wait = Waiting::kUpstreamRead,
+                                      .read_timeout = std::chrono::seconds(5),
+                                      .write_wait = Waiting::kClientWrite,
+                                      .write_timeout = std::chrono::seconds(5),
+                                      .tap = &counter});
+      },
+      asio::detached);
+  io.run();
+  ASSERT_EQ(result.outcome, RelayOutcome::kDone);
+  EXPECT_EQ(sink.written, std::string(40, 'x'));
+  EXPECT_LE(counter.most_runs_per_write, kMaxRunsPerWrite);
+  EXPECT_GT(counter.most_runs_per_write, 1U);  // runs of one read still share a write
 }
 
 TEST(BodyRelayTest, TruncatedSourceIsReportedAsClosed) {
