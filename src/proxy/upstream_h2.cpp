@@ -139,6 +139,7 @@ core::Task<core::Result<void>> UpstreamLeg::read_response_head_h2(H2UpstreamStre
 void UpstreamLeg::start_request_pump(H2UpstreamStream& stream, StreamPipe& client_body) {
   pumping_ = true;
   pump_failure_.reset();
+  if (!pump_done_) pump_done_.emplace(client_.worker().io.get_executor());
   // Posted: co_spawn would run the pump inline, inside this coroutine.
   asio::post(client_.worker().io, [this, &stream, &client_body] {
     asio::co_spawn(client_.worker().io, pump_request_body(*this, stream, client_body),
@@ -150,7 +151,7 @@ core::Task<void> UpstreamLeg::pump_request_body(UpstreamLeg& leg, H2UpstreamStre
                                                 StreamPipe& client_body) {
   if (stream.ended()) {  // given up before the pump got to run
     leg.pumping_ = false;
-    leg.pump_done_.wake();
+    if (leg.pump_done_) leg.pump_done_->wake();
     co_return;
   }
   ConnectionDeadline deadline(leg.client_.worker().timeouts, client_body);
@@ -163,7 +164,7 @@ core::Task<void> UpstreamLeg::pump_request_body(UpstreamLeg& leg, H2UpstreamStre
     stream.abandon();  // the response side learns of it from the stream
   }
   leg.pumping_ = false;
-  leg.pump_done_.wake();
+  if (leg.pump_done_) leg.pump_done_->wake();
 }
 
 core::Task<void> UpstreamLeg::join_request_pump() {
@@ -171,8 +172,8 @@ core::Task<void> UpstreamLeg::join_request_pump() {
     // The response is over (or failed): what the client still sends is not wanted.
     if (h2_) h2_->abandon();
     if (pump_deadline_ != nullptr) pump_deadline_->cancel_now();
-    while (pumping_) {
-      const std::error_code ignored = co_await pump_done_.wait();
+    while (pumping_ && pump_done_) {
+      const std::error_code ignored = co_await pump_done_->wait();
       (void)ignored;
     }
   }

@@ -58,8 +58,7 @@ UpstreamLeg::UpstreamLeg(ClientSide& client, Stream& stream, const upstream::Clu
       started_(core::Clock::now()),
       may_multiplex_(spec_.protocol == config::UpstreamProtocol::kH2 ||
                      spec_.protocol == config::UpstreamProtocol::kH2c ||
-                     spec_.protocol == config::UpstreamProtocol::kAuto),
-      pump_done_(client.worker().io.get_executor()) {
+                     spec_.protocol == config::UpstreamProtocol::kAuto) {
   const std::optional<config::FastCgiSettings>& fastcgi = spec_.fastcgi;
   if (spec_.protocol == config::UpstreamProtocol::kFastCgi && fastcgi.has_value()) {
     fastcgi_.emplace(*fastcgi, client.snapshot().parser_limits, client.worker().buffers,

@@ -144,7 +144,8 @@ class UpstreamLeg {
   bool pumping_ = false;
   std::optional<core::Error> pump_failure_;
   ConnectionDeadline* pump_deadline_ = nullptr;
-  StreamSignal pump_done_;
+  // Made with the first pump: most requests never have one, and a timer per request costs.
+  std::optional<StreamSignal> pump_done_;
 };
 
 }  // namespace bulwark::proxy
