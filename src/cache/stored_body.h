@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cache/wakeup_list.h"
 #include "core/io.h"
 
 namespace bulwark::cache {
@@ -55,7 +56,6 @@ class StoredBody {
   [[nodiscard]] std::uint64_t charge() const noexcept;
 
  private:
-  struct Waiter;
   void wake_all();
 
   const std::uint64_t max_bytes_;
@@ -69,7 +69,7 @@ class StoredBody {
     std::size_t used = 0;
   };
   std::vector<Block> blocks_;
-  std::vector<std::shared_ptr<Waiter>> waiters_;
+  WakeupList waiters_;
 };
 
 }  // namespace bulwark::cache
