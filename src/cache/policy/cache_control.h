@@ -49,6 +49,10 @@ struct CacheControl {
   bool only_if_cached = false;
 };
 
+// delta-seconds (§1.2.2): one or more digits, larger values taken as kMaxDeltaSeconds; nullopt for
+// anything else. Age (§5.1) has the same syntax.
+std::optional<Seconds> parse_delta_seconds(std::string_view text) noexcept;
+
 // Parses every Cache-Control field of `headers`. A request's `Pragma: no-cache` counts as
 // no-cache only when the request has no Cache-Control field (RFC 9111 §5.4); pass
 // `request = true` for requests.

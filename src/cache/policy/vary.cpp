@@ -1,0 +1,157 @@
+#include "cache/policy/vary.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+namespace bulwark::cache::policy {
+namespace {
+
+constexpr char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+void append_lower(std::string& out, std::string_view text) {
+  for (const char c : text)
+    out.push_back(lower(c));
+}
+
+// Calls `each` with every non-empty element of the comma-separated list `value`, trimmed; commas
+// inside quoted strings do not separate.
+template <class Each>
+void for_each_element(std::string_view value, Each each) {
+  bool quoted = false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= value.size(); ++i) {
+    if (i < value.size()) {
+      const char c = value[i];
+      if (quoted && c == '\\') {
+        ++i;
+        continue;
+      }
+      if (c == '"') quoted = !quoted;
+      if (quoted || c != ',') continue;
+    }
+    const std::string_view element = http::trim_ows(value.substr(start, i - start));
+    if (!element.empty()) each(element);
+    start = i + 1;
+  }
+}
+
+// A coding of Accept-Encoding (RFC 9110 §12.5.3) and whether it is acceptable (q > 0).
+struct Coding {
+  std::string name;
+  bool accepted = true;
+};
+
+// The qvalue (RFC 9110 §12.4.2) is zero: "0", "0." or "0.000". Anything else, even malformed,
+// counts as acceptance: a malformed weight must not merge a request into a refusing one.
+bool zero_weight(std::string_view params) {
+  std::size_t at = 0;
+  while ((at = params.find(';', at)) != std::string_view::npos) {
+    ++at;
+    const std::string_view rest = http::trim_ows(params.substr(at));
+    if (rest.size() < 2 || lower(rest[0]) != 'q' || rest[1] != '=') continue;
+    std::string_view q = rest.substr(2);
+    q = http::trim_ows(q.substr(0, q.find(';')));
+    if (q.empty() || q[0] != '0') return false;
+    q.remove_prefix(1);
+    if (q.empty()) return true;
+    if (q[0] != '.') return false;
+    return std::ranges::all_of(q.substr(1), [](char c) { return c == '0'; });
+  }
+  return false;
+}
+
+// Accept-Encoding as the set of codings it accepts: weights other than zero do not change which
+// representation an origin may choose often enough to split the cache by them. "x-gzip" is gzip
+// (RFC 9110 §8.4.1.3). identity is acceptable unless refused, so naming it changes nothing; a
+// refusal (q=0) only matters for identity and when "*" accepts what is not named, and is kept
+// then as "-coding".
+void normalise_accept_encoding(std::string& out, const std::vector<std::string_view>& lines) {
+  std::vector<Coding> codings;
+  for (const std::string_view line : lines) {
+    for_each_element(line, [&](std::string_view element) {
+      const std::size_t semicolon = element.find(';');
+      Coding coding;
+      append_lower(coding.name, http::trim_ows(element.substr(0, semicolon)));
+      if (coding.name == "x-gzip") coding.name = "gzip";
+      if (coding.name == "x-compress") coding.name = "compress";
+      if (semicolon != std::string_view::npos)
+        coding.accepted = !zero_weight(element.substr(semicolon));
+      // The first element naming a coding is the one that counts.
+      if (std::ranges::none_of(codings, [&](const Coding& c) { return c.name == coding.name; }))
+        codings.push_back(std::move(coding));
+    });
+  }
+  const bool star_accepts =
+      std::ranges::any_of(codings, [](const Coding& c) { return c.name == "*" && c.accepted; });
+  std::vector<std::string> kept;
+  for (Coding& coding : codings) {
+    if (coding.accepted && coding.name != "identity")
+      kept.push_back(std::move(coding.name));
+    else if (!coding.accepted && (star_accepts || coding.name == "identity"))
+      kept.push_back("-" + coding.name);
+  }
+  std::ranges::sort(kept);
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    if (i != 0) out += ", ";
+    out += kept[i];
+  }
+}
+
+// The elements of every line, trimmed and joined with ", ".
+void normalise_list(std::string& out, const std::vector<std::string_view>& lines) {
+  bool first = true;
+  for (const std::string_view line : lines) {
+    for_each_element(line, [&](std::string_view element) {
+      if (!first) out += ", ";
+      out += element;
+      first = false;
+    });
+  }
+}
+
+}  // namespace
+
+std::string vary_fields(const http::HeaderMap& response) {
+  std::string fields;
+  for (const http::HeaderField& field : response) {
+    if (!http::iequals(field.name, "vary")) continue;
+    for_each_element(field.value, [&](std::string_view name) {
+      if (!fields.empty()) fields += ", ";
+      append_lower(fields, name);
+    });
+  }
+  return fields;
+}
+
+// The key is "name" for an absent field and "name=value" for a present one (a present but empty
+// field is "name="), one line each: field names are tokens and field values never contain a line
+// feed (the parsers reject it), so no two different requests give the same key.
+std::optional<std::string> secondary_key(std::string_view fields, const http::HeaderMap& request) {
+  std::string key;
+  bool star = false;
+  std::vector<std::string_view> lines;
+  for_each_element(fields, [&](std::string_view name) {
+    if (name == "*") star = true;
+    if (star) return;
+    lines.clear();
+    for (const http::HeaderField& field : request) {
+      if (http::iequals(field.name, name)) lines.push_back(field.value);
+    }
+    append_lower(key, name);
+    if (!lines.empty()) {
+      key += '=';
+      if (http::iequals(name, "accept-encoding"))
+        normalise_accept_encoding(key, lines);
+      else
+        normalise_list(key, lines);
+    }
+    key += '\n';
+  });
+  if (star) return std::nullopt;
+  return key;
+}
+
+}  // namespace bulwark::cache::policy
