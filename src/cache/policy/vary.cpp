@@ -16,6 +16,19 @@ void append_lower(std::string& out, std::string_view text) {
     out.push_back(lower(c));
 }
 
+// Field values never hold a line feed (the parsers reject it), but the key must not depend on
+// that: a backslash and a line feed are escaped, so a value cannot end its line early.
+void append_escaped(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    if (c == '\\' || c == '\n') {
+      out += '\\';
+      out += c == '\n' ? 'n' : '\\';
+    } else {
+      out += c;
+    }
+  }
+}
+
 // Calls `each` with every non-empty element of the comma-separated list `value`, trimmed; commas
 // inside quoted strings do not separate.
 template <class Each>
@@ -96,7 +109,7 @@ void normalise_accept_encoding(std::string& out, const std::vector<std::string_v
   std::ranges::sort(kept);
   for (std::size_t i = 0; i < kept.size(); ++i) {
     if (i != 0) out += ", ";
-    out += kept[i];
+    append_escaped(out, kept[i]);
   }
 }
 
@@ -106,7 +119,7 @@ void normalise_list(std::string& out, const std::vector<std::string_view>& lines
   for (const std::string_view line : lines) {
     for_each_element(line, [&](std::string_view element) {
       if (!first) out += ", ";
-      out += element;
+      append_escaped(out, element);
       first = false;
     });
   }
@@ -127,8 +140,8 @@ std::string vary_fields(const http::HeaderMap& response) {
 }
 
 // The key is "name" for an absent field and "name=value" for a present one (a present but empty
-// field is "name="), one line each: field names are tokens and field values never contain a line
-// feed (the parsers reject it), so no two different requests give the same key.
+// field is "name="), one line each: field names are tokens and values are escaped, so no two
+// different requests give the same key.
 std::optional<std::string> secondary_key(std::string_view fields, const http::HeaderMap& request) {
   std::string key;
   bool star = false;
