@@ -31,14 +31,16 @@ constexpr bool is_tchar(char c) noexcept {
   }
 }
 
-constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+constexpr bool is_ows(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
 
 // One cache-directive as written: `name [ "=" ( token / quoted-string ) ]`.
 struct Directive {
   std::string_view name;
-  std::string_view value;    // the token, or the quoted-string without its quotes
-  bool has_value = false;    // an "=" followed
-  bool well_formed = true;   // the value (if any) and what follows it parse
+  std::string_view value;   // the token, or the quoted-string without its quotes
+  bool has_value = false;   // an "=" followed
+  bool well_formed = true;  // the value (if any) and what follows it parse
 };
 
 // Reads directives off a field value one at a time. Malformed bytes never stop the reader: the
@@ -50,10 +52,12 @@ class DirectiveReader {
 
   bool next(Directive& out) noexcept {
     while (true) {
-      while (pos_ < text_.size() && (is_ows(text_[pos_]) || text_[pos_] == ',')) ++pos_;
+      while (pos_ < text_.size() && (is_ows(text_[pos_]) || text_[pos_] == ','))
+        ++pos_;
       if (pos_ >= text_.size()) return false;
       const std::size_t name_at = pos_;
-      while (pos_ < text_.size() && is_tchar(text_[pos_])) ++pos_;
+      while (pos_ < text_.size() && is_tchar(text_[pos_]))
+        ++pos_;
       if (pos_ == name_at) {  // not a directive at all: nothing to apply
         skip_element();
         continue;
@@ -80,7 +84,8 @@ class DirectiveReader {
   std::size_t pos_ = 0;
 
   void skip_ows() noexcept {
-    while (pos_ < text_.size() && is_ows(text_[pos_])) ++pos_;
+    while (pos_ < text_.size() && is_ows(text_[pos_]))
+      ++pos_;
   }
 
   // Moves past the next comma outside a quoted string (or to the end).
@@ -115,7 +120,8 @@ class DirectiveReader {
       return false;
     }
     const std::size_t start = pos_;
-    while (pos_ < text_.size() && is_tchar(text_[pos_])) ++pos_;
+    while (pos_ < text_.size() && is_tchar(text_[pos_]))
+      ++pos_;
     value = text_.substr(start, pos_ - start);
     return !value.empty();
   }
@@ -149,10 +155,7 @@ void keep_smallest(const Directive& d, std::optional<Seconds>& slot) noexcept {
 // which is the more restrictive reading.
 void qualified_directive(const Directive& d, bool& flag, std::string_view& fields) noexcept {
   const bool listed = d.has_value && d.well_formed && !d.value.empty();
-  if (listed && !flag)
-    fields = d.value;
-  else
-    fields = {};
+  fields = listed && !flag ? d.value : std::string_view{};
   flag = true;
 }
 
@@ -192,10 +195,11 @@ void apply(const Directive& d, CacheControl& cc, Seen& seen) noexcept {
   } else if (iequals(d.name, "stale-if-error")) {
     keep_smallest(d, cc.stale_if_error);
   } else if (iequals(d.name, "max-stale")) {
-    if (!d.has_value)
-      cc.max_stale_any = true;
-    else
+    if (d.has_value) {
       keep_smallest(d, cc.max_stale);
+    } else {
+      cc.max_stale_any = true;
+    }
   } else if (iequals(d.name, "min-fresh")) {
     // The larger demand is the more restrictive one.
     if (const std::optional<Seconds> value = delta_seconds(d))

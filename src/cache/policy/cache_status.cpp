@@ -1,8 +1,8 @@
 #include "cache/policy/cache_status.h"
 
 #include <algorithm>
-#include <charconv>
 #include <array>
+#include <charconv>
 
 namespace bulwark::cache::policy {
 namespace {
@@ -29,7 +29,9 @@ std::string_view forward_token(Forward forward) noexcept {
   return "miss";
 }
 
-constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool is_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 constexpr bool is_tchar(char c) noexcept {
   return is_alpha(c) || (c >= '0' && c <= '9') ||

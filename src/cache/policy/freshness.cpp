@@ -75,11 +75,11 @@ bool has_explicit_freshness(const http::HeaderMap& response,
 Seconds current_age(const http::HeaderMap& response, const FetchTimes& times,
                     Seconds now) noexcept {
   // An invalid Age says nothing (§5.1 defines only delta-seconds).
-  const Seconds age_value =
-      parse_delta_seconds(http::trim_ows(response.get("age"))).value_or(0);
+  const Seconds age_value = parse_delta_seconds(http::trim_ows(response.get("age"))).value_or(0);
   // §4.2.3, with the differences of clocks that go backwards (a response_time before the
   // request_time, `now` before the response_time) taken as zero rather than negative.
-  const Seconds apparent_age = std::max<Seconds>(0, times.response_time - date_value(response, times));
+  const Seconds apparent_age =
+      std::max<Seconds>(0, times.response_time - date_value(response, times));
   const Seconds response_delay = std::max<Seconds>(0, times.response_time - times.request_time);
   const Seconds corrected_age_value = age_value + response_delay;
   const Seconds corrected_initial_age = std::max(apparent_age, corrected_age_value);

@@ -17,7 +17,9 @@ bool safe(http::Method method) noexcept {
   }
 }
 
-constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool is_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 // The scheme of an absolute URI (RFC 3986 §3.1), or empty for a relative reference.
 std::string_view scheme_of(std::string_view uri) noexcept {
@@ -31,10 +33,11 @@ std::string_view scheme_of(std::string_view uri) noexcept {
 }
 
 // host[:port] without userinfo and without the scheme's default port, for comparison.
-std::string_view comparable_authority(std::string_view authority, std::string_view scheme) noexcept {
+std::string_view comparable_authority(std::string_view authority,
+                                      std::string_view scheme) noexcept {
   if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos)
     authority.remove_prefix(at + 1);
-  const std::string_view default_port = http::iequals(scheme, "https") ? ":443"
+  const std::string_view default_port = http::iequals(scheme, "https")  ? ":443"
                                         : http::iequals(scheme, "http") ? ":80"
                                                                         : std::string_view{};
   if (!default_port.empty() && authority.ends_with(default_port))

@@ -18,7 +18,9 @@ bool stale_forbidden(const CacheControl& cc) noexcept {
 // §5.2.2.10: s-maxage implies proxy-revalidate, so the client's or the configuration's leave to
 // serve stale does not apply. The origin's own stale-while-revalidate or stale-if-error next to
 // s-maxage does (a common pairing whose only sensible reading is that the origin allows it).
-bool client_leave_ignored(const CacheControl& cc) noexcept { return cc.s_maxage.has_value(); }
+bool client_leave_ignored(const CacheControl& cc) noexcept {
+  return cc.s_maxage.has_value();
+}
 
 // The client accepts this much staleness (§5.2.1.2).
 bool within_max_stale(const CacheControl& request_cc, Seconds staleness) noexcept {

@@ -47,7 +47,6 @@ bool may_serve_stale_on_error(const CacheControl& request_cc, const StoredState&
 
 // The fields that a qualified no-cache="..." names are not sent without revalidation: true when
 // `name` is one of them.
-bool withheld_without_revalidation(std::string_view name,
-                                   const CacheControl& response_cc) noexcept;
+bool withheld_without_revalidation(std::string_view name, const CacheControl& response_cc) noexcept;
 
 }  // namespace bulwark::cache::policy

@@ -101,10 +101,11 @@ void normalise_accept_encoding(std::string& out, const std::vector<std::string_v
       std::ranges::any_of(codings, [](const Coding& c) { return c.name == "*" && c.accepted; });
   std::vector<std::string> kept;
   for (Coding& coding : codings) {
-    if (coding.accepted && coding.name != "identity")
+    if (coding.accepted && coding.name != "identity") {
       kept.push_back(std::move(coding.name));
-    else if (!coding.accepted && (star_accepts || coding.name == "identity"))
+    } else if (!coding.accepted && (star_accepts || coding.name == "identity")) {
       kept.push_back("-" + coding.name);
+    }
   }
   std::ranges::sort(kept);
   for (std::size_t i = 0; i < kept.size(); ++i) {
@@ -156,10 +157,11 @@ std::optional<std::string> secondary_key(std::string_view fields, const http::He
     append_lower(key, name);
     if (!lines.empty()) {
       key += '=';
-      if (http::iequals(name, "accept-encoding"))
+      if (http::iequals(name, "accept-encoding")) {
         normalise_accept_encoding(key, lines);
-      else
+      } else {
         normalise_list(key, lines);
+      }
     }
     key += '\n';
   });

@@ -111,9 +111,8 @@ TEST(CacheControl, DeltaSecondsRejectsNonDigits_9111_1_2_2) {
 }
 
 TEST(CacheControl, InvalidMaxAgeIsInvalidFreshness_9111_4_2_1) {
-  for (const std::string_view value :
-       {"max-age=abc", "max-age=-1", "max-age=1.5", "max-age", "max-age=", "s-maxage=x",
-        R"(max-age="12)", "max-age=5 6"}) {
+  for (const std::string_view value : {"max-age=abc", "max-age=-1", "max-age=1.5", "max-age",
+                                       "max-age=", "s-maxage=x", R"(max-age="12)", "max-age=5 6"}) {
     SCOPED_TRACE(value);
     const CacheControl cc = response_cc(value);
     EXPECT_TRUE(cc.invalid_freshness);
@@ -191,7 +190,9 @@ TEST(CacheControl, StaleExtensions_5861_3_4) {
   EXPECT_EQ(response_cc("stale-if-error=60, stale-if-error=5").stale_if_error, 5);
 }
 
-TEST(CacheControl, Immutable_8246_2) { EXPECT_TRUE(response_cc("max-age=99, immutable").immutable); }
+TEST(CacheControl, Immutable_8246_2) {
+  EXPECT_TRUE(response_cc("max-age=99, immutable").immutable);
+}
 
 TEST(CacheControl, MinFreshLargestWins_9111_4_2_1) {
   EXPECT_EQ(request_cc({{"cache-control", "min-fresh=5, min-fresh=20"}}).min_fresh, 20);

@@ -14,9 +14,9 @@ TEST(CacheStatus, Hit_9211_2_1) {
 
 TEST(CacheStatus, ForwardReasons_9211_2_2) {
   const std::pair<Forward, std::string_view> cases[] = {
-      {Forward::kBypass, "bypass"},     {Forward::kMethod, "method"},
-      {Forward::kUriMiss, "uri-miss"},  {Forward::kVaryMiss, "vary-miss"},
-      {Forward::kMiss, "miss"},         {Forward::kRequest, "request"},
+      {Forward::kBypass, "bypass"},    {Forward::kMethod, "method"},
+      {Forward::kUriMiss, "uri-miss"}, {Forward::kVaryMiss, "vary-miss"},
+      {Forward::kMiss, "miss"},        {Forward::kRequest, "request"},
       {Forward::kStale, "stale"},
   };
   for (const auto& [forward, token] : cases) {
@@ -25,8 +25,8 @@ TEST(CacheStatus, ForwardReasons_9211_2_2) {
 }
 
 TEST(CacheStatus, ForwardStatus_9211_2_3) {
-  EXPECT_EQ(format_cache_status("bulwark", {.forward = Forward::kStale, .forward_status = 304,
-                                            .ttl = 60}),
+  EXPECT_EQ(format_cache_status("bulwark",
+                                {.forward = Forward::kStale, .forward_status = 304, .ttl = 60}),
             "bulwark; fwd=stale; fwd-status=304; ttl=60");
   // A hit forwarded nothing, so it has no forward status.
   EXPECT_EQ(format_cache_status("bulwark", {.forward_status = 200}), "bulwark; hit");
@@ -46,8 +46,9 @@ TEST(CacheStatus, StoredAndCollapsed_9211_2_5_2_6) {
 TEST(CacheStatus, DetailAsTokenOrString_9211_2_8) {
   EXPECT_EQ(format_cache_status("bulwark", {.forward = Forward::kBypass, .detail = "no-store"}),
             "bulwark; fwd=bypass; detail=no-store");
-  EXPECT_EQ(format_cache_status("bulwark", {.forward = Forward::kMiss, .detail = "request no-cache"}),
-            R"(bulwark; fwd=miss; detail="request no-cache")");
+  EXPECT_EQ(
+      format_cache_status("bulwark", {.forward = Forward::kMiss, .detail = "request no-cache"}),
+      R"(bulwark; fwd=miss; detail="request no-cache")");
   EXPECT_EQ(format_cache_status("b", {.forward = Forward::kMiss, .detail = "a \"q\" \\ \x01"}),
             R"(b; fwd=miss; detail="a \"q\" \\ ?")");
   // A token starts with a letter or "*".

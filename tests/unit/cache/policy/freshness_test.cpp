@@ -32,8 +32,9 @@ TEST(Freshness, SMaxageOverridesMaxAge_9111_4_2_1) {
 }
 
 TEST(Freshness, MaxAgeOverridesExpires_9111_4_2_1) {
-  EXPECT_EQ(lifetime({{"cache-control", "max-age=10"}, {"date", kDateText}, {"expires", kHourLater}}),
-            10);
+  EXPECT_EQ(
+      lifetime({{"cache-control", "max-age=10"}, {"date", kDateText}, {"expires", kHourLater}}),
+      10);
 }
 
 TEST(Freshness, ExpiresMinusDate_9111_4_2_1) {
@@ -72,9 +73,9 @@ TEST(Freshness, ConflictingExpiresIsStale_9111_4_2_1) {
 
 TEST(Freshness, InvalidFreshnessIsStale_9111_4_2_1) {
   EXPECT_EQ(lifetime({{"cache-control", "max-age=10, max-age=20"}}), 0);
-  EXPECT_EQ(lifetime({{"cache-control", "max-age=ten"}, {"date", kDateText},
-                      {"expires", kHourLater}}),
-            0);
+  EXPECT_EQ(
+      lifetime({{"cache-control", "max-age=ten"}, {"date", kDateText}, {"expires", kHourLater}}),
+      0);
   EXPECT_EQ(lifetime({{"cache-control", "s-maxage=1, s-maxage=2, max-age=60"}}), 0);
 }
 
@@ -100,10 +101,10 @@ TEST(Freshness, HeuristicOnlyForHeuristicallyCacheableStatus_9111_4_2_2) {
 }
 
 TEST(Freshness, PublicAllowsHeuristic_9111_4_2_2) {
-  EXPECT_EQ(lifetime({{"cache-control", "public"}, {"date", kDateText},
-                      {"last-modified", kHourEarlier}},
-                     302),
-            360);
+  EXPECT_EQ(
+      lifetime({{"cache-control", "public"}, {"date", kDateText}, {"last-modified", kHourEarlier}},
+               302),
+      360);
 }
 
 TEST(Freshness, HeuristicNeedsLastModifiedInThePast_9111_4_2_2) {

@@ -40,8 +40,7 @@ TEST(HeaderUpdate, NewFieldsAppended_9111_3_2) {
 }
 
 TEST(HeaderUpdate, AllLinesOfANameReplaceAllStoredLines_9111_3_2) {
-  EXPECT_EQ(render({{"link", "a"}, {"etag", "e"}, {"link", "b"}},
-                   {{"link", "c"}, {"link", "d"}}),
+  EXPECT_EQ(render({{"link", "a"}, {"etag", "e"}, {"link", "b"}}, {{"link", "c"}, {"link", "d"}}),
             "link: c\nlink: d\netag: e\n");
 }
 
@@ -52,8 +51,8 @@ TEST(HeaderUpdate, ContentLengthNotUpdated_9111_3_2) {
 }
 
 TEST(HeaderUpdate, StoredBodyDescriptionsNotUpdated_9111_3_2) {
-  EXPECT_EQ(render({{"content-encoding", "gzip"}}, {{"content-encoding", "br"},
-                                                    {"content-range", "bytes 0-1/2"}}),
+  EXPECT_EQ(render({{"content-encoding", "gzip"}},
+                   {{"content-encoding", "br"}, {"content-range", "bytes 0-1/2"}}),
             "content-encoding: gzip\n");
 }
 
@@ -73,9 +72,9 @@ TEST(HeaderUpdate, AgeNotStored_9111_4_2_3) {
 }
 
 TEST(HeaderUpdate, PrivateFieldsOfTheUpdateNotStored_9111_5_2_2_7) {
-  EXPECT_EQ(render({{"x-user", "old"}}, {{"cache-control", R"(private="x-user")"},
-                                          {"x-user", "bob"}}),
-            "x-user: old\ncache-control: private=\"x-user\"\n");
+  EXPECT_EQ(
+      render({{"x-user", "old"}}, {{"cache-control", R"(private="x-user")"}, {"x-user", "bob"}}),
+      "x-user: old\ncache-control: private=\"x-user\"\n");
 }
 
 TEST(HeaderUpdate, ViewsPointIntoInputs_9111_3_2) {

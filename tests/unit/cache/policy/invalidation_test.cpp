@@ -42,38 +42,38 @@ TEST(Invalidation, OnlyNonErrorStatus_9111_4_4) {
 }
 
 TEST(Invalidation, AbsolutePathLocation_9111_4_4) {
-  const Invalidation result = invalidate(http::Method::kPost, 201,
-                                         {{"location", "/items/7?x=1#frag"},
-                                          {"content-location", "/items/7"}});
+  const Invalidation result =
+      invalidate(http::Method::kPost, 201,
+                 {{"location", "/items/7?x=1#frag"}, {"content-location", "/items/7"}});
   EXPECT_EQ(result.location, "/items/7?x=1");
   EXPECT_EQ(result.content_location, "/items/7");
 }
 
 TEST(Invalidation, AbsoluteUriSameOrigin_9111_4_4) {
-  EXPECT_EQ(invalidate(http::Method::kPost, 201, {{"location", "https://Example.com/a?b"}}).location,
-            "/a?b");
-  EXPECT_EQ(invalidate(http::Method::kPost, 201, {{"location", "HTTPS://example.com:443/a"}})
-                .location,
-            "/a");
+  EXPECT_EQ(
+      invalidate(http::Method::kPost, 201, {{"location", "https://Example.com/a?b"}}).location,
+      "/a?b");
+  EXPECT_EQ(
+      invalidate(http::Method::kPost, 201, {{"location", "HTTPS://example.com:443/a"}}).location,
+      "/a");
   EXPECT_EQ(invalidate(http::Method::kPost, 201, {{"location", "https://example.com"}}).location,
             "/");
-  EXPECT_EQ(invalidate(http::Method::kPost, 201, {{"location", "//example.com/a"}}).location,
-            "/a");
+  EXPECT_EQ(invalidate(http::Method::kPost, 201, {{"location", "//example.com/a"}}).location, "/a");
 }
 
 TEST(Invalidation, OtherOriginNotInvalidated_9111_4_4) {
   for (const std::string_view location :
        {"https://other.com/a", "http://example.com/a", "https://example.com:8443/a",
-        "https://example.com.evil/a", "//other.com/a", "mailto:a@example.com",
-        "urn:example:a"}) {
+        "https://example.com.evil/a", "//other.com/a", "mailto:a@example.com", "urn:example:a"}) {
     SCOPED_TRACE(location);
     EXPECT_TRUE(invalidate(http::Method::kPost, 201, {{"location", location}}).location.empty());
   }
 }
 
 TEST(Invalidation, UserinfoIsNotTheHost_9111_4_4) {
-  EXPECT_TRUE(invalidate(http::Method::kPost, 201, {{"location", "https://example.com@other.com/a"}})
-                  .location.empty());
+  EXPECT_TRUE(
+      invalidate(http::Method::kPost, 201, {{"location", "https://example.com@other.com/a"}})
+          .location.empty());
 }
 
 TEST(Invalidation, PortOfTheRequestHostCompared_9111_4_4) {

@@ -157,8 +157,7 @@ TEST(Reuse, SMaxageKeepsOriginsStaleWhileRevalidate_5861_3) {
 }
 
 TEST(Reuse, RequestDirectivesBeatStaleWhileRevalidate_9111_5_2_1) {
-  EXPECT_EQ(reuse("no-cache", "max-age=60, stale-while-revalidate=30", 61, 60),
-            Reuse::kRevalidate);
+  EXPECT_EQ(reuse("no-cache", "max-age=60, stale-while-revalidate=30", 61, 60), Reuse::kRevalidate);
   EXPECT_EQ(reuse("max-age=60", "max-age=60, stale-while-revalidate=30", 61, 60),
             Reuse::kRevalidate);
 }
@@ -188,8 +187,8 @@ TEST(Reuse, FreshAlwaysServableOnError_9111_4_2) {
 }
 
 TEST(Reuse, MustRevalidateForbidsStaleOnError_9111_5_2_2_2) {
-  EXPECT_FALSE(on_error("stale-if-error=100", "max-age=60, must-revalidate, stale-if-error=100",
-                        61, 60, true));
+  EXPECT_FALSE(on_error("stale-if-error=100", "max-age=60, must-revalidate, stale-if-error=100", 61,
+                        60, true));
   EXPECT_FALSE(on_error("", "max-age=60, proxy-revalidate, stale-if-error=100", 61, 60, true));
   EXPECT_FALSE(on_error("", "no-cache, stale-if-error=100", 61, 60, true));
 }

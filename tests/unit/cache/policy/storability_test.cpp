@@ -54,9 +54,9 @@ TEST(Storability, UnknownStatusNotStored_9111_3) {
 }
 
 TEST(Storability, RangeRequestNotStored_9111_3_3) {
-  EXPECT_EQ(decide(http::Method::kGet, {{"range", "bytes=0-9"}}, 200,
-                   {{"cache-control", "max-age=60"}}),
-            StoreDecision::kRangeOrPartial);
+  EXPECT_EQ(
+      decide(http::Method::kGet, {{"range", "bytes=0-9"}}, 200, {{"cache-control", "max-age=60"}}),
+      StoreDecision::kRangeOrPartial);
 }
 
 TEST(Storability, ResponseNoStore_9111_5_2_2_5) {
@@ -136,8 +136,7 @@ TEST(Storability, NoCacheResponseIsStored_9111_5_2_2_4) {
 }
 
 TEST(Storability, HeuristicallyCacheableCodes_9110_15_1) {
-  for (const std::uint16_t status :
-       {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501}) {
+  for (const std::uint16_t status : {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501}) {
     EXPECT_TRUE(heuristically_cacheable(status)) << status;
   }
   for (const std::uint16_t status : {201, 202, 302, 303, 304, 307, 400, 403, 500, 502, 503}) {
