@@ -18,13 +18,13 @@ void append_lower(std::string& out, std::string_view text) {
 
 // Field values never hold a line feed (the parsers reject it), but the key must not depend on
 // that: a backslash and a line feed are escaped, so a value cannot end its line early.
-void append_escaped(std::string& out, std::string_view text) {
+void append_escaped(std::string& out, std::string_view text, bool lower_case = false) {
   for (const char c : text) {
     if (c == '\\' || c == '\n') {
       out += '\\';
       out += c == '\n' ? 'n' : '\\';
     } else {
-      out += c;
+      out += lower_case ? lower(c) : c;
     }
   }
 }
@@ -53,7 +53,7 @@ void for_each_element(std::string_view value, Each each) {
 
 // A coding of Accept-Encoding (RFC 9110 §12.5.3) and whether it is acceptable (q > 0).
 struct Coding {
-  std::string name;
+  std::string_view name;
   bool accepted = true;
 };
 
@@ -78,39 +78,41 @@ bool zero_weight(std::string_view params) {
 
 // Accept-Encoding as the set of codings it accepts: weights other than zero do not change which
 // representation an origin may choose often enough to split the cache by them. "x-gzip" is gzip
-// (RFC 9110 §8.4.1.3). identity is acceptable unless refused, so naming it changes nothing; a
-// refusal (q=0) only matters for identity and when "*" accepts what is not named, and is kept
-// then as "-coding".
+// (RFC 9110 §8.4.1.3). identity is acceptable unless refused, so naming it changes nothing. A
+// refusal (q=0) of a coding is the same as not naming it, except for identity, for "*" (which
+// refuses identity when not named) and under an accepting "*"; those are kept as "-coding".
 void normalise_accept_encoding(std::string& out, const std::vector<std::string_view>& lines) {
   std::vector<Coding> codings;
   for (const std::string_view line : lines) {
     for_each_element(line, [&](std::string_view element) {
       const std::size_t semicolon = element.find(';');
-      Coding coding;
-      append_lower(coding.name, http::trim_ows(element.substr(0, semicolon)));
-      if (coding.name == "x-gzip") coding.name = "gzip";
-      if (coding.name == "x-compress") coding.name = "compress";
+      Coding coding{.name = http::trim_ows(element.substr(0, semicolon))};
+      if (http::iequals(coding.name, "x-gzip")) coding.name = "gzip";
+      if (http::iequals(coding.name, "x-compress")) coding.name = "compress";
       if (semicolon != std::string_view::npos)
         coding.accepted = !zero_weight(element.substr(semicolon));
       // The first element naming a coding is the one that counts.
-      if (std::ranges::none_of(codings, [&](const Coding& c) { return c.name == coding.name; }))
-        codings.push_back(std::move(coding));
+      if (std::ranges::none_of(codings,
+                               [&](const Coding& c) { return http::iequals(c.name, coding.name); }))
+        codings.push_back(coding);
     });
   }
   const bool star_accepts =
       std::ranges::any_of(codings, [](const Coding& c) { return c.name == "*" && c.accepted; });
-  std::vector<std::string> kept;
-  for (Coding& coding : codings) {
-    if (coding.accepted && coding.name != "identity") {
-      kept.push_back(std::move(coding.name));
-    } else if (!coding.accepted && (star_accepts || coding.name == "identity")) {
-      kept.push_back("-" + coding.name);
-    }
-  }
-  std::ranges::sort(kept);
-  for (std::size_t i = 0; i < kept.size(); ++i) {
+  std::erase_if(codings, [&](const Coding& c) {
+    return c.accepted ? http::iequals(c.name, "identity")
+                      : !star_accepts && !http::iequals(c.name, "identity") && c.name != "*";
+  });
+  // Refusals first, then by name, ignoring case.
+  std::ranges::sort(codings, [](const Coding& a, const Coding& b) {
+    if (a.accepted != b.accepted) return !a.accepted;
+    return std::ranges::lexicographical_compare(a.name, b.name,
+                                                [](char x, char y) { return lower(x) < lower(y); });
+  });
+  for (std::size_t i = 0; i < codings.size(); ++i) {
     if (i != 0) out += ", ";
-    append_escaped(out, kept[i]);
+    if (!codings[i].accepted) out += '-';
+    append_escaped(out, codings[i].name, /*lower_case=*/true);
   }
 }
 

@@ -133,6 +133,9 @@ TEST(Vary, AcceptEncodingIdentityImplied_9110_12_5_3) {
 TEST(Vary, AcceptEncodingRefusalKeptUnderStar_9110_12_5_3) {
   EXPECT_NE(key("accept-encoding", {{"accept-encoding", "*, br;q=0"}}),
             key("accept-encoding", {{"accept-encoding", "*"}}));
+  // "*;q=0" refuses identity too.
+  EXPECT_EQ(key("accept-encoding", {{"accept-encoding", "gzip, *;q=0"}}),
+            "accept-encoding=-*, gzip\n");
 }
 
 TEST(Vary, AcceptEncodingFirstMentionWins_9110_12_5_3) {
