@@ -63,13 +63,12 @@ bool has_list_member(const http::HeaderMap& headers, std::string_view name,
   return false;
 }
 
-// §3.1: hop-by-hop fields (RFC 9110 §7.6.1) and the ones a cache computes itself.
+// §3.1: hop-by-hop fields (RFC 9110 §7.6.1).
 bool never_stored(std::string_view name) noexcept {
   using http::iequals;
   return iequals(name, "connection") || iequals(name, "keep-alive") || iequals(name, "te") ||
          iequals(name, "trailer") || iequals(name, "transfer-encoding") ||
-         iequals(name, "upgrade") || iequals(name, "age") ||
-         (name.size() >= 6 && iequals(name.substr(0, 6), "proxy-"));
+         iequals(name, "upgrade") || (name.size() >= 6 && iequals(name.substr(0, 6), "proxy-"));
 }
 
 }  // namespace

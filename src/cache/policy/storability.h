@@ -47,8 +47,9 @@ StoreDecision decide_storable(const http::RequestHead& request, const CacheContr
 
 // Whether a response field is kept in storage: not hop-by-hop (Connection and the fields it
 // names, Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade), not one that private=
-// names, and not Age (the cache computes its own). Fields that no-cache="..." names are stored
-// (reuse.h withholds them).
+// names. Age is stored: current_age() needs the Age the response came with (an upstream cache's
+// time, §4.2.3); whoever sends a stored response replaces it with the current age
+// (HeaderMap::set). Fields that no-cache="..." names are stored (reuse.h withholds them).
 bool stored_field(std::string_view name, const http::HeaderMap& response,
                   const CacheControl& response_cc) noexcept;
 

@@ -67,8 +67,9 @@ TEST(HeaderUpdate, HopByHopNotUpdated_9111_3_1) {
             "etag: e\nx-kept: 2\n");
 }
 
-TEST(HeaderUpdate, AgeNotStored_9111_4_2_3) {
-  EXPECT_EQ(render({{"etag", "e"}}, {{"age", "5"}}), "etag: e\n");
+TEST(HeaderUpdate, AgeUpdated_9111_4_2_3) {
+  // The freshened response's age is computed from the update's Age (and its fetch times).
+  EXPECT_EQ(render({{"age", "100"}, {"etag", "e"}}, {{"age", "5"}}), "age: 5\netag: e\n");
 }
 
 TEST(HeaderUpdate, PrivateFieldsOfTheUpdateNotStored_9111_5_2_2_7) {
