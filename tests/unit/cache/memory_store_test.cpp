@@ -158,6 +158,38 @@ TEST(MemoryStore, AnEvictedObjectStaysValidForItsHolder) {
   EXPECT_EQ(held->body()->read(0, 2000), std::string(1000, 'x'));
 }
 
+// An object read while in the small queue moves to the main one when it leaves, where a scan
+// (objects never read) does not reach it.
+TEST(MemoryStore, AnObjectReadOnceOutlivesAScan) {
+  MemoryStore store({.max_bytes = 20 * charge_of(100), .shards = 1});
+  const ObjectPtr object = make_object(100);
+  store.insert(key_of(0), object);
+  ASSERT_NE(store.find(key_of(0)), nullptr);
+  for (std::size_t n = 1; n <= 200; ++n)
+    store.insert(key_of(n), object);
+  EXPECT_NE(store.find(key_of(0)), nullptr);
+  EXPECT_EQ(store.find(key_of(1)), nullptr);
+}
+
+// In a main queue under pressure (every new object is read once, so all of them get there), an
+// object read between two passes goes round again instead of out.
+TEST(MemoryStore, TheMainQueueKeepsWhatIsRead) {
+  MemoryStore store({.max_bytes = 20 * charge_of(100), .shards = 1});
+  const ObjectPtr object = make_object(100);
+  std::size_t misses = 0;
+  for (std::size_t n = 1; n <= 1000; ++n) {
+    store.insert(key_of(n), object);
+    ASSERT_NE(store.find(key_of(n)), nullptr);
+    // Read every fifth step, while a pass of the main queue takes about 18.
+    if (n % 5 == 0 && store.find(key_of(0)) == nullptr) {
+      store.insert(key_of(0), object);
+      if (n > 100) ++misses;
+    }
+  }
+  EXPECT_EQ(misses, 0U);
+  EXPECT_EQ(store.find(key_of(500)), nullptr) << "the others do leave";
+}
+
 // A hot set read over and over while a scan of keys read once passes: LRU would lose the hot set
 // (the scan's keys come between two reads of a hot key, more of them than fit), S3-FIFO keeps it
 // in the main queue, which objects read once never enter.
