@@ -46,7 +46,8 @@ class MemoryStore {
 
  private:
   class Shard;
-  Shard& shard_of(std::string_view key) noexcept;
+  // By the key's hash, computed once per call and reused by the shard's map.
+  Shard& shard_of(std::size_t hash) noexcept;
 
   Options options_;
   std::unique_ptr<Shard[]> shards_;

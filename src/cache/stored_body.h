@@ -17,6 +17,7 @@
 
 #include "cache/wakeup_list.h"
 #include "core/io.h"
+#include "core/timeout_list.h"  // core::Clock
 
 namespace bulwark::cache {
 
@@ -28,7 +29,7 @@ enum class BodyState : std::uint8_t {
 
 class StoredBody {
  public:
-  static constexpr std::size_t kBlockBytes = 64 * 1024;
+  static constexpr std::size_t kBlockBytes = std::size_t{64} * 1024;
 
   // `expected_length`: the Content-Length when the origin sent one (a single block is reserved
   // up to `max_bytes`), else 0.
@@ -44,7 +45,9 @@ class StoredBody {
   // Reader side, from any thread.
   [[nodiscard]] BodyState state() const noexcept { return state_.load(std::memory_order_acquire); }
   // Bytes readable now.
-  [[nodiscard]] std::uint64_t size() const noexcept { return size_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::uint64_t size() const noexcept {
+    return size_.load(std::memory_order_acquire);
+  }
   // The contiguous bytes from `offset` up to the end of its block or of what is readable (at most
   // `max`); empty when `offset` is at the readable end. Valid for as long as the body.
   [[nodiscard]] std::string_view read(std::uint64_t offset, std::uint64_t max) const;
