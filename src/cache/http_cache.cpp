@@ -87,6 +87,16 @@ void HttpCache::end_fill(std::string_view primary_key, std::string_view secondar
   if (it != shard.fills.end() && it->second == fill) shard.fills.erase(it);
 }
 
+bool HttpCache::begin_refresh(std::string_view key) {
+  const std::scoped_lock lock(refresh_mutex_);
+  return refreshing_.emplace(key).second;
+}
+
+void HttpCache::end_refresh(std::string_view key) {
+  const std::scoped_lock lock(refresh_mutex_);
+  refreshing_.erase(std::string(key));
+}
+
 std::size_t HttpCache::purge(std::string_view primary_key) {
   return memory_.erase_if([primary_key](std::string_view key, const StoredObject& /*object*/) {
     return primary_of(key) == primary_key;

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "cache/fill.h"
 #include "cache/memory_store.h"
@@ -51,6 +52,11 @@ class HttpCache {
   void end_fill(std::string_view primary_key, std::string_view secondary_key,
                 const std::shared_ptr<Fill>& fill);
 
+  // Background refreshes (stale-while-revalidate): begin_refresh() is true for the one caller
+  // that gets to refresh the key, until end_refresh().
+  bool begin_refresh(std::string_view key);
+  void end_refresh(std::string_view key);
+
   // Invalidation. purge() removes the responses of one primary key (every variant); ban_if()
   // removes those whose primary key (the part before any Vary separator) matches; both return how
   // many objects went.
@@ -69,6 +75,8 @@ class HttpCache {
 
   MemoryStore memory_;
   std::array<FillShard, 16> fill_shards_;
+  std::mutex refresh_mutex_;  // refreshes are rare: one lock is enough
+  std::unordered_set<std::string> refreshing_;
 };
 
 }  // namespace bulwark::cache

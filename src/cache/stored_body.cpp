@@ -7,7 +7,7 @@
 namespace bulwark::cache {
 
 StoredBody::StoredBody(std::uint64_t expected_length, std::uint64_t max_bytes)
-    : max_bytes_(max_bytes) {
+    : expected_length_(expected_length), max_bytes_(max_bytes) {
   if (expected_length != 0 && expected_length <= max_bytes) {
     blocks_.push_back({std::make_unique_for_overwrite<char[]>(expected_length),
                        static_cast<std::size_t>(expected_length), 0});

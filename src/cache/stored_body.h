@@ -44,6 +44,8 @@ class StoredBody {
 
   // Reader side, from any thread.
   [[nodiscard]] BodyState state() const noexcept { return state_.load(std::memory_order_acquire); }
+  // The length the origin announced (Content-Length), 0 when it did not.
+  [[nodiscard]] std::uint64_t expected_length() const noexcept { return expected_length_; }
   // Bytes readable now.
   [[nodiscard]] std::uint64_t size() const noexcept {
     return size_.load(std::memory_order_acquire);
@@ -61,6 +63,7 @@ class StoredBody {
  private:
   void wake_all();
 
+  const std::uint64_t expected_length_;
   const std::uint64_t max_bytes_;
   std::atomic<BodyState> state_{BodyState::kStreaming};
   std::atomic<std::uint64_t> size_{0};

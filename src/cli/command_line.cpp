@@ -106,8 +106,12 @@ int run_command_line(int argc, char** argv) {
                   "Do not verify the certificates of https:// backends (tests only)");
   proxy->add_flag("--compress", quick.compress,
                   "Compress responses with zstd, brotli or gzip, as the client accepts");
-  proxy->add_flag("--cache{256MiB}", quick.cache,
-                  "Cache responses as RFC 9111 allows, in memory (--cache=SIZE, default 256MiB)");
+  // --cache alone, or --cache=SIZE: an optional value, so a plain option that may take none.
+  CLI::Option* cache =
+      proxy
+          ->add_option("--cache", quick.cache,
+                       "Cache responses as RFC 9111 allows, in memory (--cache=SIZE, default 256MiB)")
+          ->expected(0, 1);
 
   ControlTarget endpoint_target;
   std::string action;
@@ -150,7 +154,10 @@ int run_command_line(int argc, char** argv) {
     if (run->parsed()) return run_config_file(run_config);
     if (validate->parsed()) return validate_config_file(validate_config);
     if (reload->parsed()) return signal_reload(reload_config, reload_pid_file);
-    if (proxy->parsed()) return run_quick_proxy(quick);
+    if (proxy->parsed()) {
+      if (cache->count() != 0 && quick.cache.empty()) quick.cache = "256MiB";
+      return run_quick_proxy(quick);
+    }
     if (endpoint->parsed()) {
       return send_control_command(endpoint_target.config, endpoint_target.socket,
                                   fmt::format("endpoint {} {} {}", action, cluster, identity));

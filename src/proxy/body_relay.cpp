@@ -213,14 +213,16 @@ core::Task<RelayResult> relay_body(RelayEnds ends) {
         *ends.nodelay_done = true;
       }
       if (ends.keep != nullptr) ends.keep->append(gather.pieces());
-      ends.deadline.wait_for(ends.write_wait, ends.write_timeout);
-      auto [ec, written] = co_await ends.sink.write(gather.pieces());
-      ends.deadline.clear();
-      if (ec) {
-        result.outcome = RelayOutcome::kSinkFailed;
-        co_return result;
+      if (result.outcome != RelayOutcome::kSinkFailed) {
+        ends.deadline.wait_for(ends.write_wait, ends.write_timeout);
+        auto [ec, written] = co_await ends.sink.write(gather.pieces());
+        ends.deadline.clear();
+        if (ec) {
+          result.outcome = RelayOutcome::kSinkFailed;
+          if (ends.tap == nullptr || !ends.tap->reads_on_without_sink()) co_return result;
+        }
+        ++writes;
       }
-      ++writes;
       gather.clear();
     }
     if (complete) co_return result;  // bytes after the body stay in the buffer for the caller

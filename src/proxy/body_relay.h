@@ -28,6 +28,10 @@ namespace bulwark::proxy {
 class BodyTap {
  public:
   virtual Verdict on_chunk(BodyChunk& chunk, bool end_stream) = 0;
+  // Whether the source is still read to its end, through the tap, once the sink failed (a cache
+  // storing the response for others after its own client left). The relay still reports
+  // kSinkFailed.
+  [[nodiscard]] virtual bool reads_on_without_sink() const noexcept { return false; }
 
  protected:
   ~BodyTap() = default;

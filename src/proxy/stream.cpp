@@ -37,6 +37,8 @@ void Stream::reset() noexcept {
   body_bytes_sent = 0;
   failure = {};
   resumed_ = false;
+  refresh_requested_ = false;
+  whole_response_wanted_ = false;
 }
 
 Verdict Stream::respond(const LocalReply& reply) {

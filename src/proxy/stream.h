@@ -36,6 +36,10 @@ class Stream final : public Context {
   void resume() override;
   http::HeaderMap& response_trailers() noexcept override { return response_trailers_; }
   const core::Executor& executor() noexcept override { return executor_; }
+  void refresh_after_reply() override { refresh_requested_ = true; }
+  [[nodiscard]] bool refresh_requested() const noexcept { return refresh_requested_; }
+  void want_whole_response() override { whole_response_wanted_ = true; }
+  [[nodiscard]] bool whole_response_wanted() const noexcept { return whole_response_wanted_; }
 
   // Waits until resume() after a filter paused the chain.
   core::Task<void> wait_for_resume();
@@ -62,6 +66,8 @@ class Stream final : public Context {
   core::Executor executor_;
   core::SteadyTimer resume_signal_;
   bool resumed_ = false;
+  bool refresh_requested_ = false;
+  bool whole_response_wanted_ = false;
 };
 
 }  // namespace bulwark::proxy

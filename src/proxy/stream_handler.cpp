@@ -9,6 +9,7 @@
 #include "filters/request_id/request_id_filter.h"
 #include "http/path_normalizer.h"
 #include "http/status.h"
+#include "proxy/background_refresh.h"
 #include "proxy/error_page.h"
 #include "proxy/grpc_reply.h"
 #include "proxy/tls_headers.h"
@@ -161,7 +162,16 @@ core::Task<bool> StreamHandler::serve() {
   if (verdict == Verdict::kBuffer) {
     verdict = stream.respond({.status = 500, .detail = "request body buffering is not available"});
   }
-  if (verdict == Verdict::kRespond) co_return co_await reply(*stream.local_reply, keep_if_local);
+  if (verdict == Verdict::kRespond) {
+    const bool kept = co_await reply(*stream.local_reply, keep_if_local);
+    // A filter answered (a cache with a stale response) and wants the origin asked all the same.
+    const auto* proxy = hit.route != nullptr ? std::get_if<config::ProxyAction>(&hit.route->action)
+                                             : nullptr;
+    if (stream.refresh_requested() && proxy != nullptr) {
+      start_background_refresh(client_, request, *proxy, *hit.route, *runtime);
+    }
+    co_return kept;
+  }
   if (hit.route == nullptr) {
     co_return co_await reply({.status = 404, .detail = "no route matches this request"},
                              keep_if_local);
@@ -208,22 +218,28 @@ core::Task<bool> StreamHandler::reply_locally(const config::Route& route,
                            keep_if_local);
 }
 
-UpstreamLeg* StreamHandler::start_upstream_leg(const config::ProxyAction& action,
-                                               const config::RouteMatch& match,
-                                               const RouteRuntime& runtime) {
-  http::RequestHead& request = stream_.request;
-  if (runtime.rewrite) request.path = stream_.arena().copy(runtime.rewrite->apply(request.path));
+void apply_route_rewrites(const ClientSide& client, Stream& stream,
+                          const config::ProxyAction& action, const config::RouteMatch& match,
+                          const RouteRuntime& runtime) {
+  http::RequestHead& request = stream.request;
+  if (runtime.rewrite) request.path = stream.arena().copy(runtime.rewrite->apply(request.path));
   if (action.prefix_rewrite) {
-    StreamInfo& info = stream_.info();
+    StreamInfo& info = stream.info();
     info.public_path_prefix = match.path;
     info.upstream_path_prefix = *action.prefix_rewrite;
   }
   if (!action.host_rewrite.empty()) request.headers.set("host", action.host_rewrite);
   static const config::ClientCertificates default_names;
-  const config::Listener& listener = *client_.listener().spec;
+  const config::Listener& listener = *client.listener().spec;
   set_client_certificate_headers(request.headers,
                                  listener.tls ? listener.tls->client_certificates : default_names,
-                                 client_.peer().identity);
+                                 client.peer().identity);
+}
+
+UpstreamLeg* StreamHandler::start_upstream_leg(const config::ProxyAction& action,
+                                               const config::RouteMatch& match,
+                                               const RouteRuntime& runtime) {
+  apply_route_rewrites(client_, stream_, action, match, runtime);
   // In the stream's arena, not in a coroutine frame: a frame that large would miss Asio's
   // recycling of frames and go to malloc for every request.
   return stream_.arena().make<UpstreamLeg>(

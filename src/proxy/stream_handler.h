@@ -27,6 +27,11 @@ void start_stream_info(const ClientSide& client, Stream& stream);
 // Logs the finished stream, tells its filters and recycles it.
 void finish_stream(WorkerContext& worker, std::unique_ptr<Stream> stream);
 
+// What a proxy route changes in the request before it goes upstream: its rewrites of path and
+// Host, and the client certificate's headers.
+void apply_route_rewrites(const ClientSide& client, Stream& stream,
+                          const config::ProxyAction& action, const config::RouteMatch& match,
+                          const RouteRuntime& runtime);
 // Sends `reply` in place of an upstream response; returns whether the connection stays open.
 core::Task<bool> send_local_reply(ClientSide& client, Stream& stream, const LocalReply& reply,
                                   bool keep_alive, ExtraHeaders extra = {});

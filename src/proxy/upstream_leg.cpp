@@ -28,6 +28,9 @@ class ChainTap final : public BodyTap {
   Verdict on_chunk(BodyChunk& chunk, bool end_stream) override {
     return (stream_.chain.*kHook)(chunk, end_stream, stream_);
   }
+  [[nodiscard]] bool reads_on_without_sink() const noexcept override {
+    return stream_.whole_response_wanted();
+  }
 
  private:
   Stream& stream_;

@@ -354,7 +354,7 @@ def test_a_follower_that_leaves_does_not_fail_the_others(bulwark, script):
 
     threading.Timer(0.3, quitter.close).start()
     answers = asyncio.run(others())
-    assert all(a.endswith(b"z" * 50000) for a in answers)
+    assert [a[:200] for a in answers if not a.endswith(b"z" * 50000)] == []
     assert s.count("/leave") == 1
 
 

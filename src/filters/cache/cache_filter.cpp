@@ -71,6 +71,7 @@ Verdict CacheFilter::on_request_headers(http::RequestHead& head, bool /*end_stre
   if (bypassed(settings_, head.headers)) {
     status_.forward = policy::Forward::kBypass;
     status_.detail = "bypass";
+    label_ = "BYPASS";
     return Verdict::kContinue;
   }
   request_cc_ = policy::parse_cache_control(head.headers, true);
@@ -78,6 +79,7 @@ Verdict CacheFilter::on_request_headers(http::RequestHead& head, bool /*end_stre
   const std::string key = cache::primary_key(ctx.info().scheme, head.host(), head.path,
                                              head.headers, settings_.key);
   primary_key_.assign(key);
+  refreshing_ = ctx.info().background;
   if (std::optional<Verdict> answered = look_up(head, ctx)) return *answered;
   if (request_cc_.only_if_cached) {
     return ctx.respond({.status = 504, .detail = "only-if-cached and nothing usable is stored"});
@@ -88,6 +90,10 @@ Verdict CacheFilter::on_request_headers(http::RequestHead& head, bool /*end_stre
     return Verdict::kContinue;
   }
   if (role_ == Role::kRevalidate) return Verdict::kContinue;
+  if (refreshing_) {
+    role_ = Role::kFetch;
+    return Verdict::kContinue;
+  }
   return collapse_or_lead(ctx);
 }
 
@@ -106,16 +112,25 @@ std::optional<Verdict> CacheFilter::look_up(http::RequestHead& head, proxy::Cont
       .lifetime = lifetime_of(object),
       .response_cc = &object.cache_control()};
   const policy::ReuseDecision decision = policy::decide_reuse(request_cc_, state);
-  if (decision.reuse == policy::Reuse::kFresh) {
+  // A stream that is the key's background refresh goes to the origin whatever is stored.
+  if (!refreshing_ && decision.reuse == policy::Reuse::kFresh) {
     status_.forward = policy::Forward::kNone;
+    label_ = "HIT";
+    return answer_from(found.object, ctx);
+  }
+  if (!refreshing_ && decision.reuse == policy::Reuse::kStaleWhileRevalidate) {
+    // RFC 5861 §3: the stale response now, and one refresh per key behind the client's back.
+    status_.forward = policy::Forward::kNone;
+    status_.detail = "stale-while-revalidate";
+    label_ = "STALE";
+    if (cache_.begin_refresh(primary_key_)) ctx.refresh_after_reply();
     return answer_from(found.object, ctx);
   }
   // Stale (or the request asks for a fresher one): validate it when it has validators, else
   // fetch anew; keep it either way, for stale-if-error.
   stale_ = found.object;
-  status_.forward = request_cc_.no_cache || request_cc_.max_age || request_cc_.min_fresh
-                        ? policy::Forward::kRequest
-                        : policy::Forward::kStale;
+  status_.forward = decision.reason.starts_with("request") ? policy::Forward::kRequest
+                                                           : policy::Forward::kStale;
   status_.detail = decision.reason;
   const http::HeaderMap& stored = object.headers();
   if (head.method == http::Method::kGet && (stored.has("etag") || stored.has("last-modified"))) {
@@ -186,6 +201,7 @@ core::Task<void> CacheFilter::wait_for_leader(CacheFilter& filter, proxy::Contex
             : policy::secondary_key(object->vary(), filter.request_->headers);
     if (secondary && *secondary == fill->secondary_key()) {
       filter.status_.collapsed = true;
+      filter.label_ = "HIT";
       filter.status_.forward = policy::Forward::kUriMiss;
       (void)filter.answer_from(object, ctx);
       ctx.resume();
@@ -216,6 +232,7 @@ Verdict CacheFilter::on_response_headers(http::ResponseHead& head, bool end_stre
     cache_.store(primary_key_, secondary_key_ ? secondary_key_ : std::optional<std::string>(""),
                  fresh);
     status_.stored = true;
+    label_ = "REVALIDATED";
     return answer_from(fresh, ctx);
   }
   if (stale_ != nullptr && head.status >= 500 &&
@@ -226,10 +243,11 @@ Verdict CacheFilter::on_response_headers(http::ResponseHead& head, bool end_stre
            .response_cc = &stale_->cache_control()},
           settings_.serve_stale_on_error)) {
     status_.detail = "stale-if-error";
+    label_ = "STALE";
     return answer_from(stale_, ctx);
   }
   if (role_ == Role::kFetch || role_ == Role::kLead || role_ == Role::kRevalidate) {
-    start_storing(head);
+    start_storing(head, ctx);
     if (end_stream) finish_storing(true);
   }
   if (!storing_) end_fill();
@@ -237,7 +255,7 @@ Verdict CacheFilter::on_response_headers(http::ResponseHead& head, bool end_stre
   return Verdict::kContinue;
 }
 
-void CacheFilter::start_storing(const http::ResponseHead& head) {
+void CacheFilter::start_storing(const http::ResponseHead& head, proxy::Context& ctx) {
   const policy::CacheControl response_cc = policy::parse_cache_control(head.headers);
   const policy::StoreDecision decision =
       policy::decide_storable(*request_, request_cc_, head, response_cc,
@@ -272,6 +290,8 @@ void CacheFilter::start_storing(const http::ResponseHead& head) {
   status_.stored = true;
   // Followers whose Vary values differ from this request's fetch on their own (wait_for_leader).
   if (fill_) fill_->publish(storing_);
+  // Others may be streaming from it: this client's departure must not cut it short.
+  ctx.want_whole_response();
 }
 
 Verdict CacheFilter::on_response_body(proxy::BodyChunk& chunk, bool end_stream,
@@ -314,6 +334,7 @@ Verdict CacheFilter::on_upstream_failure(std::uint16_t /*status*/, proxy::Contex
     return Verdict::kContinue;
   }
   status_.detail = "stale-if-error";
+  label_ = "STALE";
   return answer_from(stale_, ctx);
 }
 
@@ -333,6 +354,7 @@ void CacheFilter::invalidate_after(const http::ResponseHead& head, proxy::Contex
 void CacheFilter::on_stream_done(const proxy::StreamSummary& /*summary*/) noexcept {
   finish_storing(false);
   end_fill();
+  if (refreshing_) cache_.end_refresh(primary_key_);
 }
 
 }  // namespace bulwark::filters

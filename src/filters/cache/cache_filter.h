@@ -66,7 +66,7 @@ class CacheFilter final : public proxy::Filter {
   void ask_to_validate(http::RequestHead& head, const cache::StoredObject& stored,
                        proxy::Context& ctx);
   // The response may be stored: starts its object (and publishes it to the followers).
-  void start_storing(const http::ResponseHead& head);
+  void start_storing(const http::ResponseHead& head, proxy::Context& ctx);
   void finish_storing(bool complete);
   void invalidate_after(const http::ResponseHead& head, proxy::Context& ctx);
   void add_status_fields(http::HeaderMap& headers, proxy::Context& ctx);
@@ -89,6 +89,9 @@ class CacheFilter final : public proxy::Filter {
   // The client's own preconditions, set aside while bulwark's validate the stored response.
   http::HeaderMap client_conditions_;
   cache::policy::CacheStatus status_;
+  // What the hit header says: HIT, MISS, STALE (served stale), REVALIDATED, BYPASS.
+  std::string_view label_ = "MISS";
+  bool refreshing_ = false;  // this stream is the key's background refresh
   std::optional<StoredReply> reply_;
 };
 

@@ -58,15 +58,21 @@ Verdict CacheFilter::answer_from(const cache::ObjectPtr& object, proxy::Context&
   add_status_fields(fields, ctx);
 
   std::uint16_t status = object->status();
-  const http::HeaderMap& conditions = client_conditions_.empty() ? request_->headers
-                                                                  : client_conditions_;
+  // While bulwark's validators stand in the request, the client's own were set aside.
+  const http::HeaderMap& conditions =
+      role_ == Role::kRevalidate ? client_conditions_ : request_->headers;
   const http::Validators validators{
       .etag = stored.get("etag"),
       .last_modified = http::parse_http_date(stored.get("last-modified"))};
   const std::shared_ptr<cache::StoredBody>& body = object->body();
   const bool complete = body->state() == cache::BodyState::kComplete;
+  // A body still arriving has the length the origin announced, if it announced one.
   std::optional<std::uint64_t> length;
-  if (complete) length = body->size();
+  if (complete) {
+    length = body->size();
+  } else if (body->expected_length() != 0) {
+    length = body->expected_length();
+  }
 
   std::span<ReplyPiece> pieces;
   const auto make_pieces = [&](std::size_t count) {
@@ -137,17 +143,7 @@ void CacheFilter::add_status_fields(http::HeaderMap& headers, proxy::Context& ct
     headers.set(settings_.status_header,
                 arena.copy(policy::format_cache_status("bulwark", status_)));
   }
-  if (!settings_.hit_header.empty()) {
-    std::string_view verdict = "MISS";
-    if (status_.forward == policy::Forward::kNone || status_.collapsed) {
-      verdict = "HIT";
-    } else if (status_.forward_status == 304) {
-      verdict = "REVALIDATED";
-    } else if (stale_ != nullptr && status_.forward_status != 200) {
-      verdict = "STALE";
-    }
-    headers.set(settings_.hit_header, verdict);
-  }
+  if (!settings_.hit_header.empty()) headers.set(settings_.hit_header, label_);
 }
 
 }  // namespace bulwark::filters

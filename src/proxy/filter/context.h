@@ -62,6 +62,13 @@ class Context {
   // Continues the chain after a hook returned kPause. Must be called on the stream's worker. A
   // paused filter may call respond() first: the local reply then replaces the rest of the phase.
   virtual void resume() = 0;
+  // After the local reply a request filter gave, send the request upstream all the same, in the
+  // background (StreamInfo::background), through the same filters (a cache refreshing the stale
+  // response it just served). Only proxy routes do; others ignore it.
+  virtual void refresh_after_reply() = 0;
+  // Read the upstream response body to its end even if the client leaves, through the response
+  // body hooks (a cache storing it for the other clients that wait for it).
+  virtual void want_whole_response() = 0;
   // The stream's worker, for asynchronous work a paused filter starts (it resumes from there).
   virtual const core::Executor& executor() noexcept = 0;
   // The response's trailer fields (HTTP/1.1 chunked trailers, HTTP/2 trailers), complete when

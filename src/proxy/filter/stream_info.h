@@ -32,6 +32,9 @@ struct StreamInfo {
   // The response is bulwark's own (a direct response, an error page, a static file): its body
   // goes out without passing the response body hooks, so no filter may promise to transform it.
   bool local_response = false;
+  // A request bulwark sends on its own after the client was answered (a cache's
+  // stale-while-revalidate refresh): nobody reads its response.
+  bool background = false;
   // A proxy route's prefix_rewrite: the matched prefix as the client sent it, and what replaced
   // it upstream, for responses that name upstream paths. Both empty without a prefix rewrite.
   std::string_view public_path_prefix;

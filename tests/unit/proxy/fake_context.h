@@ -1,10 +1,12 @@
 #pragma once
 // A Context for filter tests: an arena, a StreamInfo the test fills in, and a record of every
-// respond() and resume() call.
+// respond(), resume() and refresh_after_reply() call.
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include <asio/io_context.hpp>
 
 #include "core/arena.h"
 #include "proxy/filter/context.h"
@@ -34,12 +36,19 @@ class FakeContext final : public Context {
   }
   void resume() override { ++resume_calls; }
   http::HeaderMap& response_trailers() noexcept override { return trailers; }
+  void refresh_after_reply() override { ++refresh_requests; }
+  void want_whole_response() override { whole_response_wanted = true; }
+  const core::Executor& executor() noexcept override { return executor_; }
 
   std::vector<RecordedReply> replies;
   int resume_calls = 0;
+  int refresh_requests = 0;
+  bool whole_response_wanted = false;
   http::HeaderMap trailers;
+  asio::io_context io;  // runs what the filter posts, when the test runs it
 
  private:
+  core::Executor executor_ = io.get_executor();
   core::Arena arena_;
   StreamInfo info_;
 };
