@@ -70,6 +70,14 @@ TEST(Invalidation, OtherOriginNotInvalidated_9111_4_4) {
   }
 }
 
+TEST(Invalidation, EachFieldJudgedOnItsOwn_9111_4_4) {
+  const Invalidation result = invalidate(
+      http::Method::kPut, 200,
+      {{"location", "https://example.com/mine"}, {"content-location", "https://x.org/"}});
+  EXPECT_EQ(result.location, "/mine");
+  EXPECT_TRUE(result.content_location.empty());
+}
+
 TEST(Invalidation, UserinfoIsNotTheHost_9111_4_4) {
   EXPECT_TRUE(
       invalidate(http::Method::kPost, 201, {{"location", "https://example.com@other.com/a"}})

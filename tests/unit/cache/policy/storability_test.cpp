@@ -130,6 +130,11 @@ TEST(Storability, NeedsFreshnessOrHeuristicStatus_9111_3) {
   EXPECT_EQ(decide(404, {}), StoreDecision::kStore);
 }
 
+TEST(Storability, InvalidExpiresStillAllowsStorage_9111_5_3) {
+  // Present but invalid: stored, and stale at once (freshness.h).
+  EXPECT_EQ(decide(302, {{"expires", "0"}}), StoreDecision::kStore);
+}
+
 TEST(Storability, NoCacheResponseIsStored_9111_5_2_2_4) {
   // no-cache governs reuse, not storage.
   EXPECT_EQ(decide(200, {{"cache-control", "no-cache"}}), StoreDecision::kStore);

@@ -24,6 +24,7 @@ TEST(Vary, FieldsJoinedAndLowerCased_9111_4_1) {
                                 {"vary", "Origin"}})),
             "accept-encoding, accept-language, origin");
   EXPECT_EQ(vary_fields(fields({{"vary", " , "}})), "");
+  EXPECT_EQ(vary_fields(fields({{"vary", "*"}})), "*");
   EXPECT_EQ(vary_fields(fields({})), "");
 }
 
