@@ -14,7 +14,7 @@ build=$(cd "$1" && pwd)
 seconds=$2
 targets=(request_parser response_parser query_string path_normalizer dns_answer control_command
   sticky_cookie client_identity fastcgi_response h2_server proxy_protocol client_hello
-  accept_encoding grpc_web)
+  accept_encoding grpc_web cache_control)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1,18 +1,10 @@
 #include "cache/stored_body.h"
 
 #include <algorithm>
-#include <asio/post.hpp>
 #include <asio/this_coro.hpp>
 #include <cstring>
 
 namespace bulwark::cache {
-
-// One waiting reader: a timer on the reader's own executor, which the writer cancels from there
-// (timers are not thread-safe), so that the reader wakes on its worker.
-struct StoredBody::Waiter {
-  explicit Waiter(const core::Executor& executor) : timer(executor) {}
-  core::SteadyTimer timer;
-};
 
 StoredBody::StoredBody(std::uint64_t expected_length, std::uint64_t max_bytes)
     : max_bytes_(max_bytes) {
@@ -76,31 +68,26 @@ std::string_view StoredBody::read(std::uint64_t offset, std::uint64_t max) const
 }
 
 core::Task<bool> StoredBody::wait_beyond(std::uint64_t offset, core::Clock::time_point deadline) {
-  auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  const core::Executor executor = co_await asio::this_coro::executor;
+  WakeupList::WaiterPtr waiter;
   {
     const std::scoped_lock lock(mutex_);
     if (size() > offset || state() != BodyState::kStreaming) co_return true;
-    waiter->timer.expires_at(deadline);
-    waiters_.push_back(waiter);
+    waiter = waiters_.add(executor, deadline);
   }
-  // The writer's cancel is posted to this executor, so it cannot run before this wait starts.
-  const auto [ec] = co_await waiter->timer.async_wait(core::kAsTuple);
-  if (ec) co_return true;  // cancelled: woken
-  // Timed out: leave the list (a late wake finds the timer expired, which is harmless).
+  if (co_await WakeupList::wait(waiter)) co_return true;
   const std::scoped_lock lock(mutex_);
-  std::erase(waiters_, waiter);
+  waiters_.remove(waiter);
   co_return size() > offset || state() != BodyState::kStreaming;
 }
 
 void StoredBody::wake_all() {
-  std::vector<std::shared_ptr<Waiter>> woken;
+  std::vector<WakeupList::WaiterPtr> woken;
   {
     const std::scoped_lock lock(mutex_);
-    woken.swap(waiters_);
+    woken = waiters_.take();
   }
-  for (std::shared_ptr<Waiter>& waiter : woken) {
-    asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
-  }
+  WakeupList::wake(std::move(woken));
 }
 
 std::uint64_t StoredBody::charge() const noexcept {

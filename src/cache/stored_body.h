@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cache/wakeup_list.h"
 #include "core/io.h"
 #include "core/timeout_list.h"  // core::Clock
 
@@ -58,7 +59,6 @@ class StoredBody {
   [[nodiscard]] std::uint64_t charge() const noexcept;
 
  private:
-  struct Waiter;
   void wake_all();
 
   const std::uint64_t max_bytes_;
@@ -72,7 +72,7 @@ class StoredBody {
     std::size_t used = 0;
   };
   std::vector<Block> blocks_;
-  std::vector<std::shared_ptr<Waiter>> waiters_;
+  WakeupList waiters_;
 };
 
 }  // namespace bulwark::cache

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "cache/cache_key.h"
 #include "compress/content_coding.h"
 #include "config/protocols.h"
 #include "config/source_mark.h"
@@ -294,8 +295,30 @@ struct Compression {
 // gRPC-Web to gRPC translation (filters: - grpc_web: {}); it has no settings.
 struct GrpcWebSettings {};
 
+// The HTTP cache of a virtual host or route (filters: - cache: {...}); the storage it uses is
+// the server's (cache_storage:).
+struct CacheSettings {
+  cache::KeyRules key;
+  std::uint64_t max_object = 10ULL << 20;  // bytes; larger responses are not stored
+  bool store_set_cookie = false;
+  // Serve stale content when the origin fails or the cluster is down, whatever the response's
+  // stale-if-error says (never when it says must-revalidate or s-maxage).
+  bool serve_stale_on_error = false;
+  Duration collapse_timeout{10000};  // how long a collapsed request waits for the first's head
+  // Freshness by status code, replacing what the origin's fields give (`ttl:`), and a floor for
+  // what they give (`min_ttl:`); seconds.
+  std::vector<std::pair<std::uint16_t, std::int64_t>> ttl;
+  std::vector<std::pair<std::uint16_t, std::int64_t>> min_ttl;
+  // Requests with any of these fields or cookies skip the cache (neither read nor stored).
+  std::vector<std::string> bypass_headers;
+  std::vector<std::string> bypass_cookies;
+  std::string status_header = "cache-status";  // RFC 9211; empty: not sent
+  std::string hit_header;                      // e.g. x-cache: HIT / MISS; empty: not sent
+  std::vector<net::Cidr> purge_from;           // PURGE is accepted from these networks only
+};
+
 // The settings of one configurable filter. Each filter kind adds its settings type here.
-using FilterSettings = std::variant<HeaderRules, Compression, GrpcWebSettings>;
+using FilterSettings = std::variant<HeaderRules, Compression, GrpcWebSettings, CacheSettings>;
 
 struct FilterSpec {
   std::string type;  // "headers", ...
@@ -402,6 +425,11 @@ struct ErrorPage {
   SourceMark mark;
 };
 
+// The storage of the HTTP cache, shared by every `cache` filter (cache_storage:).
+struct CacheStorage {
+  std::uint64_t memory = 256ULL << 20;  // bytes of the memory tier
+};
+
 struct Config {
   unsigned workers = 0;  // 0: one per core ("auto")
   std::vector<Listener> listeners;
@@ -417,6 +445,7 @@ struct Config {
   std::vector<FilterSpec> filters;  // named filter definitions that virtual hosts refer to
   std::string pid_file;             // written at start; `bulwark reload` signals that process
   std::string control_socket;       // operator commands (`bulwark endpoint ...`); empty: none
+  CacheStorage cache_storage;
   std::string source;               // the file it was loaded from, or "command line"
 
   [[nodiscard]] unsigned effective_workers() const noexcept;

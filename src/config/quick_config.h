@@ -24,6 +24,9 @@ struct QuickOptions {
   std::string tls_resumption;
   bool insecure_upstream = false;  // https:// backends' certificates are not verified
   bool compress = false;           // the virtual host runs the compression filter's defaults
+  // A size ("256MiB"): the virtual host runs the cache filter's defaults over a memory tier of
+  // that size; empty: no cache.
+  std::string cache;
 };
 
 // Errors carry SourceMark{file = "command line", line = 0}.

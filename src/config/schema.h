@@ -100,6 +100,10 @@ void read_filter_definitions(YamlReader& reader, const Value& value, Config& con
 void read_compression(YamlReader& reader, const Value& value, Compression& compression);
 Compression default_compression();
 // obfuscation: and error_pages: (schema_obfuscation.cpp).
+// The cache filter's settings and the server's cache storage (schema_cache.cpp).
+void read_cache(YamlReader& reader, const Value& value, CacheSettings& cache);
+void read_cache_storage(YamlReader& reader, const Value& value, CacheStorage& storage);
+
 void read_obfuscation(YamlReader& reader, const Value& value, Obfuscation& obfuscation);
 void read_error_pages(YamlReader& reader, const Value& value, Config& config);
 

@@ -1,5 +1,6 @@
 // filters: the filters a virtual host or route runs, inline or by name; the top-level `filters:`
-// defines named ones. The configurable filters are `headers`, `compression` and `grpc_web`.
+// defines named ones. The configurable filters are `headers`, `compression`, `grpc_web` and
+// `cache`.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,7 +14,8 @@
 namespace bulwark::config::schema {
 namespace {
 
-constexpr std::array<std::string_view, 3> kFilterTypes{"headers", "compression", "grpc_web"};
+constexpr std::array<std::string_view, 4> kFilterTypes{"headers", "compression", "grpc_web",
+                                                       "cache"};
 
 // The operations of one direction, in the order they run: a field is removed or renamed before
 // fields are set and added, whatever order the file writes them in.
@@ -235,6 +237,12 @@ bool read_filter(YamlReader& reader, const Value& item, bool definition, FilterS
     Compression compression;
     read_compression(reader, type->value, compression);
     filter.settings = std::move(compression);
+    return ok;
+  }
+  if (filter.type == "cache") {
+    CacheSettings cache;
+    read_cache(reader, type->value, cache);
+    filter.settings = std::move(cache);
     return ok;
   }
   if (filter.type == "grpc_web") {

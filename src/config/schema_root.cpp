@@ -56,10 +56,11 @@ void read_all_listeners(YamlReader& reader, const MapView& root, std::vector<Sec
 }  // namespace
 
 void read_root(YamlReader& reader, const Value& root, Config& config) {
-  static constexpr std::array<std::string_view, 15> kKeys{
+  static constexpr std::array<std::string_view, 16> kKeys{
       "workers",    "limits",      "timeouts",    "forwarding", "request_id",
       "access_log", "error_log",   "listeners",   "clusters",   "include",
-      "filters",    "obfuscation", "error_pages", "pid_file",   "control_socket"};
+      "filters",    "obfuscation", "error_pages", "pid_file",   "control_socket",
+      "cache_storage"};
   if (root.node.IsNull()) {
     reader.error(root.mark, "the configuration is empty",
                  "start from examples/quickstart.yaml; at least one listener is required");
@@ -91,6 +92,9 @@ void read_root(YamlReader& reader, const Value& root, Config& config) {
   }
   if (std::optional<Value> v = map->get("control_socket")) {
     read_control_socket(reader, *v, config.control_socket);
+  }
+  if (std::optional<Value> v = map->get("cache_storage")) {
+    read_cache_storage(reader, *v, config.cache_storage);
   }
   // Named filters and clusters first, from every file: virtual hosts and routes refer to them by
   // name, wherever they are defined.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "filters/cache/cache_filter.h"
 #include "filters/compression/compression_filter.h"
 #include "filters/grpc_web/grpc_web_filter.h"
 #include "filters/headers/headers_filter.h"
@@ -93,6 +94,7 @@ void add_host_rewrite(std::vector<filters::BackendName>& backends, std::string_v
 
 std::unique_ptr<FilterFactory> make_filter_factory(const config::FilterSpec& spec,
                                                    const config::Config& config,
+                                                   const std::shared_ptr<cache::HttpCache>& cache,
                                                    std::string& error) {
   std::unique_ptr<FilterFactory> factory;
   if (const auto* rules = std::get_if<config::HeaderRules>(&spec.settings)) {
@@ -101,6 +103,8 @@ std::unique_ptr<FilterFactory> make_filter_factory(const config::FilterSpec& spe
     factory = make_compression_factory(*compression);
   } else if (std::holds_alternative<config::GrpcWebSettings>(spec.settings)) {
     factory = std::make_unique<filters::GrpcWebFilterFactory>(config.limits.buffer_size);
+  } else if (const auto* caching = std::get_if<config::CacheSettings>(&spec.settings)) {
+    factory = std::make_unique<filters::CacheFilterFactory>(*caching, cache);
   }
   if (!factory) {
     error = fmt::format("filter {}: {}", spec.name.empty() ? spec.type : spec.name,

@@ -40,11 +40,14 @@ std::optional<router::PathRewriter> rewriter_of(const config::Route& route) {
 std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr config,
                                                           upstream::StateBoard& board,
                                                           const upstream::dns::AnswerBook& answers,
-                                                          std::string& error, TlsStore* tls) {
+                                                          std::string& error, TlsStore* tls,
+                                                          CacheKeeper* caches) {
   auto snapshot = std::make_shared<ProxySnapshot>();
   TlsStore own_store;
   snapshot->tls = (tls != nullptr ? *tls : own_store).contexts_for(config, error);
   if (!snapshot->tls) return nullptr;
+  CacheKeeper own_caches;
+  snapshot->cache = (caches != nullptr ? *caches : own_caches).cache_for(*config);
   snapshot->config = std::move(config);
   const config::Config& spec = *snapshot->config;
   std::vector<std::unique_ptr<FilterFactory>>& factories = snapshot->factories;
@@ -56,7 +59,8 @@ std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr conf
   const auto make_all = [&](const std::vector<config::FilterSpec>& specs) {
     std::vector<const FilterFactory*> made;
     for (const config::FilterSpec& filter : specs) {
-      std::unique_ptr<FilterFactory> factory = make_filter_factory(filter, spec, error);
+      std::unique_ptr<FilterFactory> factory =
+          make_filter_factory(filter, spec, snapshot->cache, error);
       made_all = made_all && factory != nullptr;
       if (factory) made.push_back(own(std::move(factory)));
     }

@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "http/h1/parser_limits.h"
+#include "proxy/cache_keeper.h"
 #include "proxy/filter/filter.h"
 #include "proxy/tls_store.h"
 #include "router/path_rewriter.h"
@@ -55,16 +56,19 @@ struct ProxySnapshot {
   FilterList builtin_filters;
   http::h1::ParserLimits parser_limits;
   std::shared_ptr<const TlsContexts> tls;  // what the listeners' and clusters' `tls` point into
+  std::shared_ptr<cache::HttpCache> cache;  // what the `cache` filters store into
 
   // Builds the filter factories and the clusters' endpoints; the addresses of endpoint names
   // come from `answers` (their latest DNS answers), so nothing blocks. nullptr with `error` set
   // when something does not resolve. The endpoints' shared state comes from `board`, which must
   // outlive the snapshot. TLS contexts come from `tls` (the server's store, so that they and
-  // their ticket keys are kept across snapshots), or from a store of the call's own when null.
+  // their ticket keys are kept across snapshots), or from a store of the call's own when null;
+  // the HTTP cache likewise from `caches`.
   static std::shared_ptr<const ProxySnapshot> build(config::ConfigPtr config,
                                                     upstream::StateBoard& board,
                                                     const upstream::dns::AnswerBook& answers,
-                                                    std::string& error, TlsStore* tls = nullptr);
+                                                    std::string& error, TlsStore* tls = nullptr,
+                                                    CacheKeeper* caches = nullptr);
 
   // The listener of the same name, or nullptr when this snapshot has none.
   [[nodiscard]] const ListenerRuntime* find_listener(std::string_view name) const noexcept;

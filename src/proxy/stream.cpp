@@ -11,6 +11,7 @@ Stream::Stream(const core::Executor& executor)
     : request(arena_.resource()),
       response(arena_.resource()),
       response_trailers_(arena_.resource()),
+      executor_(executor),
       resume_signal_(executor) {}
 
 void Stream::prepare(const http::h1::ParserLimits& limits) {

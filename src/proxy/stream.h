@@ -35,6 +35,7 @@ class Stream final : public Context {
   Verdict respond(const LocalReply& reply) override;
   void resume() override;
   http::HeaderMap& response_trailers() noexcept override { return response_trailers_; }
+  const core::Executor& executor() noexcept override { return executor_; }
 
   // Waits until resume() after a filter paused the chain.
   core::Task<void> wait_for_resume();
@@ -58,6 +59,7 @@ class Stream final : public Context {
  private:
   StreamInfo info_;
   http::HeaderMap response_trailers_;
+  core::Executor executor_;
   core::SteadyTimer resume_signal_;
   bool resumed_ = false;
 };

@@ -155,7 +155,8 @@ core::Task<bool> StreamHandler::serve() {
   Verdict verdict = stream.chain.request_headers(request, !has_body, stream);
   while (verdict == Verdict::kPause) {
     co_await stream.wait_for_resume();
-    verdict = stream.chain.request_headers(request, !has_body, stream);
+    verdict = stream.local_reply ? Verdict::kRespond
+                                 : stream.chain.request_headers(request, !has_body, stream);
   }
   if (verdict == Verdict::kBuffer) {
     verdict = stream.respond({.status = 500, .detail = "request body buffering is not available"});
@@ -239,6 +240,7 @@ core::Task<bool> send_local_reply(ClientSide& client, Stream& stream, const Loca
   StreamInfo& info = stream.info();
   if (info.request_id.empty()) info.request_id = filters::generate_request_id(stream.arena());
 
+  if (reply.verbatim) co_return co_await send_verbatim_reply(client, stream, reply, keep_alive);
   if (reply.status >= 400 && is_grpc_request(stream.request)) {
     co_return co_await send_grpc_error(client, stream, reply, keep_alive);
   }

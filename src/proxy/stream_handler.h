@@ -30,6 +30,10 @@ void finish_stream(WorkerContext& worker, std::unique_ptr<Stream> stream);
 // Sends `reply` in place of an upstream response; returns whether the connection stays open.
 core::Task<bool> send_local_reply(ClientSide& client, Stream& stream, const LocalReply& reply,
                                   bool keep_alive, ExtraHeaders extra = {});
+// A complete response a filter supplied (LocalReply::verbatim), its body streamed when it comes
+// from a ReplyBody (proxy/verbatim_reply.cpp).
+core::Task<bool> send_verbatim_reply(ClientSide& client, Stream& stream, const LocalReply& reply,
+                                     bool keep_alive);
 // A local error as a gRPC client reads it: HTTP 200 with grpc-status and grpc-message and no
 // body (a trailers-only response, proxy/grpc_reply.h).
 core::Task<bool> send_grpc_error(ClientSide& client, Stream& stream, const LocalReply& reply,

@@ -312,9 +312,17 @@ core::Task<bool> UpstreamLeg::overflow(std::string_view detail) {
   const std::array<http::HeaderField, 1> headers = {
       http::HeaderField{"retry-after", stream_.arena().copy(std::to_string(seconds))}};
   BULWARK_LOG_DEBUG("cluster {}: {}", cluster_.name, detail);
-  co_return co_await send_local_reply(
-      client_, stream_, {.status = 503, .detail = detail, .headers = headers},
-      request_body_done_ || stream_.request.framing == http::BodyFraming::kNone);
+  co_return co_await answer_failure({.status = 503, .detail = detail, .headers = headers});
+}
+
+core::Task<bool> UpstreamLeg::answer_failure(const LocalReply& reply) {
+  const bool keep_alive =
+      request_body_done_ || stream_.request.framing == http::BodyFraming::kNone;
+  // A filter may have a better answer than an error (a cache's stale copy).
+  if (stream_.chain.upstream_failure(reply.status, stream_) == Verdict::kRespond) {
+    co_return co_await send_local_reply(client_, stream_, *stream_.local_reply, keep_alive);
+  }
+  co_return co_await send_local_reply(client_, stream_, reply, keep_alive);
 }
 
 bool UpstreamLeg::take_idle() {
@@ -637,11 +645,15 @@ core::Task<bool> UpstreamLeg::relay_response() {
                               response, response.framing == http::BodyFraming::kNone, stream_);
   while (verdict == Verdict::kPause) {
     co_await stream_.wait_for_resume();
-    verdict = stream_.chain.response_headers(response, response.framing == http::BodyFraming::kNone,
-                                             stream_);
+    verdict = stream_.local_reply ? Verdict::kRespond
+                                  : stream_.chain.response_headers(
+                                        response, response.framing == http::BodyFraming::kNone,
+                                        stream_);
   }
   if (verdict != Verdict::kContinue) {
-    release_connection(false);  // its response body is unread
+    // A response without a body (a 304 a cache answers for) leaves the connection clean.
+    release_connection(response.framing == http::BodyFraming::kNone && upstream_keeps_alive &&
+                       response_.empty() && !fastcgi_);
     if (verdict != Verdict::kRespond) {
       stream_.respond({.status = 500, .detail = "response buffering is not available"});
     }
@@ -708,10 +720,8 @@ core::Task<bool> UpstreamLeg::fail(const core::Error& error) {
   if (error.fault() == core::Fault::kUpstream) {
     BULWARK_LOG_WARN("upstream {}: {} ({})", stream_.upstream_label, error.detail, error.name());
   }
-  co_return co_await send_local_reply(
-      client_, stream_,
-      {.status = static_cast<std::uint16_t>(error.http_status()), .detail = error.detail},
-      request_body_done_ || stream_.request.framing == http::BodyFraming::kNone);
+  co_return co_await answer_failure(
+      {.status = static_cast<std::uint16_t>(error.http_status()), .detail = error.detail});
 }
 
 void UpstreamLeg::release_connection(bool reusable) {

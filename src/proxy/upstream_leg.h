@@ -98,6 +98,8 @@ class UpstreamLeg {
   core::Task<void> join_request_pump();
   // The exchange itself (run() adds the pump's join).
   core::Task<bool> exchange();
+  // Sends `reply` for a failed upstream, unless a filter answers instead (on_upstream_failure).
+  core::Task<bool> answer_failure(const LocalReply& reply);
   // Answers the client for a failure before any response byte was sent to it.
   core::Task<bool> fail(const core::Error& error);
   void release_connection(bool reusable);

@@ -56,7 +56,7 @@ class Server {
     }
     if (refresher_.prepare(*config_, error)) {
       snapshot_ =
-          proxy::ProxySnapshot::build(config_, board_, refresher_.answers(), error, &tls_store_);
+          proxy::ProxySnapshot::build(config_, board_, refresher_.answers(), error, &tls_store_, &caches_);
     }
     if (!snapshot_) {
       fmt::print(stderr, "bulwark: {}\n", error);
@@ -217,7 +217,7 @@ class Server {
     proxy::SnapshotPtr next;
     if (refresher_.prepare(*loaded.config, error)) {
       next = proxy::ProxySnapshot::build(loaded.config, board_, refresher_.answers(), error,
-                                         &tls_store_);
+                                         &tls_store_, &caches_);
     }
     if (!next) {
       reload_failed(error);
@@ -275,7 +275,7 @@ class Server {
     if (draining_) return;
     std::string error;
     proxy::SnapshotPtr next = proxy::ProxySnapshot::build(snapshot_->config, board_,
-                                                          refresher_.answers(), error, &tls_store_);
+                                                          refresher_.answers(), error, &tls_store_, &caches_);
     if (!next) {
       BULWARK_LOG_ERROR("{} not updated: {}", what, error);
       return;
@@ -383,6 +383,7 @@ class Server {
   // Declared before the snapshot, whose endpoints point into it.
   upstream::StateBoard board_;
   proxy::TlsStore tls_store_;
+  proxy::CacheKeeper caches_;
   proxy::SnapshotPtr snapshot_;
   std::optional<PidFile> pid_file_;
   std::unique_ptr<proxy::AccessLogSink> access_log_;

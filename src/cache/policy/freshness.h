@@ -21,9 +21,10 @@ struct FetchTimes {
 };
 
 // §4.2.1 for a shared cache: s-maxage, else max-age, else Expires minus Date, else (only for
-// heuristically cacheable status codes and without explicit freshness) the heuristic from
-// Last-Modified. 0 when the response is stale at once (invalid freshness, Expires in the past or
-// invalid). Date absent: the response time stands in for it.
+// heuristically cacheable status codes or `public` (§4.2.2), and without explicit freshness) the
+// heuristic from a Last-Modified before Date (none without one). 0 when the response is stale at
+// once (invalid freshness, Expires in the past or invalid, several Expires that differ). Date
+// absent or invalid: the response time stands in for it.
 Seconds freshness_lifetime(std::uint16_t status, const http::HeaderMap& response,
                            const CacheControl& response_cc, const FetchTimes& times,
                            const HeuristicOptions& heuristic) noexcept;
@@ -34,6 +35,8 @@ bool has_explicit_freshness(const http::HeaderMap& response,
                             const CacheControl& response_cc) noexcept;
 
 // §4.2.3: the response's current age at `now`, from its Age and Date fields and the fetch times.
+// A clock going backwards (response before request, `now` before the response) adds nothing
+// rather than a negative term; an invalid Age counts as none.
 Seconds current_age(const http::HeaderMap& response, const FetchTimes& times, Seconds now) noexcept;
 
 }  // namespace bulwark::cache::policy

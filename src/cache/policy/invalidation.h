@@ -12,7 +12,11 @@ namespace bulwark::cache::policy {
 
 struct Invalidation {
   bool target = false;  // the request's own target
-  // Origin-form paths (with query) of the same host; empty when absent or of another origin.
+  // Origin-form paths (with query, without fragment) of the same origin: an absolute path as it
+  // is, an absolute or scheme-relative URI of the same scheme and authority (default ports and
+  // userinfo aside; the request's Host or absolute-form authority). Empty when absent, of another
+  // origin, or a relative reference other than an absolute path (resolving it would need new
+  // bytes; §4.4 allows these invalidations, it does not require them).
   std::string_view location;
   std::string_view content_location;
 };

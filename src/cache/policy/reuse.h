@@ -31,20 +31,22 @@ struct ReuseDecision {
 };
 
 // The request's no-cache (or Pragma: no-cache), max-age, min-fresh and max-stale; the
-// response's no-cache (unqualified), must-revalidate, proxy-revalidate and s-maxage (which forbid
-// serving stale), and stale-while-revalidate.
+// response's no-cache (unqualified), must-revalidate and proxy-revalidate (which forbid serving
+// stale), s-maxage (which forbids serving stale on the client's leave: max-stale), and
+// stale-while-revalidate (staleness < the window). A stale response within the client's
+// max-stale is kFresh with reason "max-stale".
 ReuseDecision decide_reuse(const CacheControl& request_cc, const StoredState& stored) noexcept;
 
 // Whether a stale stored response may answer when the origin failed (a 500, 502, 503 or 504, or
-// no answer at all): within the response's or the request's stale-if-error window (RFC 5861 §4),
-// or always when `serve_stale_on_error` is configured, and never when must-revalidate,
-// proxy-revalidate or s-maxage forbids serving stale.
+// no answer at all): within the response's stale-if-error window (RFC 5861 §4), or on the
+// client's or configuration's leave (the request's stale-if-error or max-stale, or
+// `serve_stale_on_error`) unless s-maxage forbids that; never with must-revalidate,
+// proxy-revalidate or an unqualified no-cache. A fresh response always may.
 bool may_serve_stale_on_error(const CacheControl& request_cc, const StoredState& stored,
                               bool serve_stale_on_error) noexcept;
 
 // The fields that a qualified no-cache="..." names are not sent without revalidation: true when
 // `name` is one of them.
-bool withheld_without_revalidation(std::string_view name,
-                                   const CacheControl& response_cc) noexcept;
+bool withheld_without_revalidation(std::string_view name, const CacheControl& response_cc) noexcept;
 
 }  // namespace bulwark::cache::policy

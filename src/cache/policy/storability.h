@@ -19,8 +19,11 @@ struct StoreOptions {
 
 enum class StoreDecision : std::uint8_t {
   kStore,
-  kMethod,          // not a GET
-  kStatus,          // not final, 206, or a status code this cache does not understand
+  kMethod,  // not a GET
+  // Not final, 206, 304 (it freshens, header_update.h), or a status code this cache does not
+  // understand. §3 would allow storing an unknown final status with explicit freshness; this
+  // cache only stores what it understands (RFC 9110 §15's codes).
+  kStatus,
   kNoStore,         // no-store in the request or the response (unless must-understand allows)
   kPrivate,         // private without field names
   kAuthorization,   // a request with Authorization and no public / s-maxage / must-revalidate
@@ -30,7 +33,8 @@ enum class StoreDecision : std::uint8_t {
   kRangeOrPartial,  // the request carried Range, so the response is partial or unknown
 };
 
-// A short reason for the access log and the Cache-Status detail, e.g. "no-store".
+// A short reason for the access log and the Cache-Status detail, e.g. "no-store"; always an
+// sf-token, so it goes into Cache-Status unquoted ("stored" for kStore).
 std::string_view describe(StoreDecision decision) noexcept;
 
 // Whether the status code is heuristically cacheable (RFC 9110 §15.1): 200, 203, 204, 206, 300,
@@ -43,7 +47,9 @@ StoreDecision decide_storable(const http::RequestHead& request, const CacheContr
 
 // Whether a response field is kept in storage: not hop-by-hop (Connection and the fields it
 // names, Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade), not one that private=
-// names, and not Age (the cache computes its own).
+// names. Age is stored: current_age() needs the Age the response came with (an upstream cache's
+// time, §4.2.3); whoever sends a stored response replaces it with the current age
+// (HeaderMap::set). Fields that no-cache="..." names are stored (reuse.h withholds them).
 bool stored_field(std::string_view name, const http::HeaderMap& response,
                   const CacheControl& response_cc) noexcept;
 

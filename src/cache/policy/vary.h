@@ -1,8 +1,13 @@
 #pragma once
 // Vary (RFC 9111 §4.1): the secondary key of a stored response is the request's values of the
 // fields its Vary names. Values are normalised so that requests that mean the same share an
-// entry: list elements trimmed and joined with ", ", several field lines combined in order; for
-// Accept-Encoding the set of acceptable codings (q > 0), lower-cased and sorted.
+// entry: list elements trimmed (commas inside quoted strings do not separate), empty elements
+// dropped, joined with ", ", several field lines combined in order; the case of values is kept.
+// Accept-Encoding is the set of acceptable codings (q > 0), lower-cased and sorted, "x-gzip" as
+// "gzip", identity left out (it is acceptable unless refused) and weights other than 0 ignored;
+// refusals that change what is acceptable (identity;q=0, *;q=0, and any q=0 next to an accepting
+// "*") are kept as "-coding". A field absent from the request, a field present but empty and a
+// field with a value give three different keys; absent in both requests matches.
 
 #include <optional>
 #include <string>

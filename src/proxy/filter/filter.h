@@ -40,6 +40,12 @@ class Filter {
   virtual Verdict on_response_body(BodyChunk& /*chunk*/, bool /*end_stream*/, Context& /*ctx*/) {
     return Verdict::kContinue;
   }
+  // The upstream gave no usable response (refused, timed out, reset, or the cluster is full) and
+  // bulwark is about to answer `status` (502, 503, 504) itself. A filter may answer instead, as a
+  // cache does with stale content (RFC 5861 stale-if-error): return ctx.respond(...).
+  virtual Verdict on_upstream_failure(std::uint16_t /*status*/, Context& /*ctx*/) {
+    return Verdict::kContinue;
+  }
   // Exactly once per stream, whatever happened; cancel asynchronous work here.
   virtual void on_stream_done(const StreamSummary& /*summary*/) noexcept {}
 };

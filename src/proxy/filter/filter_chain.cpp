@@ -61,6 +61,13 @@ Verdict FilterChain::response_body(BodyChunk& chunk, bool end_stream, Context& c
   return run([&](Filter& f) { return f.on_response_body(chunk, end_stream, ctx); }, true);
 }
 
+Verdict FilterChain::upstream_failure(std::uint16_t status, Context& ctx) {
+  for (std::size_t i = count_; i-- > 0;) {
+    if (filters_[i]->on_upstream_failure(status, ctx) == Verdict::kRespond) return Verdict::kRespond;
+  }
+  return Verdict::kContinue;
+}
+
 void FilterChain::stream_done(const StreamSummary& summary) noexcept {
   if (done_called_) return;
   done_called_ = true;

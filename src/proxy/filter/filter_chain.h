@@ -34,6 +34,9 @@ class FilterChain {
   Verdict request_body(BodyChunk& chunk, bool end_stream, Context& ctx);
   Verdict response_headers(http::ResponseHead& head, bool end_stream, Context& ctx);
   Verdict response_body(BodyChunk& chunk, bool end_stream, Context& ctx);
+  // Asks the filters, in response order, whether one answers for a failed upstream; kRespond
+  // when one did, else kContinue.
+  Verdict upstream_failure(std::uint16_t status, Context& ctx);
   // Calls on_stream_done on every filter, exactly once.
   void stream_done(const StreamSummary& summary) noexcept;
 

@@ -43,7 +43,7 @@ TEST(GrpcWebConfigTest, EmptyOrNoSettingsMakeTheFilter) {
     EXPECT_EQ(filters[0].type, "grpc_web");
     EXPECT_TRUE(std::holds_alternative<GrpcWebSettings>(filters[0].settings));
     std::string error;
-    const auto factory = proxy::make_filter_factory(filters[0], *result.config, error);
+    const auto factory = proxy::make_filter_factory(filters[0], *result.config, nullptr, error);
     ASSERT_NE(factory, nullptr) << error;
     EXPECT_EQ(factory->name(), "grpc_web");
   }
