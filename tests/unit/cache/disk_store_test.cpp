@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_object.h"
@@ -181,6 +184,40 @@ TEST_F(DiskStoreTest, RefusesAnObjectLargerThanTheStore) {
   EXPECT_FALSE(store->find("/a").has_value()) << "the older response must not stay";
   EXPECT_EQ(store->size(), 0U);
   EXPECT_TRUE(fs::is_empty(directory_));
+}
+
+// Threads of a pool writing, reading and erasing the same keys: a hit's head and body always come
+// from one write (the body repeats the tag), and the index matches the directory at the end.
+TEST_F(DiskStoreTest, ThreadsShareKeys) {
+  const auto store = open(std::uint64_t{40} * 4096);
+  std::atomic<int> mixed{0};
+  std::vector<std::thread> threads;
+  threads.reserve(4);
+  for (unsigned t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 random(t);
+      for (int i = 0; i < 300; ++i) {
+        const std::string key = "/k" + std::to_string(random() % 16);
+        const unsigned op = random() % 10;
+        if (op < 5) {
+          const std::optional<DiskStore::Hit> hit = store->find(key);
+          if (hit && body_of(*hit) != std::string(1000, tag_of(*hit).front())) ++mixed;
+        } else if (op < 9) {
+          const std::string tag(1, static_cast<char>('a' + (random() % 26)));
+          EXPECT_TRUE(store->insert(key, *make_test_object(std::string(1000, tag.front()), tag)));
+        } else {
+          store->erase(key);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads)
+    thread.join();
+  EXPECT_EQ(mixed.load(), 0);
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& item : fs::directory_iterator(directory_))
+    ++files;
+  EXPECT_EQ(files, store->size()) << "no file left behind, none missing";
 }
 
 }  // namespace
