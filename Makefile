@@ -57,9 +57,10 @@ bench: deps build
 # Micro-benchmarks of hot-path pieces (bench/micro), Release build.
 bench-micro:
 	cmake -S . -B $(BENCH) -G Ninja -DCMAKE_BUILD_TYPE=Release -DBULWARK_TESTS=OFF -DBULWARK_BENCH=ON
-	cmake --build $(BENCH) -j $(JOBS) --target route_lookup_bench balancer_pick_bench
+	cmake --build $(BENCH) -j $(JOBS) --target route_lookup_bench balancer_pick_bench memory_store_bench
 	$(BENCH)/bench/micro/route_lookup_bench
 	$(BENCH)/bench/micro/balancer_pick_bench
+	$(BENCH)/bench/micro/memory_store_bench
 
 format:
 	clang-format-19 -i $$(git ls-files '*.cpp' '*.h')

@@ -259,7 +259,9 @@ class alignas(64) MemoryStore::Shard {
     if (!ghost_.insert(hash).second) return;
     ghost_order_.push_back(hash);
     const std::uint64_t stored = small_.count() + main_.count();
-    const std::uint64_t fit = (budget_ - small_budget_) * stored / (small_.bytes() + main_.bytes());
+    // Never zero: the node being evicted is still counted, and every node costs kNodeOverhead.
+    const std::uint64_t average = (small_.bytes() + main_.bytes()) / stored;
+    const std::uint64_t fit = (budget_ - small_budget_) / average;
     const std::uint64_t limit = std::max<std::uint64_t>(fit, main_.count());
     while (ghost_order_.size() > limit) {
       ghost_.erase(ghost_order_.front());

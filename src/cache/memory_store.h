@@ -39,6 +39,7 @@ class MemoryStore {
   // Removes the object under `key`; false when there was none.
   bool erase(std::string_view key);
   // Removes every object for which `match(key, object)` is true; returns how many (bans, tags).
+  // `match` runs under each shard's lock in turn: it must not call into the store.
   std::size_t erase_if(const std::function<bool(std::string_view, const StoredObject&)>& match);
 
   [[nodiscard]] std::uint64_t bytes() const noexcept;

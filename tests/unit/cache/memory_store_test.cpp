@@ -13,15 +13,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "test_object.h"
+
 namespace bulwark::cache {
 namespace {
 
 ObjectPtr make_object(std::size_t body_bytes, std::string_view tag = "none") {
-  auto body = std::make_shared<StoredBody>(body_bytes, body_bytes);
-  EXPECT_TRUE(body->append(std::string(body_bytes, 'x')));
-  body->finish(BodyState::kComplete);
-  const std::vector<http::HeaderField> fields{{"content-type", "text/plain"}, {"x-tag", tag}};
-  return std::make_shared<StoredObject>(200, fields, policy::FetchTimes{}, std::move(body));
+  return make_test_object(std::string(body_bytes, 'x'), tag);
 }
 
 // Keys of one length, so that objects of one body size cost the same.
