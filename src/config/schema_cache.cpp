@@ -101,7 +101,7 @@ void read_cache(YamlReader& reader, const Value& value, CacheSettings& cache) {
   if (std::optional<Value> v = map->get("bypass_cookies")) {
     read_names(reader, *v, cache.bypass_cookies, false);
   }
-  for (const auto [key, field] : {std::pair{"status_header", &cache.status_header},
+  for (const auto& [key, field] : {std::pair{"status_header", &cache.status_header},
                                   std::pair{"hit_header", &cache.hit_header}}) {
     const std::optional<Value> v = map->get(key);
     if (!v) continue;

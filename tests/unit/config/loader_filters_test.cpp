@@ -353,9 +353,9 @@ TEST(LoaderFiltersErrorsTest, FilterItems) {
           "t.yaml:6:48: filters[1]: unknown filter 'header'\n  hint: did you mean "
           "'headers'?",
           "t.yaml:6:77: filters[2]: unknown filter 'waf'\n  hint: the filters are: headers, "
-          "compression, grpc_web",
+          "compression, grpc_web, cache",
           "t.yaml:6:88: filters[3]: the item names no filter\n  hint: write one of: headers, "
-          "compression, grpc_web",
+          "compression, grpc_web, cache",
           "t.yaml:6:92: filters[4]: filter '7' is not defined\n  hint: define it under the "
           "top-level filters:, or write the filter here"));
 }
