@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/io.h"
+#include "core/timeout_list.h"
 
 namespace bulwark::cache {
 
