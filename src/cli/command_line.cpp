@@ -106,6 +106,8 @@ int run_command_line(int argc, char** argv) {
                   "Do not verify the certificates of https:// backends (tests only)");
   proxy->add_flag("--compress", quick.compress,
                   "Compress responses with zstd, brotli or gzip, as the client accepts");
+  proxy->add_option("--admin", quick.admin,
+                    "Serve /metrics and the admin API on this loopback HOST:PORT");
 
   ControlTarget endpoint_target;
   std::string action;

@@ -24,6 +24,7 @@ struct QuickOptions {
   std::string tls_resumption;
   bool insecure_upstream = false;  // https:// backends' certificates are not verified
   bool compress = false;           // the virtual host runs the compression filter's defaults
+  std::string admin;               // HOST:PORT of the admin listener (loopback: no token here)
 };
 
 // Errors carry SourceMark{file = "command line", line = 0}.

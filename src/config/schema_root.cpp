@@ -56,10 +56,10 @@ void read_all_listeners(YamlReader& reader, const MapView& root, std::vector<Sec
 }  // namespace
 
 void read_root(YamlReader& reader, const Value& root, Config& config) {
-  static constexpr std::array<std::string_view, 15> kKeys{
-      "workers",    "limits",      "timeouts",    "forwarding", "request_id",
-      "access_log", "error_log",   "listeners",   "clusters",   "include",
-      "filters",    "obfuscation", "error_pages", "pid_file",   "control_socket"};
+  static constexpr std::array<std::string_view, 16> kKeys{
+      "workers",     "limits",    "timeouts",       "forwarding", "request_id", "access_log",
+      "error_log",   "listeners", "clusters",       "include",    "filters",    "obfuscation",
+      "error_pages", "pid_file",  "control_socket", "admin"};
   if (root.node.IsNull()) {
     reader.error(root.mark, "the configuration is empty",
                  "start from examples/quickstart.yaml; at least one listener is required");
@@ -92,6 +92,7 @@ void read_root(YamlReader& reader, const Value& root, Config& config) {
   if (std::optional<Value> v = map->get("control_socket")) {
     read_control_socket(reader, *v, config.control_socket);
   }
+  if (std::optional<Value> v = map->get("admin")) read_admin(reader, *v, config.admin);
   // Named filters and clusters first, from every file: virtual hosts and routes refer to them by
   // name, wherever they are defined.
   for (const Section& s : sections_of("filters", reader, *map, included))

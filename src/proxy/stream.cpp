@@ -35,6 +35,7 @@ void Stream::reset() noexcept {
   upstream_time = {};
   body_bytes_sent = 0;
   failure = {};
+  metrics = nullptr;
   resumed_ = false;
 }
 

@@ -1,0 +1,104 @@
+// admin: the listener's address, the token required off loopback, and the quick mode's --admin.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+#include "config/quick_config.h"
+
+namespace bulwark::config {
+namespace {
+
+using ::testing::ElementsAre;
+
+constexpr std::string_view kTail = R"(listeners:
+  - name: public
+    listen: 127.0.0.1:8080
+    virtual_hosts:
+      - domains: ["*"]
+        routes:
+          - proxy: { cluster: demo }
+clusters:
+  - name: demo
+    endpoints: [127.0.0.1:8081]
+)";
+
+LoadResult load(std::string_view head) {
+  return load_config_string(std::string(head) + std::string(kTail), "t.yaml");
+}
+
+std::vector<std::string> errors_of(std::string_view head) {
+  const LoadResult result = load(head);
+  EXPECT_EQ(result.config, nullptr);
+  std::vector<std::string> lines;
+  for (const Diagnostic& d : result.errors)
+    lines.push_back(d.format());
+  return lines;
+}
+
+TEST(AdminSettingsTest, AbsentMeansNoAdminListener) {
+  const LoadResult result = load("");
+  ASSERT_NE(result.config, nullptr);
+  EXPECT_FALSE(result.config->admin.listen);
+}
+
+TEST(AdminSettingsTest, LoopbackNeedsNoToken) {
+  for (const std::string_view head :
+       {"admin: { listen: 127.0.0.1:9901 }\n", "admin: { listen: '127.0.0.2:9901' }\n",
+        "admin: { listen: '[::1]:9901' }\n"}) {
+    const LoadResult result = load(head);
+    ASSERT_NE(result.config, nullptr) << head;
+    EXPECT_EQ(result.config->admin.token, "");
+    EXPECT_FALSE(result.config->admin.needs_token());
+  }
+}
+
+TEST(AdminSettingsTest, OffLoopbackWithToken) {
+  const LoadResult result = load("admin:\n  listen: 0.0.0.0:9901\n  token: s3cret-token\n");
+  ASSERT_NE(result.config, nullptr);
+  EXPECT_EQ(result.config->admin.listen->to_string(), "0.0.0.0:9901");
+  EXPECT_EQ(result.config->admin.token, "s3cret-token");
+  EXPECT_TRUE(result.config->admin.needs_token());
+}
+
+TEST(AdminSettingsTest, OffLoopbackWithoutTokenIsRefusedAtTheAddress) {
+  EXPECT_THAT(errors_of("admin:\n  listen: 0.0.0.0:9901\n"),
+              ElementsAre("t.yaml:2:11: admin.listen: '0.0.0.0:9901' is not a loopback address, "
+                          "so a token is required\n  hint: add token: ${BULWARK_ADMIN_TOKEN} "
+                          "(clients send Authorization: Bearer TOKEN), or listen on 127.0.0.1"));
+  // A name may resolve anywhere: it counts as off loopback.
+  EXPECT_THAT(errors_of("admin: { listen: localhost:9901 }\n"),
+              ElementsAre(::testing::StartsWith("t.yaml:1:18: admin.listen: 'localhost:9901' is "
+                                                "not a loopback address")));
+}
+
+TEST(AdminSettingsTest, BadValues) {
+  EXPECT_THAT(errors_of("admin: { token: x }\n"),
+              ElementsAre(::testing::StartsWith("t.yaml:1:8: admin: missing key 'listen'")));
+  EXPECT_THAT(errors_of("admin:\n  listen: 127.0.0.1:9901\n  token: ''\n"),
+              ElementsAre("t.yaml:3:10: admin.token: the token is empty\n  hint: remove it "
+                          "(loopback only), or write a long random string"));
+  EXPECT_THAT(errors_of("admin: { listen: nowhere }\n"),
+              ElementsAre(::testing::StartsWith("t.yaml:1:18: listen: bad address "
+                                                "'nowhere'")));
+  EXPECT_THAT(errors_of("admin: { listen: 127.0.0.1:1, port: 2 }\n"),
+              ElementsAre(::testing::StartsWith("t.yaml:1:32: unknown key 'port'")));
+}
+
+TEST(AdminSettingsTest, QuickModeAdminIsLoopbackOnly) {
+  const QuickOptions base{.listen = "127.0.0.1:8080", .to = {"http://127.0.0.1:8081"}};
+  QuickOptions options = base;
+  options.admin = "127.0.0.1:9901";
+  const LoadResult ok = build_quick_config(options);
+  ASSERT_NE(ok.config, nullptr);
+  EXPECT_EQ(ok.config->admin.listen->to_string(), "127.0.0.1:9901");
+  EXPECT_FALSE(build_quick_config(base).config->admin.listen);
+
+  options.admin = "0.0.0.0:9901";
+  const LoadResult refused = build_quick_config(options);
+  ASSERT_EQ(refused.errors.size(), 1U);
+  EXPECT_EQ(refused.errors[0].message, "--admin '0.0.0.0:9901' is not a loopback address");
+}
+
+}  // namespace
+}  // namespace bulwark::config
