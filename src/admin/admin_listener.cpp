@@ -7,8 +7,8 @@
 #include <asio/detached.hpp>
 #include <asio/write.hpp>
 
+#include "admin/accept_loop.h"
 #include "core/io.h"
-#include "core/log.h"
 #include "http/h1/request_parser.h"
 #include "http/status.h"
 #include "net/listener.h"
@@ -25,7 +25,6 @@ namespace {
 
 // A client that sends nothing useful in this long loses the connection.
 constexpr std::chrono::seconds kRequestTimeout{10};
-constexpr std::chrono::milliseconds kAcceptPause{100};
 constexpr http::h1::ParserLimits kLimits{
     .max_request_line = 4096, .max_header_bytes = 16 * 1024, .max_header_count = 64};
 // The API's requests carry no body; a small one is read and ignored, so that closing the
@@ -92,22 +91,6 @@ core::Task<void> serve(core::TcpSocket socket, std::shared_ptr<AdminListener::Sh
   socket.close(ignored);
 }
 
-core::Task<void> accept_loop(std::shared_ptr<AdminListener::Shared> shared) {
-  for (;;) {
-    auto [ec, socket] = co_await shared->acceptor.async_accept(core::kAsTuple);
-    if (ec == asio::error::operation_aborted || !shared->acceptor.is_open()) co_return;
-    if (ec) {
-      // Out of descriptors: back off instead of spinning on the same error.
-      BULWARK_LOG_ERROR("admin listener: accept failed: {}", ec.message());
-      core::SteadyTimer pause(shared->acceptor.get_executor(), kAcceptPause);
-      co_await pause.async_wait(core::kAsTuple);
-      continue;
-    }
-    asio::co_spawn(shared->acceptor.get_executor(), serve(std::move(socket), shared),
-                   asio::detached);
-  }
-}
-
 }  // namespace
 
 std::expected<std::unique_ptr<AdminListener>, std::string> AdminListener::open(
@@ -119,7 +102,7 @@ std::expected<std::unique_ptr<AdminListener>, std::string> AdminListener::open(
       !net::open_listener(shared->acceptor, endpoint, error)) {
     return std::unexpected(fmt::format("admin listener on {}: {}", address.to_string(), error));
   }
-  asio::co_spawn(loop, accept_loop(shared), asio::detached);
+  asio::co_spawn(loop, accept_connections(shared, "admin listener", serve), asio::detached);
   return std::unique_ptr<AdminListener>(new AdminListener(std::move(shared)));
 }
 
