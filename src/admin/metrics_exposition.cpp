@@ -5,6 +5,7 @@
 #include <array>
 #include <iterator>
 #include <string_view>
+#include <utility>
 
 namespace bulwark::admin {
 namespace {
@@ -12,6 +13,7 @@ namespace {
 using core::ClusterCounters;
 using core::HistogramTotals;
 using core::LatencyHistogram;
+using core::ListenerCounters;
 using core::RequestCounters;
 
 // A family of one field of a series' counters: what a new per-series counter needs to be listed.
@@ -29,6 +31,7 @@ using HistogramFamily = Family<Counters, LatencyHistogram>;
 constexpr std::array<std::string_view, 3> kRequestLabels{"listener", "route", "cluster"};
 constexpr std::array<std::string_view, 1> kClusterLabels{"cluster"};
 constexpr std::array<std::string_view, 5> kStatusClasses{"1xx", "2xx", "3xx", "4xx", "5xx"};
+constexpr std::array<std::string_view, 1> kListenerLabels{"listener"};
 
 constexpr std::array<CounterFamily<RequestCounters>, 1> kRequestCounters{{
     {"bulwark_response_body_bytes_total", "Response body bytes sent to clients.",
@@ -142,6 +145,24 @@ void write_requests(Out out, const core::Metrics::RequestTable& table) {
   });
 }
 
+void write_handshakes(Out out, const core::Metrics::ListenerTable& table) {
+  header(out, "bulwark_tls_handshakes_total",
+         "TLS handshakes with clients, by listener and result (full, resumed, failed).", "counter");
+  using Read = std::uint64_t (*)(const ListenerCounters&);
+  static constexpr std::array<std::pair<std::string_view, Read>, 3> kResults{{
+      {"full", [](const ListenerCounters& c) { return c.tls_full.value(); }},
+      {"resumed", [](const ListenerCounters& c) { return c.tls_resumed.value(); }},
+      {"failed", [](const ListenerCounters& c) { return c.tls_failed.value(); }},
+  }};
+  for_each_series(table, [&](std::uint32_t id, const auto& labels) {
+    const std::string open = open_labels(kListenerLabels, labels);
+    for (const auto& [result, read] : kResults) {
+      fmt::format_to(out, "bulwark_tls_handshakes_total{},result=\"{}\"}} {}\n", open, result,
+                     sum_workers(table, id, read));
+    }
+  });
+}
+
 void write_endpoints(Out out, std::span<const EndpointStatus> endpoints) {
   header(out, "bulwark_endpoint_healthy",
          "1 when the endpoint passes its health checks, else 0 (operator state aside).", "gauge");
@@ -185,6 +206,7 @@ std::string format_metrics(const core::Metrics& metrics, const ScrapeState& stat
   write_histograms(out, metrics.requests(), kRequestHistograms, kRequestLabels);
   write_counters(out, metrics.clusters(), kClusterCounters, kClusterLabels);
   write_histograms(out, metrics.clusters(), kClusterHistograms, kClusterLabels);
+  write_handshakes(out, metrics.listeners());
   header(out, "bulwark_downstream_connections_active", "Client connections open.", "gauge");
   fmt::format_to(out, "bulwark_downstream_connections_active {}\n", state.active_connections);
   write_endpoints(out, state.endpoints);

@@ -44,7 +44,9 @@ class StoredBody {
   // Reader side, from any thread.
   [[nodiscard]] BodyState state() const noexcept { return state_.load(std::memory_order_acquire); }
   // Bytes readable now.
-  [[nodiscard]] std::uint64_t size() const noexcept { return size_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::uint64_t size() const noexcept {
+    return size_.load(std::memory_order_acquire);
+  }
   // The contiguous bytes from `offset` up to the end of its block or of what is readable (at most
   // `max`); empty when `offset` is at the readable end. Valid for as long as the body.
   [[nodiscard]] std::string_view read(std::uint64_t offset, std::uint64_t max) const;

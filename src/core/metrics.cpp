@@ -10,7 +10,24 @@ MetricsSeries Metrics::series(std::string_view listener, std::string_view route,
   series.requests =
       requests_.intern({std::string(listener), std::string(route), std::string(cluster)});
   if (!cluster.empty()) series.cluster = clusters_.intern({std::string(cluster)});
+  series.listener = listeners_.intern({std::string(listener)});
   return series;
+}
+
+void Metrics::record(std::size_t worker, const MetricsSeries& series,
+                     TlsHandshake handshake) noexcept {
+  ListenerCounters& counters = listeners_.at(worker, series.listener);
+  switch (handshake) {
+    case TlsHandshake::kFull:
+      counters.tls_full.add();
+      break;
+    case TlsHandshake::kResumed:
+      counters.tls_resumed.add();
+      break;
+    case TlsHandshake::kFailed:
+      counters.tls_failed.add();
+      break;
+  }
 }
 
 void Metrics::record(std::size_t worker, const MetricsSeries& series,

@@ -36,12 +36,22 @@ struct alignas(64) ClusterCounters {
   Counter retries;
 };
 
+// One worker's counters of one listener.
+struct alignas(64) ListenerCounters {
+  Counter tls_full;     // TLS handshakes completed with a new session
+  Counter tls_resumed;  // ... with a resumed one (ticket or session cache)
+  Counter tls_failed;   // handshakes that failed (or the client left during one)
+};
+
+enum class TlsHandshake : std::uint8_t { kFull, kResumed, kFailed };
+
 // Where a stream's numbers go; resolved per route (and per listener, for requests no route
 // took) when a configuration snapshot is built, so the hot path indexes and never looks up.
 struct MetricsSeries {
   static constexpr std::uint32_t kNoCluster = std::numeric_limits<std::uint32_t>::max();
   std::uint32_t requests = 0;
   std::uint32_t cluster = kNoCluster;  // the route proxies to no cluster
+  std::uint32_t listener = 0;
 };
 
 // What a finished request adds.
@@ -55,10 +65,12 @@ struct FinishedRequest {
 
 class Metrics {
  public:
-  using RequestTable = SeriesTable<RequestCounters, 3>;  // listener, route, cluster
-  using ClusterTable = SeriesTable<ClusterCounters, 1>;  // cluster
+  using RequestTable = SeriesTable<RequestCounters, 3>;    // listener, route, cluster
+  using ClusterTable = SeriesTable<ClusterCounters, 1>;    // cluster
+  using ListenerTable = SeriesTable<ListenerCounters, 1>;  // listener
 
-  explicit Metrics(std::size_t workers) : requests_(workers), clusters_(workers) {}
+  explicit Metrics(std::size_t workers)
+      : requests_(workers), clusters_(workers), listeners_(workers) {}
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
@@ -70,9 +82,12 @@ class Metrics {
   // client left before any response) is not a request answered, and counts nowhere.
   void record(std::size_t worker, const MetricsSeries& series,
               const FinishedRequest& request) noexcept;
+  // On worker `worker`'s thread, once per TLS handshake on a listener of `series`.
+  void record(std::size_t worker, const MetricsSeries& series, TlsHandshake handshake) noexcept;
 
   [[nodiscard]] const RequestTable& requests() const noexcept { return requests_; }
   [[nodiscard]] const ClusterTable& clusters() const noexcept { return clusters_; }
+  [[nodiscard]] const ListenerTable& listeners() const noexcept { return listeners_; }
 
   // Configuration reloads, counted on the main thread.
   Counter reloads_ok;
@@ -81,6 +96,7 @@ class Metrics {
  private:
   RequestTable requests_;
   ClusterTable clusters_;
+  ListenerTable listeners_;
 };
 
 }  // namespace bulwark::core

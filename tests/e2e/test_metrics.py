@@ -1,12 +1,15 @@
 """/metrics on the admin listener: after a known amount of traffic through known routes and
 clusters, the Prometheus exposition shows exactly those counts (summed over the workers), the
-histograms count every request, and requests to many distinct paths and hosts add no series."""
+histograms count every request, requests to many distinct paths and hosts add no series, and TLS
+handshakes are counted by result."""
 
+import re
 import socket
 
 import origins as O
 from admin_client import scrape, wait_admin
 from http_client import RawClient, poll, request
+from tls_support import listener_tls, s_client, tls_config
 
 
 def config(port, admin_port, backend, others):
@@ -132,3 +135,24 @@ def test_distinct_paths_and_hosts_add_no_series(bulwark, origin, free_port_facto
                        status_class="2xx") == 1000
     text = "\n".join(str(k) for k in after.samples)
     assert "host1.example" not in text and "/api/ok/1" not in text
+
+
+def test_tls_handshakes_by_result(bulwark, origin, free_port_factory, pki, tmp_path):
+    backend = origin(O.fixed(200, b"ok"))
+    port, admin_port = free_port_factory(), free_port_factory()
+    cfg = tls_config(port, listener_tls(pki.a), [backend.hostport])
+    cfg["admin"] = {"listen": f"127.0.0.1:{admin_port}"}
+    bulwark(config=cfg, port=port)
+    wait_admin(admin_port)
+    session = tmp_path / "session.pem"
+    assert re.search(r"^New, TLSv1\.3", s_client(port, "-tls1_3", "-sess_out", session), re.M)
+    assert re.search(r"^Reused, TLSv1\.3", s_client(port, "-tls1_3", "-sess_in", session), re.M)
+    with socket.create_connection(("127.0.0.1", port)) as plain:  # not TLS at all
+        plain.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        plain.recv(100)
+
+    def handshakes():
+        m = scrape(admin_port)
+        return {r: m.value("bulwark_tls_handshakes_total", listener="secure", result=r)
+                for r in ("full", "resumed", "failed")}
+    assert poll(lambda: handshakes() == {"full": 1, "resumed": 1, "failed": 1}, timeout=5), handshakes()
