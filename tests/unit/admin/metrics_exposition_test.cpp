@@ -36,6 +36,9 @@ TEST(MetricsExpositionTest, CountersAndHistogramsOfSeveralWorkers) {
                   .retries = 1});
   metrics.record(1, api, {.status = 404, .duration = milliseconds(300), .body_bytes = 7});
   metrics.reloads_ok.add();
+  metrics.record(0, api, core::TlsHandshake::kFull);
+  metrics.record(1, api, core::TlsHandshake::kFull);
+  metrics.record(1, api, core::TlsHandshake::kFailed);
   const std::vector<EndpointStatus> endpoints{
       {.cluster = "backend", .identity = "127.0.0.1:8001", .healthy = true, .ejections = 2},
       {.cluster = "backend", .identity = "127.0.0.1:8002", .healthy = false}};
@@ -71,6 +74,9 @@ TEST(MetricsExpositionTest, CountersAndHistogramsOfSeveralWorkers) {
   EXPECT_TRUE(
       has(R"(bulwark_upstream_response_time_seconds_bucket{cluster="backend",le="0.01"} 1)"));
   EXPECT_TRUE(has("bulwark_downstream_connections_active 3"));
+  EXPECT_TRUE(has(R"(bulwark_tls_handshakes_total{listener="public",result="full"} 2)"));
+  EXPECT_TRUE(has(R"(bulwark_tls_handshakes_total{listener="public",result="resumed"} 0)"));
+  EXPECT_TRUE(has(R"(bulwark_tls_handshakes_total{listener="public",result="failed"} 1)"));
   EXPECT_TRUE(has(R"(bulwark_endpoint_healthy{cluster="backend",endpoint="127.0.0.1:8001"} 1)"));
   EXPECT_TRUE(has(R"(bulwark_endpoint_healthy{cluster="backend",endpoint="127.0.0.1:8002"} 0)"));
   EXPECT_TRUE(
