@@ -26,10 +26,10 @@ namespace {
 // A client that sends nothing useful in this long loses the connection.
 constexpr std::chrono::seconds kRequestTimeout{10};
 constexpr http::h1::ParserLimits kLimits{
-    .max_request_line = 4096, .max_header_bytes = 16 * 1024, .max_header_count = 64};
+    .max_request_line = 4096, .max_header_bytes = std::size_t{16} * 1024, .max_header_count = 64};
 // The API's requests carry no body; a small one is read and ignored, so that closing the
 // connection with unread bytes does not reset it before the client reads the answer.
-constexpr std::uint64_t kMaxBody = 64 * 1024;
+constexpr std::uint64_t kMaxBody = std::uint64_t{64} * 1024;
 
 std::string serialize(const AdminReply& reply) {
   std::string text = fmt::format(

@@ -90,10 +90,10 @@ class Server final : public admin::AdminBackend {
       }
       control_ = std::move(*control);
     }
-    if (config_->admin.listen) {
+    if (const std::optional<net::HostPort>& listen = config_->admin.listen) {
       // Serves the API with the start's settings: a reload that changes them says so.
       auto listener = admin::AdminListener::open(
-          main_loop_, *config_->admin.listen, [this](const admin::AdminRequest& request) {
+          main_loop_, *listen, [this](const admin::AdminRequest& request) {
             return admin::handle_admin_request(request, config_->admin.token, *this);
           });
       if (!listener) {
@@ -119,7 +119,9 @@ class Server final : public admin::AdminBackend {
                        listener.spec->listen.to_string());
     }
     if (control_) BULWARK_LOG_INFO("control socket on {}", control_->path());
-    if (admin_) BULWARK_LOG_INFO("admin listener on {}", config_->admin.listen->to_string());
+    if (const std::optional<net::HostPort>& listen = config_->admin.listen; admin_ && listen) {
+      BULWARK_LOG_INFO("admin listener on {}", listen->to_string());
+    }
     log_kernel_tls();
     BULWARK_LOG_INFO("bulwark started with {} worker(s)", workers_.size());
     refresher_.track(*config_);
