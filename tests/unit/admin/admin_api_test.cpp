@@ -18,27 +18,27 @@ using ::testing::Not;
 class FakeBackend final : public AdminBackend {
  public:
   FakeBackend() {
-    config_.source = "t.yaml";
-    config_.admin.listen = net::HostPort{"127.0.0.1", 9901};
-    config_.admin.token = "the-token";
-    cluster_.name = "backend";
-    cluster_.counters = board_.counters("backend");
-    cluster_.endpoints.push_back({asio::ip::tcp::endpoint(), "127.0.0.1:8001",
-                                  board_.endpoint("backend", "127.0.0.1:8001")});
-    clusters_.push_back(cluster_);
+    running.source = "t.yaml";
+    running.admin.listen = net::HostPort{"127.0.0.1", 9901};
+    running.admin.token = "the-token";
+    upstream::Cluster cluster;
+    cluster.name = "backend";
+    cluster.counters = board.counters("backend");
+    cluster.endpoints.push_back(
+        {asio::ip::tcp::endpoint(), "127.0.0.1:8001", board.endpoint("backend", "127.0.0.1:8001")});
+    cluster_list.push_back(std::move(cluster));
   }
   std::string metrics() override { return "bulwark_x 1\n"; }
-  const config::Config& running_config() override { return config_; }
-  std::span<const upstream::Cluster> clusters() override { return clusters_; }
+  const config::Config& running_config() override { return running; }
+  std::span<const upstream::Cluster> clusters() override { return cluster_list; }
   bool reload_configuration() override {
     ++reloads;
     return reload_ok;
   }
 
-  upstream::StateBoard board_;
-  config::Config config_;
-  upstream::Cluster cluster_;
-  std::vector<upstream::Cluster> clusters_;
+  upstream::StateBoard board;
+  config::Config running;
+  std::vector<upstream::Cluster> cluster_list;
   int reloads = 0;
   bool reload_ok = true;
 };
@@ -84,11 +84,11 @@ TEST_F(AdminApiTest, UnknownPathsAndWrongMethods) {
 TEST_F(AdminApiTest, EndpointActionsGoThroughTheControlCommands) {
   AdminReply reply = call("POST", "/api/endpoints/backend/127.0.0.1:8001/drain");
   EXPECT_EQ(reply.status, 200) << reply.body;
-  EXPECT_EQ(backend_.board_.find("backend", "127.0.0.1:8001")->admin(),
+  EXPECT_EQ(backend_.board.find("backend", "127.0.0.1:8001")->admin(),
             upstream::AdminState::kDraining);
   reply = call("POST", "/api/endpoints/backend/127.0.0.1%3A8001/enable");
   EXPECT_EQ(reply.status, 200) << reply.body;
-  EXPECT_EQ(backend_.board_.find("backend", "127.0.0.1:8001")->admin(),
+  EXPECT_EQ(backend_.board.find("backend", "127.0.0.1:8001")->admin(),
             upstream::AdminState::kActive);
 
   reply = call("POST", "/api/endpoints/nope/127.0.0.1:8001/drain");
@@ -102,7 +102,7 @@ TEST_F(AdminApiTest, EndpointActionsGoThroughTheControlCommands) {
 }
 
 TEST_F(AdminApiTest, HealthAndBuildAndConfig) {
-  backend_.board_.find("backend", "127.0.0.1:8001")->set_admin(upstream::AdminState::kDisabled);
+  backend_.board.find("backend", "127.0.0.1:8001")->set_admin(upstream::AdminState::kDisabled);
   const nlohmann::json health = nlohmann::json::parse(call("GET", "/api/health").body);
   const nlohmann::json& endpoint = health.at("clusters").at(0).at("endpoints").at(0);
   EXPECT_EQ(health.at("clusters").at(0).at("name"), "backend");
