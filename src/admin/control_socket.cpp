@@ -15,6 +15,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "admin/accept_loop.h"
 #include "core/io.h"
 #include "core/log.h"
 
@@ -34,7 +35,6 @@ namespace {
 
 // Commands are a few words; a longer line is not one.
 constexpr std::size_t kMaxCommand = 4096;
-constexpr std::chrono::milliseconds kAcceptPause{100};
 
 std::string errno_text(int error) {
   return std::error_code(error, std::generic_category()).message();
@@ -117,22 +117,6 @@ core::Task<void> serve(UnixSocket socket, std::shared_ptr<ControlSocket::Shared>
   }
 }
 
-core::Task<void> accept_loop(std::shared_ptr<ControlSocket::Shared> shared) {
-  for (;;) {
-    auto [ec, socket] = co_await shared->acceptor.async_accept(core::kAsTuple);
-    if (ec == asio::error::operation_aborted || !shared->acceptor.is_open()) co_return;
-    if (ec) {
-      // Out of descriptors: back off instead of spinning on the same error.
-      BULWARK_LOG_ERROR("control socket: accept failed: {}", ec.message());
-      core::SteadyTimer pause(shared->acceptor.get_executor(), kAcceptPause);
-      co_await pause.async_wait(core::kAsTuple);
-      continue;
-    }
-    asio::co_spawn(shared->acceptor.get_executor(), serve(std::move(socket), shared),
-                   asio::detached);
-  }
-}
-
 }  // namespace
 
 std::expected<std::unique_ptr<ControlSocket>, std::string> ControlSocket::open(
@@ -169,7 +153,8 @@ std::expected<std::unique_ptr<ControlSocket>, std::string> ControlSocket::open(
     return std::unexpected(
         fmt::format("cannot listen on control socket '{}': {}", socket->path_, ec.message()));
   }
-  asio::co_spawn(loop, accept_loop(std::move(shared)), asio::detached);
+  asio::co_spawn(loop, accept_connections(std::move(shared), "control socket", serve),
+                 asio::detached);
   return socket;
 }
 

@@ -112,6 +112,8 @@ int run_command_line(int argc, char** argv) {
           ->add_option("--cache", quick.cache,
                        "Cache responses as RFC 9111 allows, in memory (--cache=SIZE, default 256MiB)")
           ->expected(0, 1);
+  proxy->add_option("--admin", quick.admin,
+                    "Serve /metrics and the admin API on this loopback HOST:PORT");
 
   ControlTarget endpoint_target;
   std::string action;

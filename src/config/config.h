@@ -382,6 +382,18 @@ struct AccessLog {
   AccessLogFormat format = AccessLogFormat::kCombined;
 };
 
+// The admin listener (/metrics and the admin API). Its bearer token is a secret: the running
+// configuration the API shows has it redacted.
+struct Admin {
+  std::optional<net::HostPort> listen;  // none: no admin listener
+  std::string token;                    // empty: no token asked (loopback addresses only)
+
+  // Off loopback, anyone who can reach the port could drain endpoints or read the
+  // configuration: a token is then required. A host name counts as off loopback (what it
+  // resolves to may change).
+  [[nodiscard]] bool needs_token() const;
+};
+
 using LogLevel = core::LogLevel;
 
 struct ErrorLog {
@@ -446,7 +458,8 @@ struct Config {
   std::string pid_file;             // written at start; `bulwark reload` signals that process
   std::string control_socket;       // operator commands (`bulwark endpoint ...`); empty: none
   CacheStorage cache_storage;
-  std::string source;               // the file it was loaded from, or "command line"
+  Admin admin;
+  std::string source;  // the file it was loaded from, or "command line"
 
   [[nodiscard]] unsigned effective_workers() const noexcept;
 };

@@ -89,6 +89,23 @@ void read_quick_tls(const QuickOptions& options, Listener& listener,
   listener.tls = std::move(tls);
 }
 
+// The quick mode has no token to give: its admin listener must be on loopback.
+void read_quick_admin(const QuickOptions& options, Admin& admin, std::vector<Diagnostic>& errors) {
+  if (options.admin.empty()) return;
+  net::HostPort address;
+  std::string_view error;
+  if (!net::parse_host_port(options.admin, address, error)) {
+    errors.push_back(problem(fmt::format("--admin '{}': {}", options.admin, error),
+                             "e.g. --admin 127.0.0.1:9901"));
+    return;
+  }
+  admin.listen = std::move(address);
+  if (admin.needs_token()) {
+    errors.push_back(problem(fmt::format("--admin '{}' is not a loopback address", options.admin),
+                             "listen on 127.0.0.1, or use a configuration file with admin.token"));
+  }
+}
+
 }  // namespace
 
 LoadResult build_quick_config(const QuickOptions& options) {
@@ -135,6 +152,7 @@ LoadResult build_quick_config(const QuickOptions& options) {
                              "it turns off the check of their certificates"));
   }
   read_quick_tls(options, listener, errors);
+  read_quick_admin(options, config->admin, errors);
 
   if (options.workers > kMaxWorkers) {
     errors.push_back(problem(

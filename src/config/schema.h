@@ -26,6 +26,8 @@ void read_request_id(YamlReader& reader, const Value& value, RequestId& request_
 void read_access_log(YamlReader& reader, const Value& value, AccessLog& access_log);
 void read_error_log(YamlReader& reader, const Value& value, ErrorLog& error_log);
 void read_control_socket(YamlReader& reader, const Value& value, std::string& path);
+// admin: (schema_admin.cpp).
+void read_admin(YamlReader& reader, const Value& value, Admin& admin);
 
 // clusters: (schema_clusters.cpp).
 void read_clusters(YamlReader& reader, const Value& value, Config& config);

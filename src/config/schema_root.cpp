@@ -56,11 +56,10 @@ void read_all_listeners(YamlReader& reader, const MapView& root, std::vector<Sec
 }  // namespace
 
 void read_root(YamlReader& reader, const Value& root, Config& config) {
-  static constexpr std::array<std::string_view, 16> kKeys{
-      "workers",    "limits",      "timeouts",    "forwarding", "request_id",
-      "access_log", "error_log",   "listeners",   "clusters",   "include",
-      "filters",    "obfuscation", "error_pages", "pid_file",   "control_socket",
-      "cache_storage"};
+  static constexpr std::array<std::string_view, 17> kKeys{
+      "workers",     "limits",    "timeouts",       "forwarding", "request_id", "access_log",
+      "error_log",   "listeners", "clusters",       "include",    "filters",    "obfuscation",
+      "error_pages", "pid_file",  "control_socket", "admin",      "cache_storage"};
   if (root.node.IsNull()) {
     reader.error(root.mark, "the configuration is empty",
                  "start from examples/quickstart.yaml; at least one listener is required");
@@ -96,6 +95,7 @@ void read_root(YamlReader& reader, const Value& root, Config& config) {
   if (std::optional<Value> v = map->get("cache_storage")) {
     read_cache_storage(reader, *v, config.cache_storage);
   }
+  if (std::optional<Value> v = map->get("admin")) read_admin(reader, *v, config.admin);
   // Named filters and clusters first, from every file: virtual hosts and routes refer to them by
   // name, wherever they are defined.
   for (const Section& s : sections_of("filters", reader, *map, included))

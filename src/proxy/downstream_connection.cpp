@@ -143,6 +143,11 @@ core::Task<void> DownstreamConnection::start_secure(std::unique_ptr<DownstreamCo
   connection.deadline_.wait_for(Waiting::kIdle, connection.snapshot_->config->timeouts.header_read);
   const std::error_code ec = co_await connection.transport_.handshake();
   connection.deadline_.clear();
+  connection.worker().metrics.record(connection.worker().index, connection.listener_->metrics,
+                                     ec ? core::TlsHandshake::kFailed
+                                     : SSL_session_reused(connection.transport_.ssl()) == 1
+                                         ? core::TlsHandshake::kResumed
+                                         : core::TlsHandshake::kFull);
   if (ec) {
     BULWARK_LOG_DEBUG(
         "TLS handshake with {} failed: {}", connection.peer_.address.to_string(),

@@ -24,6 +24,16 @@ FilterList chain_of(const FilterList& leading, const std::vector<const FilterFac
   return chain;
 }
 
+// The series of a route's requests (`route` null: of those no route took on `listener`).
+core::MetricsSeries series_of(core::Metrics* metrics, const config::Config& spec,
+                              const config::Listener& listener, const config::Route* route) {
+  if (metrics == nullptr) return {};
+  if (route == nullptr) return metrics->series(listener.name, "", "");
+  const auto* proxy = std::get_if<config::ProxyAction>(&route->action);
+  return metrics->series(listener.name, route->name,
+                         proxy != nullptr ? spec.clusters[proxy->cluster_index].name : "");
+}
+
 std::optional<router::PathRewriter> rewriter_of(const config::Route& route) {
   if (const auto* proxy = std::get_if<config::ProxyAction>(&route.action)) {
     return router::PathRewriter::for_proxy(*proxy, route.match);
@@ -41,7 +51,8 @@ std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr conf
                                                           upstream::StateBoard& board,
                                                           const upstream::dns::AnswerBook& answers,
                                                           std::string& error, TlsStore* tls,
-                                                          CacheKeeper* caches) {
+                                                          CacheKeeper* caches,
+                                                          core::Metrics* metrics) {
   auto snapshot = std::make_shared<ProxySnapshot>();
   TlsStore own_store;
   snapshot->tls = (tls != nullptr ? *tls : own_store).contexts_for(config, error);
@@ -85,6 +96,7 @@ std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr conf
                             {},
                             snapshot->tls->listeners[snapshot->listeners.size()]};
     if (listener.tls && listener.tls->hsts) runtime.hsts = hsts_value(*listener.tls->hsts);
+    runtime.metrics = series_of(metrics, spec, listener, nullptr);
     for (const config::VirtualHost& host : listener.virtual_hosts) {
       const std::vector<const FilterFactory*> host_filters = make_all(host.filters);
       VirtualHostRuntime& host_runtime = runtime.hosts.emplace_back();
@@ -92,7 +104,7 @@ std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr conf
         host_runtime.routes.push_back(
             {chain_of(leading, route.filters ? make_all(*route.filters) : host_filters,
                       obfuscation),
-             rewriter_of(route)});
+             rewriter_of(route), series_of(metrics, spec, listener, &route)});
       }
       if (!made_all) return nullptr;
     }

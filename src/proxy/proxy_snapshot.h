@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/metrics.h"
 #include "http/h1/parser_limits.h"
 #include "proxy/cache_keeper.h"
 #include "proxy/filter/filter.h"
@@ -27,6 +28,7 @@ using FilterList = std::vector<const FilterFactory*>;
 struct RouteRuntime {
   FilterList filters;  // built-in, the host's filters or the route's own, then obfuscation
   std::optional<router::PathRewriter> rewrite;
+  core::MetricsSeries metrics;
 };
 
 struct VirtualHostRuntime {
@@ -40,6 +42,8 @@ struct ListenerRuntime {
   std::vector<VirtualHostRuntime> hosts;               // same order as spec->virtual_hosts
   std::shared_ptr<const net::tls::ServerContext> tls;  // TLS listeners only
   std::string hsts;  // the Strict-Transport-Security value; empty: none
+  // Where the requests no route took are counted.
+  core::MetricsSeries metrics;
 
   [[nodiscard]] const RouteRuntime& runtime_of(const router::RouteHit& hit) const {
     return hosts[hit.vhost_index].routes[hit.route_index];
@@ -63,12 +67,14 @@ struct ProxySnapshot {
   // when something does not resolve. The endpoints' shared state comes from `board`, which must
   // outlive the snapshot. TLS contexts come from `tls` (the server's store, so that they and
   // their ticket keys are kept across snapshots), or from a store of the call's own when null;
-  // the HTTP cache likewise from `caches`.
+  // the HTTP cache likewise from `caches`. Routes and listeners get their series in `metrics`
+  // (main thread only); without it, all share series 0.
   static std::shared_ptr<const ProxySnapshot> build(config::ConfigPtr config,
                                                     upstream::StateBoard& board,
                                                     const upstream::dns::AnswerBook& answers,
                                                     std::string& error, TlsStore* tls = nullptr,
-                                                    CacheKeeper* caches = nullptr);
+                                                    CacheKeeper* caches = nullptr,
+                                                    core::Metrics* metrics = nullptr);
 
   // The listener of the same name, or nullptr when this snapshot has none.
   [[nodiscard]] const ListenerRuntime* find_listener(std::string_view name) const noexcept;

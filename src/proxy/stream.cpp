@@ -36,6 +36,7 @@ void Stream::reset() noexcept {
   upstream_time = {};
   body_bytes_sent = 0;
   failure = {};
+  metrics = nullptr;
   resumed_ = false;
   refresh_requested_ = false;
   whole_response_wanted_ = false;

@@ -10,6 +10,7 @@
 
 #include "core/arena.h"
 #include "core/io.h"
+#include "core/metrics.h"
 #include "core/timeout_list.h"
 #include "http/h1/body_decoder.h"
 #include "http/h1/request_parser.h"
@@ -59,6 +60,9 @@ class Stream final : public Context {
   core::Clock::duration upstream_time{};
   std::uint64_t body_bytes_sent = 0;  // response body bytes written to the client
   std::string_view failure;           // why the stream ended badly, if it did
+  // Where finish_stream() counts it: the listener's, then the matched route's. Points into the
+  // snapshot the stream's connection holds.
+  const core::MetricsSeries* metrics = nullptr;
 
  private:
   StreamInfo info_;

@@ -66,6 +66,18 @@ void log_stream(WorkerContext& worker, Stream& stream) {
   });
 }
 
+// A stream that never started (no request head) has no series and is not counted.
+void count_stream(WorkerContext& worker, Stream& stream) {
+  if (stream.metrics == nullptr) return;
+  const StreamInfo& info = stream.info();
+  worker.metrics.record(worker.index, *stream.metrics,
+                        {.status = stream.response.status,
+                         .duration = core::Clock::now() - info.start,
+                         .body_bytes = stream.body_bytes_sent,
+                         .upstream_time = stream.upstream_time,
+                         .retries = info.upstream_retries});
+}
+
 }  // namespace
 
 void start_stream_info(const ClientSide& client, Stream& stream) {
@@ -78,10 +90,12 @@ void start_stream_info(const ClientSide& client, Stream& stream) {
   info.listener_name = client.listener().spec->name;
   info.client_trusted = peer.trusted;
   info.start = core::Clock::now();
+  stream.metrics = &client.listener().metrics;
 }
 
 void finish_stream(WorkerContext& worker, std::unique_ptr<Stream> stream) {
   log_stream(worker, *stream);
+  count_stream(worker, *stream);
   stream->chain.stream_done(
       {.status = stream->response.status, .completed = stream->failure.empty()});
   worker.give_back(std::move(stream));
@@ -141,7 +155,10 @@ core::Task<bool> StreamHandler::serve() {
   const RouteRuntime* runtime = hit.route != nullptr ? &listener.runtime_of(hit) : nullptr;
   stream.chain.build(runtime != nullptr ? runtime->filters : snapshot.builtin_filters,
                      stream.arena());
-  if (hit.route != nullptr) stream.info().route_name = hit.route->name;
+  if (hit.route != nullptr) {
+    stream.info().route_name = hit.route->name;
+    stream.metrics = &runtime->metrics;
+  }
 
   // Only extended CONNECT (RFC 8441: a WebSocket over HTTP/2) opens a tunnel, on a proxy route.
   if (request.method == http::Method::kConnect && request.protocol.empty()) {

@@ -72,6 +72,7 @@ UpstreamLeg::UpstreamLeg(ClientSide& client, Stream& stream, const upstream::Clu
 UpstreamLeg::~UpstreamLeg() {
   // The request is outstanding until its response was relayed (or it failed).
   track_end(answered_);
+  stream_.info().upstream_retries = retries_;
   upstream::ClusterCounters& counters = *cluster_.counters;
   if (counts_active_) counters.active_requests.fetch_sub(1, std::memory_order_relaxed);
   if (counts_retry_) counters.active_retries.fetch_sub(1, std::memory_order_relaxed);

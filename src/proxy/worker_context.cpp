@@ -17,7 +17,8 @@ WorkerContext::WorkerContext(asio::io_context& io_context, std::size_t worker_in
       pools(io_context, worker_index, shared.pools),
       access_log(shared.access_log, shared.access_log_format),
       limiter(shared.limiter),
-      board(shared.board) {
+      board(shared.board),
+      metrics(shared.metrics) {
   refresh_date();
 }
 

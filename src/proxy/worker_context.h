@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/buffer.h"
+#include "core/metrics.h"
 #include "core/timeout_list.h"
 #include "http/http_date.h"
 #include "proxy/access_log.h"
@@ -30,6 +31,7 @@ struct WorkerShared {  // process-wide pieces every worker refers to
   ConnectionLimiter& limiter;
   std::size_t buffer_size;
   upstream::StateBoard& board;  // endpoints' health, ejections, operator states
+  core::Metrics& metrics;       // this worker writes only its own counters
 };
 
 class WorkerContext {
@@ -68,6 +70,7 @@ class WorkerContext {
   AccessLogWriter access_log;
   ConnectionLimiter& limiter;
   upstream::StateBoard& board;
+  core::Metrics& metrics;
   // HTTP/2 connections to backends; after buffers and timeouts, which they use until they go.
   H2UpstreamPool h2_upstreams;
   bool draining = false;

@@ -67,6 +67,12 @@ void compare_restart_only(const config::Config& started, const config::Config& n
       started.error_log.level != next.error_log.level) {
     out.emplace_back("error_log");
   }
+  const auto admin_listen = [](const config::Config& c) {
+    return c.admin.listen ? c.admin.listen->to_string() : std::string();
+  };
+  if (admin_listen(started) != admin_listen(next) || started.admin.token != next.admin.token) {
+    out.emplace_back("admin");
+  }
 }
 
 std::string summarize(const proxy::ProxySnapshot& running, const proxy::ProxySnapshot& next,

@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_listener.h"
 #include "admin/control_socket.h"
+#include "admin/endpoint_control.h"
+#include "admin/metrics_exposition.h"
 #include "core/io.h"
 #include "core/log.h"
 #include "net/listener.h"
@@ -41,7 +44,7 @@ std::string one_line(const config::Diagnostic& diagnostic) {
   return text;
 }
 
-class Server {
+class Server final : public admin::AdminBackend {
  public:
   Server(config::ConfigPtr config, ReloadFn reload)
       : config_(std::move(config)), reload_(std::move(reload)) {}
@@ -55,8 +58,8 @@ class Server {
       return 1;
     }
     if (refresher_.prepare(*config_, error)) {
-      snapshot_ =
-          proxy::ProxySnapshot::build(config_, board_, refresher_.answers(), error, &tls_store_, &caches_);
+      snapshot_ = proxy::ProxySnapshot::build(config_, board_, refresher_.answers(), error,
+                                              &tls_store_, &caches_, &metrics_);
     }
     if (!snapshot_) {
       fmt::print(stderr, "bulwark: {}\n", error);
@@ -87,6 +90,18 @@ class Server {
       }
       control_ = std::move(*control);
     }
+    if (const std::optional<net::HostPort>& listen = config_->admin.listen) {
+      // Serves the API with the start's settings: a reload that changes them says so.
+      auto listener = admin::AdminListener::open(
+          main_loop_, *listen, [this](const admin::AdminRequest& request) {
+            return admin::handle_admin_request(request, config_->admin.token, *this);
+          });
+      if (!listener) {
+        fmt::print(stderr, "bulwark: {}\n", listener.error());
+        return 1;
+      }
+      admin_ = std::move(*listener);
+    }
     if (!start_workers(error)) {
       fmt::print(stderr, "bulwark: {}\n", error);
       return 1;
@@ -104,6 +119,9 @@ class Server {
                        listener.spec->listen.to_string());
     }
     if (control_) BULWARK_LOG_INFO("control socket on {}", control_->path());
+    if (const std::optional<net::HostPort>& listen = config_->admin.listen; admin_ && listen) {
+      BULWARK_LOG_INFO("admin listener on {}", listen->to_string());
+    }
     log_kernel_tls();
     BULWARK_LOG_INFO("bulwark started with {} worker(s)", workers_.size());
     refresher_.track(*config_);
@@ -118,6 +136,24 @@ class Server {
     return 0;
   }
 
+  // The admin API's view of the server, on the main loop (admin/admin_api.h).
+  std::string metrics() override {
+    std::uint64_t open = 0;
+    for (auto& worker : workers_)
+      open += worker->open_connections();
+    const auto endpoints = admin::EndpointControl(snapshot_->clusters).list(std::nullopt);
+    return admin::format_metrics(metrics_, {.active_connections = open, .endpoints = *endpoints});
+  }
+  const config::Config& running_config() override { return *snapshot_->config; }
+  std::span<const upstream::Cluster> clusters() override { return snapshot_->clusters; }
+  // The path SIGHUP takes; whether it worked is what the reload counters say afterwards.
+  bool reload_configuration() override {
+    if (draining_) return false;
+    const std::uint64_t failed = metrics_.reloads_failed.value();
+    reload();
+    return metrics_.reloads_failed.value() == failed;
+  }
+
  private:
   bool start_workers(std::string& error) {
     const unsigned count = config_->effective_workers();
@@ -128,7 +164,8 @@ class Server {
     directory_ = std::make_unique<upstream::PoolDirectory>();
     const proxy::WorkerShared shared{
         *directory_, access_log_.get(),           config_->access_log.format,
-        *limiter_,   config_->limits.buffer_size, board_};
+        *limiter_,   config_->limits.buffer_size, board_,
+        metrics_};
     for (unsigned i = 0; i < count; ++i) {
       workers.push_back(std::make_unique<Worker>(i, shared));
       loops.push_back(&workers.back()->loop());
@@ -217,7 +254,7 @@ class Server {
     proxy::SnapshotPtr next;
     if (refresher_.prepare(*loaded.config, error)) {
       next = proxy::ProxySnapshot::build(loaded.config, board_, refresher_.answers(), error,
-                                         &tls_store_, &caches_);
+                                         &tls_store_, &caches_, &metrics_);
     }
     if (!next) {
       reload_failed(error);
@@ -265,6 +302,7 @@ class Server {
     health_checks_.start(next->config->clusters, next->clusters);
     snapshot_ = std::move(next);
     refresher_.track(*snapshot_->config);
+    metrics_.reloads_ok.add();
   }
 
   // A DNS answer changed the addresses of an endpoint name: the running configuration again,
@@ -274,8 +312,8 @@ class Server {
   void install_rebuilt_snapshot(std::string_view what) {
     if (draining_) return;
     std::string error;
-    proxy::SnapshotPtr next = proxy::ProxySnapshot::build(snapshot_->config, board_,
-                                                          refresher_.answers(), error, &tls_store_, &caches_);
+    proxy::SnapshotPtr next = proxy::ProxySnapshot::build(
+        snapshot_->config, board_, refresher_.answers(), error, &tls_store_, &caches_, &metrics_);
     if (!next) {
       BULWARK_LOG_ERROR("{} not updated: {}", what, error);
       return;
@@ -362,7 +400,8 @@ class Server {
     return ControlSocketMove{true, std::move(*socket)};
   }
 
-  static void reload_failed(const std::string& why) {
+  void reload_failed(const std::string& why) {
+    metrics_.reloads_failed.add();
     BULWARK_LOG_ERROR("reload failed: {}; the running configuration is unchanged", why);
   }
 
@@ -382,6 +421,8 @@ class Server {
   ReloadFn reload_;
   // Declared before the snapshot, whose endpoints point into it.
   upstream::StateBoard board_;
+  // Before the snapshot, whose routes hold series ids of it; sized once, as the workers are.
+  core::Metrics metrics_{config_->effective_workers()};
   proxy::TlsStore tls_store_;
   proxy::CacheKeeper caches_;
   proxy::SnapshotPtr snapshot_;
@@ -402,6 +443,7 @@ class Server {
   bool draining_ = false;
   // After the loop it serves on, so that it closes first.
   std::unique_ptr<admin::ControlSocket> control_;
+  std::unique_ptr<admin::AdminListener> admin_;
 };
 
 }  // namespace

@@ -29,6 +29,8 @@ struct StreamInfo {
   std::string_view client_cert_subject;
   std::string_view client_cert_fingerprint;
   std::string_view upstream_address;  // host:port of the backend that served the request
+  // Attempts after the first, to any endpoint.
+  std::uint32_t upstream_retries = 0;
   // The response is bulwark's own (a direct response, an error page, a static file): its body
   // goes out without passing the response body hooks, so no filter may promise to transform it.
   bool local_response = false;

@@ -163,5 +163,20 @@ TEST(QuickConfigTest, RefusesMixedSchemesAndInsecurePlainBackends) {
   EXPECT_THAT(errors_of(insecure), ElementsAre("--insecure-upstream needs https:// backends"));
 }
 
+TEST(QuickConfigTest, AdminIsLoopbackOnly) {
+  const QuickOptions base{.listen = "127.0.0.1:8080", .to = {"http://127.0.0.1:8081"}};
+  QuickOptions options = base;
+  options.admin = "127.0.0.1:9901";
+  const LoadResult ok = build_quick_config(options);
+  ASSERT_NE(ok.config, nullptr);
+  EXPECT_EQ(ok.config->admin.listen->to_string(), "127.0.0.1:9901");
+  EXPECT_FALSE(build_quick_config(base).config->admin.listen);
+
+  options.admin = "0.0.0.0:9901";
+  EXPECT_THAT(errors_of(options), ElementsAre("--admin '0.0.0.0:9901' is not a loopback address"));
+  options.admin = "nowhere";
+  EXPECT_THAT(errors_of(options), ElementsAre(::testing::StartsWith("--admin 'nowhere': ")));
+}
+
 }  // namespace
 }  // namespace bulwark::config
