@@ -31,7 +31,8 @@ std::string primary_key(std::string_view scheme, std::string_view host, std::str
 
 // The start shared by the primary keys of every path that begins with `path_prefix` on that
 // scheme and host (a ban by prefix).
-std::string key_prefix(std::string_view scheme, std::string_view host, std::string_view path_prefix);
+std::string key_prefix(std::string_view scheme, std::string_view host,
+                       std::string_view path_prefix);
 
 // The path (with query) part of a primary key.
 std::string_view key_path(std::string_view primary_key) noexcept;

@@ -4,9 +4,13 @@
 
 namespace bulwark::cache {
 
-void Fill::publish(ObjectPtr object) { settle(Outcome::kPublished, std::move(object)); }
+void Fill::publish(ObjectPtr object) {
+  settle(Outcome::kPublished, std::move(object));
+}
 
-void Fill::release() { settle(Outcome::kReleased, nullptr); }
+void Fill::release() {
+  settle(Outcome::kReleased, nullptr);
+}
 
 void Fill::settle(Outcome outcome, ObjectPtr object) {
   std::vector<WakeupList::WaiterPtr> woken;

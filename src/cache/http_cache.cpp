@@ -26,14 +26,15 @@ ObjectPtr make_marker(std::string_view vary) {
   return std::make_shared<const StoredObject>(0, fields, policy::FetchTimes{}, nullptr);
 }
 
-bool is_marker(const StoredObject& object) noexcept { return object.status() == 0; }
+bool is_marker(const StoredObject& object) noexcept {
+  return object.status() == 0;
+}
 
 }  // namespace
 
 HttpCache::HttpCache(MemoryStore::Options memory) : memory_(memory) {}
 
-HttpCache::Lookup HttpCache::lookup(std::string_view primary_key,
-                                    const http::HeaderMap& request) {
+HttpCache::Lookup HttpCache::lookup(std::string_view primary_key, const http::HeaderMap& request) {
   Lookup found;
   ObjectPtr object = memory_.find(primary_key);
   if (object == nullptr || !is_marker(*object)) {
@@ -49,8 +50,8 @@ HttpCache::Lookup HttpCache::lookup(std::string_view primary_key,
   return found;
 }
 
-void HttpCache::store(std::string_view primary_key,
-                      const std::optional<std::string>& secondary_key, ObjectPtr object) {
+void HttpCache::store(std::string_view primary_key, const std::optional<std::string>& secondary_key,
+                      ObjectPtr object) {
   if (object->vary().empty()) {
     memory_.insert(primary_key, std::move(object));
     return;

@@ -5,8 +5,8 @@
 // Keys. A response without Vary is stored under its primary key (cache_key.h). A response with
 // Vary is stored under primary key + kVarySeparator + its secondary key (policy/vary.h), and a
 // marker under the primary key names the Vary fields, so that a lookup knows which request fields
-// make the secondary key (the design of Squid's vary markers). A marker is a StoredObject of status 0
-// without a body.
+// make the secondary key (the design of Squid's vary markers). A marker is a StoredObject of status
+// 0 without a body.
 
 #include <array>
 #include <memory>
@@ -30,7 +30,7 @@ class HttpCache {
   explicit HttpCache(MemoryStore::Options memory);
 
   struct Lookup {
-    ObjectPtr object;     // the stored response, or nullptr
+    ObjectPtr object;        // the stored response, or nullptr
     bool vary_miss = false;  // responses are stored for this key, none for these Vary values
     // The request's secondary key when the key's Vary fields are known; empty otherwise.
     std::string secondary_key;
@@ -61,8 +61,8 @@ class HttpCache {
   // removes those whose primary key (the part before any Vary separator) matches; both return how
   // many objects went.
   std::size_t purge(std::string_view primary_key);
-  std::size_t ban_if(const std::function<bool(std::string_view primary_key,
-                                              const StoredObject& object)>& match);
+  std::size_t ban_if(
+      const std::function<bool(std::string_view primary_key, const StoredObject& object)>& match);
 
   [[nodiscard]] MemoryStore& memory() noexcept { return memory_; }
 

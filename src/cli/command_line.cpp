@@ -109,8 +109,9 @@ int run_command_line(int argc, char** argv) {
   // --cache alone, or --cache=SIZE: an optional value, so a plain option that may take none.
   CLI::Option* cache =
       proxy
-          ->add_option("--cache", quick.cache,
-                       "Cache responses as RFC 9111 allows, in memory (--cache=SIZE, default 256MiB)")
+          ->add_option(
+              "--cache", quick.cache,
+              "Cache responses as RFC 9111 allows, in memory (--cache=SIZE, default 256MiB)")
           ->expected(0, 1);
   proxy->add_option("--admin", quick.admin,
                     "Serve /metrics and the admin API on this loopback HOST:PORT");

@@ -160,9 +160,11 @@ LoadResult build_quick_config(const QuickOptions& options) {
   }
   if (!options.cache.empty()) {
     if (const auto bytes = parse_size(options.cache); !bytes) {
-      errors.push_back(problem(fmt::format("--cache {}: {}", options.cache, bytes.error().message)));
+      errors.push_back(
+          problem(fmt::format("--cache {}: {}", options.cache, bytes.error().message)));
     } else if (*bytes < (std::uint64_t{1} << 20)) {
-      errors.push_back(problem(fmt::format("--cache {} is too small (at least 1MiB)", options.cache)));
+      errors.push_back(
+          problem(fmt::format("--cache {} is too small (at least 1MiB)", options.cache)));
     } else {
       config->cache_storage.memory = *bytes;
     }
@@ -185,9 +187,9 @@ LoadResult build_quick_config(const QuickOptions& options) {
   if (!options.cache.empty()) {
     // Listed first: its response hooks run last, so it stores what the client gets (compressed,
     // when --compress is on too, and then varied on Accept-Encoding).
-    host.filters.insert(host.filters.begin(),
-                        FilterSpec{.type = "cache", .name = {}, .settings = CacheSettings{},
-                                   .mark = mark});
+    host.filters.insert(
+        host.filters.begin(),
+        FilterSpec{.type = "cache", .name = {}, .settings = CacheSettings{}, .mark = mark});
   }
   listener.virtual_hosts.push_back(std::move(host));
 

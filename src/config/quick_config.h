@@ -27,7 +27,7 @@ struct QuickOptions {
   // A size ("256MiB"): the virtual host runs the cache filter's defaults over a memory tier of
   // that size; empty: no cache.
   std::string cache;
-  std::string admin;               // HOST:PORT of the admin listener (loopback: no token here)
+  std::string admin;  // HOST:PORT of the admin listener (loopback: no token here)
 };
 
 // Errors carry SourceMark{file = "command line", line = 0}.

@@ -73,9 +73,9 @@ void read_status_ttls(YamlReader& reader, const Value& value,
 
 void read_cache(YamlReader& reader, const Value& value, CacheSettings& cache) {
   static constexpr std::array<std::string_view, 12> kKeys{
-      "key",       "max_object",     "store_set_cookie", "serve_stale_on_error",
-      "collapse_timeout", "ttl",     "min_ttl",          "bypass_headers",
-      "bypass_cookies",   "status_header", "hit_header", "purge_from"};
+      "key",        "max_object", "store_set_cookie", "serve_stale_on_error", "collapse_timeout",
+      "ttl",        "min_ttl",    "bypass_headers",   "bypass_cookies",       "status_header",
+      "hit_header", "purge_from"};
   std::optional<MapView> map = reader.map(value, kKeys);
   if (!map) return;
   if (std::optional<Value> v = map->get("key")) read_key(reader, *v, cache.key);
@@ -102,7 +102,7 @@ void read_cache(YamlReader& reader, const Value& value, CacheSettings& cache) {
     read_names(reader, *v, cache.bypass_cookies, false);
   }
   for (const auto& [key, field] : {std::pair{"status_header", &cache.status_header},
-                                  std::pair{"hit_header", &cache.hit_header}}) {
+                                   std::pair{"hit_header", &cache.hit_header}}) {
     const std::optional<Value> v = map->get(key);
     if (!v) continue;
     std::optional<std::string> name = reader.string(*v);

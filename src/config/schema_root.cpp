@@ -57,8 +57,8 @@ void read_all_listeners(YamlReader& reader, const MapView& root, std::vector<Sec
 
 void read_root(YamlReader& reader, const Value& root, Config& config) {
   static constexpr std::array<std::string_view, 17> kKeys{
-      "workers",     "limits",    "timeouts",       "forwarding", "request_id", "access_log",
-      "error_log",   "listeners", "clusters",       "include",    "filters",    "obfuscation",
+      "workers",     "limits",    "timeouts",       "forwarding", "request_id",   "access_log",
+      "error_log",   "listeners", "clusters",       "include",    "filters",      "obfuscation",
       "error_pages", "pid_file",  "control_socket", "admin",      "cache_storage"};
   if (root.node.IsNull()) {
     reader.error(root.mark, "the configuration is empty",

@@ -141,9 +141,8 @@ void start_background_refresh(ClientSide& client, const http::RequestHead& reque
                               const RouteRuntime& runtime) {
   WorkerContext& worker = client.worker();
   if (worker.snapshot().get() != &client.snapshot()) return;
-  auto background = std::make_unique<BackgroundClient>(worker, worker.snapshot(),
-                                                       client.listener(), client.peer(),
-                                                       client.secure());
+  auto background = std::make_unique<BackgroundClient>(worker, worker.snapshot(), client.listener(),
+                                                       client.peer(), client.secure());
   std::unique_ptr<Stream> stream = worker.take_stream();
   stream->prepare(worker.snapshot()->parser_limits);
   copy_request(request, *stream);

@@ -17,7 +17,8 @@ class CacheKeeper {
     const std::scoped_lock lock(mutex_);
     if (!cache_ || memory_ != config.cache_storage.memory) {
       memory_ = config.cache_storage.memory;
-      cache_ = std::make_shared<cache::HttpCache>(cache::MemoryStore::Options{.max_bytes = memory_});
+      cache_ =
+          std::make_shared<cache::HttpCache>(cache::MemoryStore::Options{.max_bytes = memory_});
     }
     return cache_;
   }

@@ -47,12 +47,9 @@ std::optional<router::PathRewriter> rewriter_of(const config::Route& route) {
 
 }  // namespace
 
-std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(config::ConfigPtr config,
-                                                          upstream::StateBoard& board,
-                                                          const upstream::dns::AnswerBook& answers,
-                                                          std::string& error, TlsStore* tls,
-                                                          CacheKeeper* caches,
-                                                          core::Metrics* metrics) {
+std::shared_ptr<const ProxySnapshot> ProxySnapshot::build(
+    config::ConfigPtr config, upstream::StateBoard& board, const upstream::dns::AnswerBook& answers,
+    std::string& error, TlsStore* tls, CacheKeeper* caches, core::Metrics* metrics) {
   auto snapshot = std::make_shared<ProxySnapshot>();
   TlsStore own_store;
   snapshot->tls = (tls != nullptr ? *tls : own_store).contexts_for(config, error);

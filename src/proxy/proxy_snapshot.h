@@ -59,7 +59,7 @@ struct ProxySnapshot {
   // What runs for a request no route took (404s and other local replies before routing).
   FilterList builtin_filters;
   http::h1::ParserLimits parser_limits;
-  std::shared_ptr<const TlsContexts> tls;  // what the listeners' and clusters' `tls` point into
+  std::shared_ptr<const TlsContexts> tls;   // what the listeners' and clusters' `tls` point into
   std::shared_ptr<cache::HttpCache> cache;  // what the `cache` filters store into
 
   // Builds the filter factories and the clusters' endpoints; the addresses of endpoint names

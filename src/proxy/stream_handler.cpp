@@ -182,8 +182,8 @@ core::Task<bool> StreamHandler::serve() {
   if (verdict == Verdict::kRespond) {
     const bool kept = co_await reply(*stream.local_reply, keep_if_local);
     // A filter answered (a cache with a stale response) and wants the origin asked all the same.
-    const auto* proxy = hit.route != nullptr ? std::get_if<config::ProxyAction>(&hit.route->action)
-                                             : nullptr;
+    const auto* proxy =
+        hit.route != nullptr ? std::get_if<config::ProxyAction>(&hit.route->action) : nullptr;
     if (stream.refresh_requested() && proxy != nullptr) {
       start_background_refresh(client_, request, *proxy, *hit.route, *runtime);
     }

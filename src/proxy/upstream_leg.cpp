@@ -320,8 +320,7 @@ core::Task<bool> UpstreamLeg::overflow(std::string_view detail) {
 }
 
 core::Task<bool> UpstreamLeg::answer_failure(const LocalReply& reply) {
-  const bool keep_alive =
-      request_body_done_ || stream_.request.framing == http::BodyFraming::kNone;
+  const bool keep_alive = request_body_done_ || stream_.request.framing == http::BodyFraming::kNone;
   // A filter may have a better answer than an error (a cache's stale copy).
   if (stream_.chain.upstream_failure(reply.status, stream_) == Verdict::kRespond) {
     co_return co_await send_local_reply(client_, stream_, *stream_.local_reply, keep_alive);
@@ -649,10 +648,10 @@ core::Task<bool> UpstreamLeg::relay_response() {
                               response, response.framing == http::BodyFraming::kNone, stream_);
   while (verdict == Verdict::kPause) {
     co_await stream_.wait_for_resume();
-    verdict = stream_.local_reply ? Verdict::kRespond
-                                  : stream_.chain.response_headers(
-                                        response, response.framing == http::BodyFraming::kNone,
-                                        stream_);
+    verdict = stream_.local_reply
+                  ? Verdict::kRespond
+                  : stream_.chain.response_headers(
+                        response, response.framing == http::BodyFraming::kNone, stream_);
   }
   if (verdict != Verdict::kContinue) {
     // A response without a body (a 304 a cache answers for) leaves the connection clean.

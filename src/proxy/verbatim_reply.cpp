@@ -40,9 +40,9 @@ core::Task<bool> stream_reply_body(ClientSide& client, Stream& stream, ReplyBody
     }
     if (run.bytes.empty()) {
       const std::array<asio::const_buffer, 1> last = {asio::buffer(http::h1::kLastChunk)};
-      co_return co_await client.send_body(
-          chunked ? std::span<const asio::const_buffer>(last) : std::span<const asio::const_buffer>{},
-          true);
+      co_return co_await client.send_body(chunked ? std::span<const asio::const_buffer>(last)
+                                                  : std::span<const asio::const_buffer>{},
+                                          true);
     }
     bool written = false;
     if (chunked) {
@@ -96,10 +96,10 @@ core::Task<bool> send_verbatim_reply(ClientSide& client, Stream& stream, const L
         asio::const_buffer(reply.body.data(), empty ? 0 : reply.body.size())};
     const bool written = co_await client.send_body(pieces, true);
     stream.body_bytes_sent = empty ? 0 : reply.body.size();
-    co_return written && response.keep_alive;
+    co_return written&& response.keep_alive;
   }
   const bool written = co_await stream_reply_body(client, stream, *reply.streamed, chunked);
-  co_return written && response.keep_alive;
+  co_return written&& response.keep_alive;
 }
 
 }  // namespace bulwark::proxy

@@ -76,8 +76,8 @@ Verdict CacheFilter::on_request_headers(http::RequestHead& head, bool /*end_stre
   }
   request_cc_ = policy::parse_cache_control(head.headers, true);
   request_time_ = now_seconds();
-  const std::string key = cache::primary_key(ctx.info().scheme, head.host(), head.path,
-                                             head.headers, settings_.key);
+  const std::string key =
+      cache::primary_key(ctx.info().scheme, head.host(), head.path, head.headers, settings_.key);
   primary_key_.assign(key);
   refreshing_ = ctx.info().background;
   if (std::optional<Verdict> answered = look_up(head, ctx)) return *answered;
@@ -129,8 +129,8 @@ std::optional<Verdict> CacheFilter::look_up(http::RequestHead& head, proxy::Cont
   // Stale (or the request asks for a fresher one): validate it when it has validators, else
   // fetch anew; keep it either way, for stale-if-error.
   stale_ = found.object;
-  status_.forward = decision.reason.starts_with("request") ? policy::Forward::kRequest
-                                                           : policy::Forward::kStale;
+  status_.forward =
+      decision.reason.starts_with("request") ? policy::Forward::kRequest : policy::Forward::kStale;
   status_.detail = decision.reason;
   const http::HeaderMap& stored = object.headers();
   if (head.method == http::Method::kGet && (stored.has("etag") || stored.has("last-modified"))) {
@@ -196,9 +196,8 @@ core::Task<void> CacheFilter::wait_for_leader(CacheFilter& filter, proxy::Contex
     const cache::ObjectPtr object = fill->object();
     // The leader's response varies on fields this request may have other values for.
     const std::optional<std::string> secondary =
-        object->vary().empty()
-            ? std::optional<std::string>("")
-            : policy::secondary_key(object->vary(), filter.request_->headers);
+        object->vary().empty() ? std::optional<std::string>("")
+                               : policy::secondary_key(object->vary(), filter.request_->headers);
     if (secondary && *secondary == fill->secondary_key()) {
       filter.status_.collapsed = true;
       filter.label_ = "HIT";
@@ -227,8 +226,7 @@ Verdict CacheFilter::on_response_headers(http::ResponseHead& head, bool end_stre
     const std::vector<http::HeaderField> fields =
         policy::updated_fields(stale_->headers(), head.headers);
     auto fresh = std::make_shared<const cache::StoredObject>(
-        stale_->status(), fields, policy::FetchTimes{request_time_, now_seconds()},
-        stale_->body());
+        stale_->status(), fields, policy::FetchTimes{request_time_, now_seconds()}, stale_->body());
     cache_.store(primary_key_, secondary_key_ ? secondary_key_ : std::optional<std::string>(""),
                  fresh);
     status_.stored = true;
@@ -257,9 +255,8 @@ Verdict CacheFilter::on_response_headers(http::ResponseHead& head, bool end_stre
 
 void CacheFilter::start_storing(const http::ResponseHead& head, proxy::Context& ctx) {
   const policy::CacheControl response_cc = policy::parse_cache_control(head.headers);
-  const policy::StoreDecision decision =
-      policy::decide_storable(*request_, request_cc_, head, response_cc,
-                              {.store_set_cookie = settings_.store_set_cookie});
+  const policy::StoreDecision decision = policy::decide_storable(
+      *request_, request_cc_, head, response_cc, {.store_set_cookie = settings_.store_set_cookie});
   if (decision != policy::StoreDecision::kStore) {
     status_.detail = policy::describe(decision);
     return;
@@ -282,8 +279,8 @@ void CacheFilter::start_storing(const http::ResponseHead& head, proxy::Context& 
   for (const http::HeaderField& field : head.headers) {
     if (policy::stored_field(field.name, head.headers, response_cc)) fields.push_back(field);
   }
-  body_ = std::make_shared<cache::StoredBody>(sized ? head.content_length : 0,
-                                              settings_.max_object);
+  body_ =
+      std::make_shared<cache::StoredBody>(sized ? head.content_length : 0, settings_.max_object);
   storing_ = std::make_shared<const cache::StoredObject>(
       head.status, fields, policy::FetchTimes{request_time_, now_seconds()}, body_);
   secondary_key_ = std::move(secondary);
@@ -343,8 +340,8 @@ void CacheFilter::invalidate_after(const http::ResponseHead& head, proxy::Contex
       policy::invalidation_for(*request_, ctx.info().scheme, head);
   const std::string_view host = request_->host();
   const auto purge_path = [&](std::string_view path) {
-    cache_.purge(cache::primary_key(ctx.info().scheme, host, path, request_->headers,
-                                    settings_.key));
+    cache_.purge(
+        cache::primary_key(ctx.info().scheme, host, path, request_->headers, settings_.key));
   };
   if (invalidation.target) purge_path(request_->path);
   if (!invalidation.location.empty()) purge_path(invalidation.location);

@@ -45,10 +45,10 @@ class CacheFilter final : public proxy::Filter {
 
  private:
   enum class Role : std::uint8_t {
-    kPass,          // the cache has nothing to do with this request
-    kFetch,         // a miss that stores what comes back (without leading a fill)
-    kLead,          // a miss that others collapsed onto
-    kRevalidate,    // a stale stored response, validated by a conditional request
+    kPass,        // the cache has nothing to do with this request
+    kFetch,       // a miss that stores what comes back (without leading a fill)
+    kLead,        // a miss that others collapsed onto
+    kRevalidate,  // a stale stored response, validated by a conditional request
   };
 
   // hit_reply.cpp: answers from `object`, as a hit or after revalidation.

@@ -76,9 +76,9 @@ Verdict CacheFilter::answer_from(const cache::ObjectPtr& object, proxy::Context&
 
   std::span<ReplyPiece> pieces;
   const auto make_pieces = [&](std::size_t count) {
-    pieces = {static_cast<ReplyPiece*>(arena.allocate(sizeof(ReplyPiece) * count,
-                                                      alignof(ReplyPiece))),
-              count};
+    pieces = {
+        static_cast<ReplyPiece*>(arena.allocate(sizeof(ReplyPiece) * count, alignof(ReplyPiece))),
+        count};
     std::uninitialized_default_construct(pieces.begin(), pieces.end());
   };
   if (status == 200) {
@@ -86,8 +86,8 @@ Verdict CacheFilter::answer_from(const cache::ObjectPtr& object, proxy::Context&
       case http::Precondition::kProceed:
         break;
       case http::Precondition::kNotModified:
-        return ctx.respond({.status = 304, .headers = {fields.begin(), fields.end()},
-                            .verbatim = true});
+        return ctx.respond(
+            {.status = 304, .headers = {fields.begin(), fields.end()}, .verbatim = true});
       case http::Precondition::kFailed:
         return ctx.respond({.status = 412, .detail = "a precondition failed"});
     }
@@ -97,10 +97,9 @@ Verdict CacheFilter::answer_from(const cache::ObjectPtr& object, proxy::Context&
       const http::RangeSet ranges = http::parse_range(range, *length);
       std::array<char, http::kContentRangeSize> text{};
       if (ranges.outcome == http::RangeOutcome::kUnsatisfiable) {
-        fields.set("content-range",
-                   arena.copy(http::unsatisfiable_content_range(*length, text)));
-        return ctx.respond({.status = 416, .headers = {fields.begin(), fields.end()},
-                            .verbatim = true});
+        fields.set("content-range", arena.copy(http::unsatisfiable_content_range(*length, text)));
+        return ctx.respond(
+            {.status = 416, .headers = {fields.begin(), fields.end()}, .verbatim = true});
       }
       if (ranges.outcome == http::RangeOutcome::kSatisfiable && ranges.count == 1) {
         const http::ByteRange only = ranges.ranges[0];
@@ -111,8 +110,8 @@ Verdict CacheFilter::answer_from(const cache::ObjectPtr& object, proxy::Context&
         length = only.length;
       } else if (ranges.outcome == http::RangeOutcome::kSatisfiable) {
         const auto* kept = arena.make<http::RangeSet>(ranges);
-        const http::MultipartByteranges multipart(kept->view(), *length,
-                                                  stored.get("content-type"), kBoundary);
+        const http::MultipartByteranges multipart(kept->view(), *length, stored.get("content-type"),
+                                                  kBoundary);
         status = 206;
         fields.set("content-type", arena.copy(multipart.content_type()));
         make_pieces(ranges.count * 2 + 1);

@@ -63,7 +63,8 @@ Verdict FilterChain::response_body(BodyChunk& chunk, bool end_stream, Context& c
 
 Verdict FilterChain::upstream_failure(std::uint16_t status, Context& ctx) {
   for (std::size_t i = count_; i-- > 0;) {
-    if (filters_[i]->on_upstream_failure(status, ctx) == Verdict::kRespond) return Verdict::kRespond;
+    if (filters_[i]->on_upstream_failure(status, ctx) == Verdict::kRespond)
+      return Verdict::kRespond;
   }
   return Verdict::kContinue;
 }

@@ -2,11 +2,10 @@
 // A Context for filter tests: an arena, a StreamInfo the test fills in, and a record of every
 // respond(), resume() and refresh_after_reply() call.
 
+#include <asio/io_context.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <asio/io_context.hpp>
 
 #include "core/arena.h"
 #include "proxy/filter/context.h"

@@ -54,7 +54,8 @@ TEST(FilterRegistryTest, HeadersFilterFromItsSpec) {
   std::get<config::HeaderRules>(spec.settings)
       .response.push_back({config::HeaderOp::kSet, "x-a", "{route}"});
   std::string error;
-  const std::unique_ptr<FilterFactory> factory = make_filter_factory(spec, config::Config{}, nullptr, error);
+  const std::unique_ptr<FilterFactory> factory =
+      make_filter_factory(spec, config::Config{}, nullptr, error);
   ASSERT_NE(factory, nullptr) << error;
   EXPECT_EQ(factory->name(), "headers");
   EXPECT_EQ(error, "");
