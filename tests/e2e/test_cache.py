@@ -488,3 +488,28 @@ def test_a_bad_cache_configuration_is_refused(bulwark, tmp_path):
     b.start(wait=False)
     assert b.wait(10) == 1
     assert "bad.yaml:7:" in b.stderr_text() and "'abc' is not a status code" in b.stderr_text()
+
+
+def test_stale_while_revalidate_serves_stale_and_refreshes_once(bulwark, script):
+    s, o = script
+    versions = iter([b"v1", b"v2", b"v3"])
+
+    def versioned(ex):
+        ex.respond(200, [("Cache-Control", "max-age=1, stale-while-revalidate=60"),
+                         ("Content-Type", "text/plain")], next(versions))
+
+    s.set("/swr", handler=versioned)
+    b = start(bulwark, o)
+    assert get(b, "/swr").body == b"v1"
+    time.sleep(2.2)
+    stale = get(b, "/swr")
+    # The stale copy at once; the refresh runs behind it, once however many clients ask.
+    assert stale.body == b"v1" and stale.header("x-cache") == "STALE"
+    assert "stale-while-revalidate" in cache_status(stale)
+    assert o.wait_for_requests(2, timeout=5)
+    deadline = time.monotonic() + 5
+    while get(b, "/swr").body != b"v2" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    refreshed = get(b, "/swr")
+    assert refreshed.body == b"v2" and refreshed.header("x-cache") == "HIT"
+    assert s.count("/swr") == 2
